@@ -1,0 +1,83 @@
+//===- CNNBase.td - cnn dialect definition and enums -------*- tablegen -*-===//
+//
+// The `cnn` dialect describes convolutional networks at the level of Keras
+// layers: NHWC activations, HWCF filters, f32 elements, dynamic batch.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNC_DIALECT_CNN_IR_CNNBASE_TD
+#define CNNC_DIALECT_CNN_IR_CNNBASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def CNN_Dialect : Dialect {
+  let name = "cnn";
+  let cppNamespace = "::cnnc::cnn";
+  let summary = "Convolutional network layers (NHWC, f32, dynamic batch)";
+  let description = [{
+    The `cnn` dialect is the input language of cnnc. A model is a function
+    whose body applies layers (`cnn.conv2d`, `cnn.max_pool2d`, `cnn.dense`,
+    ...) to a batch of images. Trainable weights are declared in the body with
+    `cnn.param`; their storage is provided by the caller of the compiled model,
+    so a model has no hidden global state. Activations are NHWC, filters HWCF,
+    elements f32; the batch dimension may be dynamic (`?`) and every result
+    type is inferred.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+class CNN_Op<string mnemonic, list<Trait> traits = []>
+    : Op<CNN_Dialect, mnemonic, traits>;
+
+//===----------------------------------------------------------------------===//
+// Enums
+//===----------------------------------------------------------------------===//
+
+def CNN_PaddingValid : I32EnumAttrCase<"Valid", 0, "valid">;
+def CNN_PaddingSame : I32EnumAttrCase<"Same", 1, "same">;
+def CNN_PaddingEnum : I32EnumAttr<"Padding",
+    "Keras padding mode: `valid` (no padding) or `same` (output = ceil(in / stride))",
+    [CNN_PaddingValid, CNN_PaddingSame]> {
+  let cppNamespace = "::cnnc::cnn";
+  let genSpecializedAttr = 0;
+}
+def CNN_PaddingAttr : EnumAttr<CNN_Dialect, CNN_PaddingEnum, "padding"> {
+  let assemblyFormat = "$value";
+}
+
+def CNN_ActNone : I32EnumAttrCase<"None", 0, "none">;
+def CNN_ActRelu : I32EnumAttrCase<"Relu", 1, "relu">;
+def CNN_ActSigmoid : I32EnumAttrCase<"Sigmoid", 2, "sigmoid">;
+def CNN_ActTanh : I32EnumAttrCase<"Tanh", 3, "tanh">;
+def CNN_ActivationEnum : I32EnumAttr<"Activation",
+    "activation fused into a layer",
+    [CNN_ActNone, CNN_ActRelu, CNN_ActSigmoid, CNN_ActTanh]> {
+  let cppNamespace = "::cnnc::cnn";
+  let genSpecializedAttr = 0;
+}
+def CNN_ActivationAttr : EnumAttr<CNN_Dialect, CNN_ActivationEnum, "activation"> {
+  let assemblyFormat = "$value";
+}
+
+def CNN_InitZeros : I32EnumAttrCase<"Zeros", 0, "zeros">;
+def CNN_InitOnes : I32EnumAttrCase<"Ones", 1, "ones">;
+def CNN_InitGlorotUniform : I32EnumAttrCase<"GlorotUniform", 2, "glorot_uniform">;
+def CNN_InitGlorotNormal : I32EnumAttrCase<"GlorotNormal", 3, "glorot_normal">;
+def CNN_InitHeUniform : I32EnumAttrCase<"HeUniform", 4, "he_uniform">;
+def CNN_InitHeNormal : I32EnumAttrCase<"HeNormal", 5, "he_normal">;
+def CNN_InitLecunUniform : I32EnumAttrCase<"LecunUniform", 6, "lecun_uniform">;
+def CNN_InitializerEnum : I32EnumAttr<"Initializer",
+    "Keras weight initializer (fans computed as Keras does)",
+    [CNN_InitZeros, CNN_InitOnes, CNN_InitGlorotUniform, CNN_InitGlorotNormal,
+     CNN_InitHeUniform, CNN_InitHeNormal, CNN_InitLecunUniform]> {
+  let cppNamespace = "::cnnc::cnn";
+  let genSpecializedAttr = 0;
+}
+def CNN_InitializerAttr : EnumAttr<CNN_Dialect, CNN_InitializerEnum, "init"> {
+  let assemblyFormat = "$value";
+}
+
+#endif // CNNC_DIALECT_CNN_IR_CNNBASE_TD

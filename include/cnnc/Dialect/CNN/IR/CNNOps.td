@@ -1,0 +1,262 @@
+//===- CNNOps.td - cnn dialect layer operations ------------*- tablegen -*-===//
+//
+// The layer operations of the `cnn` dialect: parameters, convolution,
+// pooling, dense, flatten, activations and residual addition. Every op infers
+// its result type; shape rules live in the inference hooks so that malformed
+// models fail at parse time with a located diagnostic.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNC_DIALECT_CNN_IR_CNNOPS_TD
+#define CNNC_DIALECT_CNN_IR_CNNOPS_TD
+
+include "cnnc/Dialect/CNN/IR/CNNBase.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+include "mlir/IR/CommonAttrConstraints.td"
+
+def CNN_Tensor : RankedTensorOf<[F32]>;
+def CNN_Tensor1D : TensorRankOf<[F32], [1]>;
+def CNN_Tensor2D : TensorRankOf<[F32], [2]>;
+def CNN_Tensor4D : TensorRankOf<[F32], [4]>;
+
+//===----------------------------------------------------------------------===//
+// cnn.param
+//===----------------------------------------------------------------------===//
+
+def CNN_ParamOp : CNN_Op<"param"> {
+  let summary = "a named trainable parameter";
+  let description = [{
+    Declares a trainable weight of the model and yields its current value. The
+    storage belongs to the caller of the compiled model: the generated library
+    lists every parameter (name, shape, initializer) in its parameter table and
+    receives the values in a flat buffer, so two instances of one model can
+    live in one process.
+
+    `init` names a Keras initializer. When omitted it is Keras's default for
+    the role of the tensor: `glorot_uniform` for kernels (rank >= 2) and
+    `zeros` for biases (rank 1). Names must be unique within the model.
+
+    The op has no side effects declared on purpose: an unused parameter stays
+    part of the parameter table.
+
+    Example:
+
+    ```mlir
+    %kernel = cnn.param "conv2d/kernel" : tensor<3x3x1x32xf32>
+    %bias = cnn.param "conv2d/bias" : tensor<32xf32>
+    %scale = cnn.param "head/scale" init = ones : tensor<10xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, OptionalAttr<CNN_InitializerAttr>:$init);
+  let results = (outs CNN_Tensor:$value);
+  let assemblyFormat = [{
+    $name (`init` `=` `` $init^)? attr-dict `:` type($value)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// The initializer in effect: the explicit one, or Keras's default for a
+    /// tensor of this rank.
+    ::cnnc::cnn::Initializer getEffectiveInit();
+    ::mlir::RankedTensorType getType() {
+      return ::llvm::cast<::mlir::RankedTensorType>(getValue().getType());
+    }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// cnn.conv2d
+//===----------------------------------------------------------------------===//
+
+def CNN_Conv2DOp : CNN_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
+  let summary = "2-D convolution (Keras Conv2D), NHWC input, HWCF filter";
+  let description = [{
+    Cross-correlates an NHWC batch with an HWCF filter bank, adds the optional
+    per-filter bias and applies the optional activation, as Keras `Conv2D`.
+    `padding = same` pads so that each output extent is ceil(input / stride),
+    putting the odd element of an uneven total at the bottom/right as
+    TensorFlow does. Defaults: `strides = [1, 1]`, `dilations = [1, 1]`,
+    `padding = valid`, `activation = none`.
+
+    Example:
+
+    ```mlir
+    %y = cnn.conv2d %x, %kernel, %bias padding = same activation = relu
+        : tensor<?x28x28x1xf32>, tensor<3x3x1x32xf32>, tensor<32xf32>
+    // %y : tensor<?x28x28x32xf32>
+    ```
+  }];
+  let arguments = (ins
+    CNN_Tensor4D:$input,
+    CNN_Tensor4D:$filter,
+    Optional<CNN_Tensor1D>:$bias,
+    OptionalAttr<DenseI64ArrayAttr>:$strides,
+    OptionalAttr<DenseI64ArrayAttr>:$dilations,
+    DefaultValuedAttr<CNN_PaddingAttr, "::cnnc::cnn::Padding::Valid">:$padding,
+    DefaultValuedAttr<CNN_ActivationAttr,
+                      "::cnnc::cnn::Activation::None">:$activation);
+  let results = (outs CNN_Tensor4D:$output);
+  let assemblyFormat = [{
+    $input `,` $filter (`,` $bias^)?
+    (`strides` `=` $strides^)? (`dilations` `=` $dilations^)?
+    (`padding` `=` `` $padding^)? (`activation` `=` `` $activation^)?
+    attr-dict `:` type($input) `,` type($filter) (`,` type($bias)^)?
+  }];
+  let extraClassDeclaration = [{
+    /// Strides with the default [1, 1] filled in.
+    ::llvm::SmallVector<int64_t, 2> getEffectiveStrides();
+    /// Dilations with the default [1, 1] filled in.
+    ::llvm::SmallVector<int64_t, 2> getEffectiveDilations();
+  }];
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+class CNN_Pool2DOp<string mnemonic, string kerasName, string reduction>
+    : CNN_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let summary = "2-D " # reduction # " pooling (Keras " # kerasName # ")";
+  let description = [{
+    Slides a `window` over the spatial dimensions of an NHWC batch and reduces
+    each window per channel. `strides` default to the window, as in Keras.
+    With `padding = same`, padded elements never win a max/min and are not
+    counted by an average (Keras semantics).
+
+    Example:
+
+    ```mlir
+    %y = cnn.}] # mnemonic # [{ %x window = [2, 2] : tensor<?x26x26x32xf32>
+    // %y : tensor<?x13x13x32xf32>
+    ```
+  }];
+  let arguments = (ins
+    CNN_Tensor4D:$input,
+    DenseI64ArrayAttr:$window,
+    OptionalAttr<DenseI64ArrayAttr>:$strides,
+    DefaultValuedAttr<CNN_PaddingAttr, "::cnnc::cnn::Padding::Valid">:$padding);
+  let results = (outs CNN_Tensor4D:$output);
+  let assemblyFormat = [{
+    $input `window` `=` $window (`strides` `=` $strides^)?
+    (`padding` `=` `` $padding^)? attr-dict `:` type($input)
+  }];
+  let extraClassDeclaration = [{
+    /// Strides with the Keras default (the window) filled in.
+    ::llvm::SmallVector<int64_t, 2> getEffectiveStrides() {
+      return ::llvm::SmallVector<int64_t, 2>(
+          getStrides().value_or(getWindow()));
+    }
+  }];
+}
+
+def CNN_MaxPool2DOp : CNN_Pool2DOp<"max_pool2d", "MaxPooling2D", "maximum">;
+def CNN_AvgPool2DOp : CNN_Pool2DOp<"avg_pool2d", "AveragePooling2D", "average">;
+def CNN_MinPool2DOp : CNN_Pool2DOp<"min_pool2d", "MinPooling2D", "minimum">;
+
+//===----------------------------------------------------------------------===//
+// cnn.dense and cnn.flatten
+//===----------------------------------------------------------------------===//
+
+def CNN_DenseOp : CNN_Op<"dense", [Pure, InferTypeOpAdaptor]> {
+  let summary = "fully connected layer (Keras Dense)";
+  let description = [{
+    Computes `activation(input x kernel + bias)` for a `[batch, in]` input and
+    an `[in, units]` kernel.
+
+    Example:
+
+    ```mlir
+    %y = cnn.dense %x, %kernel, %bias activation = relu
+        : tensor<?x576xf32>, tensor<576x64xf32>, tensor<64xf32>
+    // %y : tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins
+    CNN_Tensor2D:$input,
+    CNN_Tensor2D:$kernel,
+    Optional<CNN_Tensor1D>:$bias,
+    DefaultValuedAttr<CNN_ActivationAttr,
+                      "::cnnc::cnn::Activation::None">:$activation);
+  let results = (outs CNN_Tensor2D:$output);
+  let assemblyFormat = [{
+    $input `,` $kernel (`,` $bias^)? (`activation` `=` `` $activation^)?
+    attr-dict `:` type($input) `,` type($kernel) (`,` type($bias)^)?
+  }];
+}
+
+def CNN_FlattenOp : CNN_Op<"flatten", [Pure, InferTypeOpAdaptor]> {
+  let summary = "collapse all non-batch dimensions (Keras Flatten)";
+  let description = [{
+    Reshapes `[batch, d1, ..., dk]` to `[batch, d1 * ... * dk]` in row-major
+    (NHWC) order, as Keras `Flatten` with channels_last data.
+
+    Example:
+
+    ```mlir
+    %y = cnn.flatten %x : tensor<?x3x3x64xf32>
+    // %y : tensor<?x576xf32>
+    ```
+  }];
+  let arguments = (ins CNN_Tensor:$input);
+  let results = (outs CNN_Tensor2D:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+//===----------------------------------------------------------------------===//
+// Element-wise operations
+//===----------------------------------------------------------------------===//
+
+class CNN_UnaryOp<string mnemonic, string formula>
+    : CNN_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+  let summary = "element-wise " # formula;
+  let description = [{
+    Applies `}] # formula # [{` to every element.
+
+    Example:
+
+    ```mlir
+    %y = cnn.}] # mnemonic # [{ %x : tensor<?x64xf32>
+    ```
+  }];
+  let arguments = (ins CNN_Tensor:$input);
+  let results = (outs CNN_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+}
+
+def CNN_ReluOp : CNN_UnaryOp<"relu", "max(x, 0)">;
+def CNN_SigmoidOp : CNN_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
+def CNN_TanhOp : CNN_UnaryOp<"tanh", "tanh(x)">;
+
+def CNN_SoftmaxOp : CNN_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "softmax over the last dimension";
+  let description = [{
+    Computes `exp(x - max(x)) / sum(exp(x - max(x)))` along the last
+    dimension, the numerically stable form.
+
+    Example:
+
+    ```mlir
+    %p = cnn.softmax %logits : tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins CNN_Tensor:$input);
+  let results = (outs CNN_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($input)";
+  let hasVerifier = 1;
+}
+
+def CNN_AddOp : CNN_Op<"add", [Pure, Commutative, SameOperandsAndResultType]> {
+  let summary = "element-wise sum of two tensors of one type (residual blocks)";
+  let description = [{
+    Example:
+
+    ```mlir
+    %y = cnn.add %a, %b : tensor<?x8x8x64xf32>
+    ```
+  }];
+  let arguments = (ins CNN_Tensor:$lhs, CNN_Tensor:$rhs);
+  let results = (outs CNN_Tensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs)";
+}
+
+#endif // CNNC_DIALECT_CNN_IR_CNNOPS_TD

@@ -1,0 +1,29 @@
+# lit configuration of cnnc's regression tests (IR, driver, end to end).
+
+import os
+
+import lit.formats
+from lit.llvm import llvm_config
+from lit.llvm.subst import ToolSubst
+
+config.name = "cnnc"
+config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
+config.suffixes = [".mlir", ".test", ".c"]
+config.excludes = ["Inputs", "Unit", "CMakeLists.txt", "lit.cfg.py",
+                   "lit.site.cfg.py"]
+config.test_source_root = os.path.dirname(__file__)
+config.test_exec_root = os.path.join(config.cnnc_obj_root, "test")
+
+config.substitutions.append(("%PATH%", config.environment["PATH"]))
+config.substitutions.append(("%cnnc_src_root", config.cnnc_src_root))
+config.substitutions.append(("%cnnc_lib_dir", config.cnnc_lib_dir))
+config.substitutions.append(("%examples", os.path.join(config.cnnc_src_root, "examples")))
+
+llvm_config.with_system_environment(["HOME", "TMPDIR"])
+llvm_config.use_default_substitutions()
+
+tool_dirs = [config.cnnc_tools_dir, config.llvm_tools_dir]
+tools = [ToolSubst("cnnc", unresolved="fatal"),
+         ToolSubst("cnnc-opt", unresolved="fatal"),
+         "FileCheck", "not", "count"]
+llvm_config.add_tool_substitutions(tools, tool_dirs)
