@@ -25,5 +25,8 @@ llvm_config.use_default_substitutions()
 tool_dirs = [config.cnnc_tools_dir, config.llvm_tools_dir]
 tools = [ToolSubst("cnnc", unresolved="fatal"),
          ToolSubst("cnnc-opt", unresolved="fatal"),
-         "FileCheck", "not", "count"]
+         "FileCheck", "not", "count", "llvm-nm"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
+
+# The C compiler used to build apps against generated libraries.
+config.substitutions.append(("%clang", os.path.join(config.llvm_tools_dir, "clang")))

@@ -1,50 +1,175 @@
 //===- Driver.cpp - the cnnc compiler driver ------------------------------===//
 //
-// Parses the command line, loads and verifies the model and produces what
-// was asked for. Every user error ends in one located diagnostic and exit
-// code 1.
+// Parses the command line, loads and verifies the model, runs the CPU
+// pipeline up to the requested stage and writes the artifact: IR at some
+// stage, an object file, or the shared library. Every user error ends in one
+// diagnostic and exit code 1.
 //
 //===----------------------------------------------------------------------===//
 
 #include "cnnc/Driver/Driver.h"
+#include "cnnc/Dialect/CNN/Analysis/ModelInfo.h"
 #include "cnnc/Driver/ModelSummary.h"
 #include "cnnc/InitAllDialects.h"
+#include "cnnc/Pipelines/Pipelines.h"
+#include "cnnc/Target/ModelDescriptor.h"
+#include "cnnc/Target/NativeCodegen.h"
 
+#include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
+#include "mlir/Support/Timing.h"
+#include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/IR/LLVMContext.h"
+#include "llvm/IR/Module.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
+#include "llvm/Support/Process.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/WithColor.h"
+#include "llvm/Target/TargetMachine.h"
 
 using namespace mlir;
 using namespace cnnc;
 
 namespace {
+
+enum class EmitKind { CNN, Linalg, LLVMMLIR, LLVMIR, Object, SharedLibrary };
+
 struct DriverOptions {
+  llvm::cl::OptionCategory category{"cnnc options"};
   llvm::cl::opt<std::string> input{llvm::cl::Positional,
                                    llvm::cl::desc("<model.mlir>"),
-                                   llvm::cl::Required};
+                                   llvm::cl::Required, llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> output{
+      "o", llvm::cl::desc("Output file (default: <model>.so, <model>.o, or "
+                          "stdout for textual IR)"),
+      llvm::cl::value_desc("path"), llvm::cl::cat(category)};
+  llvm::cl::opt<EmitKind> emit{
+      "emit", llvm::cl::desc("What to produce"),
+      llvm::cl::init(EmitKind::SharedLibrary),
+      llvm::cl::values(
+          clEnumValN(EmitKind::CNN, "cnn", "the verified cnn IR"),
+          clEnumValN(EmitKind::Linalg, "linalg",
+                     "entry points lowered to linalg on tensors"),
+          clEnumValN(EmitKind::LLVMMLIR, "llvm-mlir",
+                     "the LLVM dialect before translation"),
+          clEnumValN(EmitKind::LLVMIR, "llvm-ir", "optimized LLVM IR"),
+          clEnumValN(EmitKind::Object, "obj", "a relocatable object file"),
+          clEnumValN(EmitKind::SharedLibrary, "so",
+                     "a shared library with the C ABI (default)")),
+      llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> header{
+      "emit-header",
+      llvm::cl::desc("Also write the C header declaring the library's API"),
+      llvm::cl::value_desc("model.h"), llvm::cl::cat(category)};
   llvm::cl::opt<bool> summary{
-      "summary", llvm::cl::desc("Print a Keras-style summary of the model")};
+      "summary", llvm::cl::desc("Print a Keras-style summary of the model"),
+      llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> cpu{
+      "mcpu", llvm::cl::desc("Target CPU (default: the host CPU)"),
+      llvm::cl::value_desc("name"), llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> features{
+      "mattr",
+      llvm::cl::desc("Target features, e.g. +avx2,+fma (default: the host's "
+                     "when --mcpu is not given)"),
+      llvm::cl::value_desc("features"), llvm::cl::cat(category)};
+  llvm::cl::opt<unsigned> optLevel{
+      "O", llvm::cl::desc("LLVM optimization level 0-3 (default 3)"),
+      llvm::cl::Prefix, llvm::cl::init(3), llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> supportLibrary{
+      "support-library",
+      llvm::cl::desc("libcnnc_support.a to link (default: ../lib next to "
+                     "cnnc)"),
+      llvm::cl::Hidden, llvm::cl::cat(category)};
 };
-} // namespace
 
 /// Prints `cnnc: error: <message>` and returns exit code 1.
-static int fail(const llvm::Twine &message) {
+int fail(const llvm::Twine &message) {
   llvm::WithColor::error(llvm::errs(), "cnnc") << message << "\n";
   return 1;
 }
 
+int fail(llvm::Error error) {
+  return fail(llvm::toString(std::move(error)));
+}
+
+/// The ABI's view of the analyzed model.
+ModelDescription describe(const cnn::ModelInfo &model) {
+  ModelDescription description;
+  description.name = model.name;
+  ArrayRef<int64_t> shape = model.inputType.getShape();
+  // NHWC; inputs of rank 2 ([batch, features]) or 3 read as H x W x C.
+  description.inputShape = {-1, shape.size() > 2 ? shape[1] : 1,
+                            shape.size() > 3 ? shape[2] : 1, shape.back()};
+  if (shape.size() == 3)
+    description.inputShape = {-1, shape[1], shape[2], 1};
+  description.numClasses = model.numClasses();
+  description.paramElements = model.paramElements;
+  for (const cnn::ParamInfo &param : model.params)
+    description.params.push_back(
+        {param.name, param.offset, param.size, param.shape,
+         static_cast<int32_t>(param.init), param.fanIn, param.fanOut});
+  return description;
+}
+
+std::string defaultOutput(StringRef input, EmitKind emit) {
+  StringRef stem = llvm::sys::path::stem(input);
+  switch (emit) {
+  case EmitKind::SharedLibrary:
+    return (stem + ".so").str();
+  case EmitKind::Object:
+    return (stem + ".o").str();
+  default:
+    return "-";
+  }
+}
+
+std::string findSupportLibrary(const char *argv0, StringRef override) {
+  if (!override.empty())
+    return override.str();
+  std::string executable = llvm::sys::fs::getMainExecutable(
+      argv0, reinterpret_cast<void *>(&runCompilerDriver));
+  SmallString<256> path(llvm::sys::path::parent_path(executable));
+  llvm::sys::path::append(path, "..", "lib", "libcnnc_support.a");
+  return std::string(path);
+}
+
+/// Writes `contents` to `path` ("-" is stdout) through a ToolOutputFile, so
+/// a failed run leaves no partial file behind.
+template <typename WriteFn>
+int writeOutput(StringRef path, WriteFn &&write) {
+  std::string error;
+  auto file = openOutputFile(path, &error);
+  if (!file)
+    return fail("cannot write '" + path + "': " + error);
+  write(file->os());
+  file->keep();
+  return 0;
+}
+
+} // namespace
+
 int cnnc::runCompilerDriver(int argc, char **argv) {
   llvm::InitLLVM initLLVM(argc, argv);
   DriverOptions options;
-  llvm::cl::ParseCommandLineOptions(argc, argv,
-                                    "cnnc: compiler for convolutional "
-                                    "networks written in the cnn dialect\n");
+  registerAsmPrinterCLOptions();
+  registerMLIRContextCLOptions();
+  registerPassManagerCLOptions();
+  registerDefaultTimingManagerCLOptions();
+  llvm::cl::ParseCommandLineOptions(
+      argc, argv,
+      "cnnc: compiles a convolutional network written in the cnn dialect to "
+      "a shared library\n");
+  if (options.optLevel > 3)
+    return fail("-O" + llvm::Twine(options.optLevel) +
+                ": the optimization level must be 0, 1, 2 or 3");
 
   DialectRegistry registry;
   registerAllDialects(registry);
@@ -68,10 +193,109 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   FailureOr<cnn::ModelInfo> model = cnn::ModelInfo::analyze(*module, stem);
   if (failed(model))
     return 1;
-
   if (options.summary) {
     printModelSummary(*model, llvm::outs());
+    if (options.output.empty() && options.header.empty())
+      return 0;
+  }
+  ModelDescription description = describe(*model);
+  EmitKind emit = options.emit;
+  std::string output = options.output.empty()
+                           ? defaultOutput(options.input, emit)
+                           : options.output.getValue();
+
+  if (!options.header.empty() &&
+      writeOutput(options.header, [&](llvm::raw_ostream &os) {
+        emitModelHeader(description, os);
+      }))
+    return 1;
+  if (emit == EmitKind::CNN)
+    return writeOutput(output,
+                       [&](llvm::raw_ostream &os) { module->print(os); os << "\n"; });
+
+  // Validate the target before spending time on the pipeline.
+  llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine =
+      createNativeTargetMachine(
+          {options.cpu, options.features, options.optLevel});
+  if (!machine)
+    return fail(machine.takeError());
+
+  // A shared library is linked next to the output and renamed into place;
+  // check that both the output directory and the support library are usable
+  // before spending time on compilation.
+  std::string supportLibrary;
+  SmallString<256> stagingPath;
+  llvm::FileRemover removeStaging;
+  if (emit == EmitKind::SharedLibrary) {
+    supportLibrary = findSupportLibrary(argv[0], options.supportLibrary);
+    if (!llvm::sys::fs::exists(supportLibrary))
+      return fail("cannot find the support library '" + supportLibrary +
+                  "' (build the cnnc_support target)");
+    int stagingFd;
+    if (std::error_code ec = llvm::sys::fs::createUniqueFile(
+            output + ".tmp-%%%%%%", stagingFd, stagingPath))
+      return fail("cannot write '" + output + "': " + ec.message());
+    llvm::sys::Process::SafelyCloseFileDescriptor(stagingFd);
+    removeStaging.setFile(stagingPath);
+  }
+
+  PassManager pm(&context);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return 1;
+  CPUPipelineOptions pipelineOptions;
+  pipelineOptions.modelName = description.name;
+  buildCPUPipeline(pm, pipelineOptions,
+                   emit == EmitKind::Linalg ? PipelineStage::Linalg
+                                            : PipelineStage::LLVM);
+  if (failed(pm.run(*module)))
+    return 1;
+  if (emit == EmitKind::Linalg || emit == EmitKind::LLVMMLIR)
+    return writeOutput(output,
+                       [&](llvm::raw_ostream &os) { module->print(os); os << "\n"; });
+
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      translateModuleToLLVMIR(*module, llvmContext, description.name);
+  if (!llvmModule)
+    return fail("cannot translate '" + options.input + "' to LLVM IR");
+  llvmModule->setTargetTriple((*machine)->getTargetTriple());
+  llvmModule->setDataLayout((*machine)->createDataLayout());
+  if (llvm::Error error = emitModelDescriptor(*llvmModule, description))
+    return fail(std::move(error));
+  optimizeModule(*llvmModule, **machine, options.optLevel);
+  if (emit == EmitKind::LLVMIR)
+    return writeOutput(
+        output, [&](llvm::raw_ostream &os) { llvmModule->print(os, nullptr); });
+
+  if (emit == EmitKind::Object) {
+    std::string error;
+    auto object = openOutputFile(output, &error);
+    if (!object)
+      return fail("cannot write '" + output + "': " + error);
+    if (llvm::Error err = emitObjectFile(*llvmModule, **machine, object->os()))
+      return fail(std::move(err));
+    object->keep();
     return 0;
   }
-  return fail("nothing to do: pass --summary");
+
+  // Shared library: object to a temporary, link next to the output, then
+  // rename, so an existing library is replaced atomically or not at all.
+  SmallString<128> objectPath;
+  int objectFd;
+  if (std::error_code ec = llvm::sys::fs::createTemporaryFile(
+          "cnnc-" + description.name, "o", objectFd, objectPath))
+    return fail("cannot create a temporary object file: " + ec.message());
+  llvm::FileRemover removeObject(objectPath);
+  {
+    llvm::raw_fd_ostream objectStream(objectFd, /*shouldClose=*/true);
+    if (llvm::Error err = emitObjectFile(*llvmModule, **machine, objectStream))
+      return fail(std::move(err));
+  }
+  if (llvm::Error err =
+          linkSharedLibrary(objectPath, supportLibrary, stagingPath))
+    return fail(std::move(err));
+  if (std::error_code ec = llvm::sys::fs::rename(stagingPath, output))
+    return fail("cannot write '" + output + "': " + ec.message());
+  removeStaging.releaseFile();
+  return 0;
 }

@@ -1,0 +1,46 @@
+//===- Pipelines.h - cnnc compilation pipelines -----------------*- C++ -*-===//
+//
+// The pass pipelines `cnnc` runs, also registered for `cnnc-opt` so each
+// stage can be reproduced and tested alone.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNC_PIPELINES_PIPELINES_H
+#define CNNC_PIPELINES_PIPELINES_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace cnnc {
+
+/// Where a pipeline stops; each stage includes the ones before it.
+enum class PipelineStage {
+  Linalg, ///< entry points synthesized, cnn lowered to linalg on tensors
+  LLVM,   ///< everything in the LLVM dialect, ready for translation
+};
+
+struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
+  Option<std::string> modelName{
+      *this, "model-name",
+      llvm::cl::desc("Model name when the module has no symbol name"),
+      llvm::cl::init("model")};
+};
+
+/// cnn (forward) -> entry points -> linalg on tensors.
+void buildCNNToLinalgPipeline(mlir::OpPassManager &pm,
+                              const CPUPipelineOptions &options);
+
+/// linalg on tensors -> bufferized loops -> C wrappers -> LLVM dialect.
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
+
+/// The whole CPU pipeline up to `stage`.
+void buildCPUPipeline(mlir::OpPassManager &pm,
+                      const CPUPipelineOptions &options,
+                      PipelineStage stage = PipelineStage::LLVM);
+
+/// Registers `cnn-cpu-pipeline` and `cnn-to-linalg-pipeline`.
+void registerPipelines();
+
+} // namespace cnnc
+
+#endif // CNNC_PIPELINES_PIPELINES_H

@@ -1,0 +1,164 @@
+//===- ExportCInterface.cpp - bare-pointer C entry points -----------------===//
+//
+// After bufferization every entry point takes memrefs. The generated
+// library's C ABI takes raw pointers plus one batch size, so this pass adds,
+// for `@m_<entry>_impl`, a public wrapper
+//
+//   func.func @m_<entry>(ptr..., i64 batch, ...) -> i32
+//
+// that rejects a negative batch or a null buffer (status 1), builds each
+// memref descriptor (row-major, batch as the dynamic leading size) and calls
+// the implementation, which becomes private so LLVM can inline it.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cnnc/Dialect/CNN/Transforms/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+
+namespace cnnc::cnn {
+#define GEN_PASS_DEF_CNNEXPORTCINTERFACE
+#include "cnnc/Dialect/CNN/Transforms/Passes.h.inc"
+} // namespace cnnc::cnn
+
+using namespace mlir;
+using namespace cnnc::cnn;
+
+namespace {
+
+/// Builds the LLVM memref descriptor of a dense row-major buffer at `ptr`
+/// and casts it to `type`; the casts cancel out once memrefs are lowered.
+Value createMemRefFromPointer(OpBuilder &b, Location loc, MemRefType type,
+                              Value ptr, Value batch) {
+  MLIRContext *ctx = b.getContext();
+  Type i64 = b.getI64Type();
+  Type ptrType = LLVM::LLVMPointerType::get(ctx);
+  SmallVector<Type> fields = {ptrType, ptrType, i64};
+  int64_t rank = type.getRank();
+  if (rank > 0) {
+    fields.push_back(LLVM::LLVMArrayType::get(i64, rank));
+    fields.push_back(LLVM::LLVMArrayType::get(i64, rank));
+  }
+  auto descriptorType = LLVM::LLVMStructType::getLiteral(ctx, fields);
+  auto constant = [&](int64_t v) -> Value {
+    return arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(v));
+  };
+  Value descriptor = LLVM::PoisonOp::create(b, loc, descriptorType);
+  descriptor = LLVM::InsertValueOp::create(b, loc, descriptor, ptr, ArrayRef<int64_t>{0});
+  descriptor = LLVM::InsertValueOp::create(b, loc, descriptor, ptr, ArrayRef<int64_t>{1});
+  descriptor = LLVM::InsertValueOp::create(b, loc, descriptor, constant(0),
+                                           ArrayRef<int64_t>{2});
+  int64_t stride = 1;
+  for (int64_t i = rank - 1; i >= 0; --i) {
+    int64_t size = type.getDimSize(i);
+    Value sizeValue = ShapedType::isDynamic(size) ? batch : constant(size);
+    descriptor = LLVM::InsertValueOp::create(
+        b, loc, descriptor, sizeValue, ArrayRef<int64_t>{3, i});
+    descriptor = LLVM::InsertValueOp::create(
+        b, loc, descriptor, constant(stride), ArrayRef<int64_t>{4, i});
+    // Only the leading (batch) dimension may be dynamic.
+    if (!ShapedType::isDynamic(size))
+      stride *= size;
+  }
+  return UnrealizedConversionCastOp::create(b, loc, TypeRange{type},
+                                            ValueRange{descriptor})
+      .getResult(0);
+}
+
+/// Adds the C wrapper of one entry point.
+LogicalResult exportEntry(func::FuncOp impl) {
+  StringRef implName = impl.getSymName();
+  if (!implName.consume_back("_impl"))
+    return impl.emitError("entry point name must end in `_impl`");
+  auto batchPosition = impl->getAttrOfType<IntegerAttr>(kBatchPositionAttrName);
+  if (!batchPosition)
+    return impl.emitError("entry point without '")
+           << kBatchPositionAttrName << "'";
+
+  MLIRContext *ctx = impl.getContext();
+  Location loc = impl.getLoc();
+  OpBuilder b(impl);
+  Type ptrType = LLVM::LLVMPointerType::get(ctx);
+  Type i64 = b.getI64Type();
+
+  // C argument list: memrefs become pointers, the batch goes in its slot.
+  SmallVector<Type> cArgs;
+  for (Type t : impl.getArgumentTypes())
+    cArgs.push_back(isa<MemRefType>(t) ? ptrType : t);
+  int64_t batchIndex = batchPosition.getInt();
+  if (batchIndex < 0 || batchIndex > int64_t(cArgs.size()))
+    return impl.emitError("batch position out of range");
+  cArgs.insert(cArgs.begin() + batchIndex, i64);
+
+  auto wrapper = func::FuncOp::create(
+      b, loc, implName, FunctionType::get(ctx, cArgs, {b.getI32Type()}));
+  Block *body = wrapper.addEntryBlock();
+  b.setInsertionPointToStart(body);
+  Value batch = body->getArgument(batchIndex);
+  SmallVector<Value> cValues;
+  for (auto [i, arg] : llvm::enumerate(body->getArguments()))
+    if (int64_t(i) != batchIndex)
+      cValues.push_back(arg);
+
+  // Reject a negative batch or any null buffer.
+  Value zero = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0));
+  Value invalid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
+                                        batch, zero);
+  Value null = LLVM::ZeroOp::create(b, loc, ptrType);
+  for (Value v : cValues) {
+    if (v.getType() != ptrType)
+      continue;
+    Value isNull =
+        LLVM::ICmpOp::create(b, loc, LLVM::ICmpPredicate::eq, v, null);
+    invalid = arith::OrIOp::create(b, loc, invalid, isNull);
+  }
+
+  Type i32 = b.getI32Type();
+  auto branch = scf::IfOp::create(b, loc, TypeRange{i32}, invalid,
+                                  /*withElseRegion=*/true);
+  b.setInsertionPointToStart(branch.thenBlock());
+  scf::YieldOp::create(b, loc,
+                       ValueRange{arith::ConstantOp::create(
+                           b, loc, b.getI32IntegerAttr(1))});
+  b.setInsertionPointToStart(branch.elseBlock());
+  SmallVector<Value> implArgs;
+  for (auto [type, value] : llvm::zip(impl.getArgumentTypes(), cValues)) {
+    if (auto memref = dyn_cast<MemRefType>(type))
+      implArgs.push_back(createMemRefFromPointer(b, loc, memref, value, batch));
+    else
+      implArgs.push_back(value);
+  }
+  func::CallOp::create(b, loc, impl, implArgs);
+  scf::YieldOp::create(b, loc,
+                       ValueRange{arith::ConstantOp::create(
+                           b, loc, b.getI32IntegerAttr(0))});
+  b.setInsertionPointAfter(branch);
+  func::ReturnOp::create(b, loc, branch.getResults());
+
+  // Private in MLIR and internal in LLVM, so it is not exported and can be
+  // inlined into its wrapper.
+  impl.setPrivate();
+  impl->removeAttr(kEntryAttrName);
+  impl->removeAttr(kBatchPositionAttrName);
+  impl->setAttr("llvm.linkage",
+                LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
+  return success();
+}
+
+struct ExportCInterfacePass
+    : cnnc::cnn::impl::CNNExportCInterfaceBase<ExportCInterfacePass> {
+  void runOnOperation() override {
+    SmallVector<func::FuncOp> entries;
+    for (auto func : getOperation().getOps<func::FuncOp>())
+      if (func->hasAttr(kEntryAttrName))
+        entries.push_back(func);
+    for (func::FuncOp entry : entries)
+      if (failed(exportEntry(entry)))
+        return signalPassFailure();
+  }
+};
+
+} // namespace

@@ -1,0 +1,73 @@
+//===- CPUPipeline.cpp - cnn to LLVM dialect for the host CPU -------------===//
+
+#include "cnnc/Conversion/Passes.h"
+#include "cnnc/Dialect/CNN/Transforms/Passes.h"
+#include "cnnc/Pipelines/Pipelines.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void cnnc::buildCNNToLinalgPipeline(OpPassManager &pm,
+                                    const CPUPipelineOptions &options) {
+  cnn::CNNSynthesizeEntryPointsOptions entryOptions;
+  entryOptions.modelName = options.modelName;
+  pm.addPass(cnn::createCNNSynthesizeEntryPoints(entryOptions));
+  pm.addNestedPass<func::FuncOp>(createConvertCNNToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+}
+
+void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
+  bufferization::OneShotBufferizePassOptions bufferizeOptions;
+  bufferizeOptions.bufferizeFunctionBoundaries = false;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  bufferization::buildBufferDeallocationPipeline(pm);
+  pm.addPass(cnn::createCNNExportCInterface());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+}
+
+void cnnc::buildCPUPipeline(OpPassManager &pm,
+                            const CPUPipelineOptions &options,
+                            PipelineStage stage) {
+  buildCNNToLinalgPipeline(pm, options);
+  if (stage == PipelineStage::Linalg)
+    return;
+  buildLinalgToLLVMPipeline(pm);
+}
+
+void cnnc::registerPipelines() {
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "cnn-to-linalg-pipeline",
+      "Synthesize the model's entry points and lower cnn to linalg on "
+      "tensors (what `cnnc --emit=linalg` prints)",
+      [](OpPassManager &pm, const CPUPipelineOptions &options) {
+        buildCPUPipeline(pm, options, PipelineStage::Linalg);
+      });
+  PassPipelineRegistration<CPUPipelineOptions>(
+      "cnn-cpu-pipeline",
+      "The whole CPU pipeline of `cnnc`: cnn to the LLVM dialect (what "
+      "`cnnc --emit=llvm-mlir` prints)",
+      [](OpPassManager &pm, const CPUPipelineOptions &options) {
+        buildCPUPipeline(pm, options, PipelineStage::LLVM);
+      });
+}

@@ -1,0 +1,58 @@
+// Bare-pointer C wrappers around buffer-based entry points.
+// RUN: cnnc-opt %s --cnn-export-c-interface --split-input-file -verify-diagnostics | FileCheck %s
+
+// CHECK-LABEL: func.func @m_forward(
+// CHECK-SAME:    %[[P:.*]]: !llvm.ptr, %[[X:.*]]: !llvm.ptr, %[[N:.*]]: i64, %[[Y:.*]]: !llvm.ptr) -> i32
+// A negative batch or a null buffer returns status 1.
+// CHECK:         %[[NEG:.*]] = arith.cmpi slt, %[[N]], %{{.*}} : i64
+// CHECK:         %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
+// CHECK:         llvm.icmp "eq" %[[P]], %[[NULL]]
+// CHECK:         llvm.icmp "eq" %[[X]], %[[NULL]]
+// CHECK:         llvm.icmp "eq" %[[Y]], %[[NULL]]
+// CHECK:         %[[STATUS:.*]] = scf.if %{{.*}} -> (i32) {
+// CHECK:           arith.constant 1 : i32
+// CHECK:         } else {
+// Row-major descriptors: the batch is the leading size, strides are static.
+// CHECK:           %[[PM:.*]] = builtin.unrealized_conversion_cast %{{.*}} : !llvm.struct<(ptr, ptr, i64, array<1 x i64>, array<1 x i64>)> to memref<6xf32>
+// CHECK:           llvm.insertvalue %[[N]], %{{.*}}[3, 0] : !llvm.struct<(ptr, ptr, i64, array<3 x i64>, array<3 x i64>)>
+// CHECK:           %[[C6:.*]] = arith.constant 6 : i64
+// CHECK:           llvm.insertvalue %[[C6]], %{{.*}}[4, 0] : !llvm.struct<(ptr, ptr, i64, array<3 x i64>, array<3 x i64>)>
+// CHECK:           %[[XM:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x2x3xf32>
+// CHECK:           %[[YM:.*]] = builtin.unrealized_conversion_cast %{{.*}} to memref<?x4xf32>
+// CHECK:           func.call @m_forward_impl(%[[PM]], %[[XM]], %[[YM]])
+// CHECK:           arith.constant 0 : i32
+// CHECK:         return %[[STATUS]] : i32
+// CHECK:       func.func private @m_forward_impl({{.*}} attributes {llvm.linkage = #llvm.linkage<internal>} {
+func.func @m_forward_impl(%p: memref<6xf32>, %x: memref<?x2x3xf32>, %y: memref<?x4xf32>) attributes {cnn.entry = "forward", cnn.c_batch_position = 2 : i64} {
+  return
+}
+
+// -----
+
+// Scalars pass through; the batch goes where the attribute says.
+// CHECK-LABEL: func.func @m_step(
+// CHECK-SAME:    %{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: f32, %{{.*}}: !llvm.ptr) -> i32
+func.func @m_step_impl(%p: memref<6xf32>, %x: memref<?x6xf32>, %lr: f32, %loss: memref<1xf32>) attributes {cnn.entry = "train_step", cnn.c_batch_position = 2 : i64} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{entry point name must end in `_impl`}}
+func.func @m_forward(%x: memref<?x4xf32>) attributes {cnn.entry = "forward", cnn.c_batch_position = 1 : i64} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{entry point without 'cnn.c_batch_position'}}
+func.func @m_forward_impl(%x: memref<?x4xf32>) attributes {cnn.entry = "forward"} {
+  return
+}
+
+// -----
+
+// expected-error @+1 {{batch position out of range}}
+func.func @m_forward_impl(%x: memref<?x4xf32>) attributes {cnn.entry = "forward", cnn.c_batch_position = 5 : i64} {
+  return
+}
