@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "cnnc/Driver/Driver.h"
+#include "cnnc/Dialect/CNN/Analysis/FlopCount.h"
 #include "cnnc/Dialect/CNN/Analysis/ModelInfo.h"
 #include "cnnc/Driver/ModelSummary.h"
 #include "cnnc/InitAllDialects.h"
@@ -83,6 +84,23 @@ struct DriverOptions {
   llvm::cl::opt<unsigned> optLevel{
       "O", llvm::cl::desc("LLVM optimization level 0-3 (default 3)"),
       llvm::cl::Prefix, llvm::cl::init(3), llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> optimizer{
+      "optimizer",
+      llvm::cl::desc("Optimizer compiled into train_step: adam (default), "
+                     "sgd, or none for an inference-only library"),
+      llvm::cl::init("adam"), llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> loss{
+      "loss",
+      llvm::cl::desc("Training loss: sparse_categorical_crossentropy "
+                     "(default), categorical_crossentropy, mean_squared_error"),
+      llvm::cl::init("sparse_categorical_crossentropy"),
+      llvm::cl::cat(category)};
+  llvm::cl::opt<float> momentum{
+      "momentum", llvm::cl::desc("SGD momentum (default 0)"),
+      llvm::cl::init(0.0f), llvm::cl::cat(category)};
+  llvm::cl::opt<bool> nesterov{"nesterov",
+                               llvm::cl::desc("SGD with Nesterov momentum"),
+                               llvm::cl::cat(category)};
   llvm::cl::opt<std::string> supportLibrary{
       "support-library",
       llvm::cl::desc("libcnnc_support.a to link (default: ../lib next to "
@@ -112,6 +130,7 @@ ModelDescription describe(const cnn::ModelInfo &model) {
     description.inputShape = {-1, shape[1], shape[2], 1};
   description.numClasses = model.numClasses();
   description.paramElements = model.paramElements;
+  description.forwardFlops = cnn::countFlopsPerImage(model.forward);
   for (const cnn::ParamInfo &param : model.params)
     description.params.push_back(
         {param.name, param.offset, param.size, param.shape,
@@ -167,6 +186,16 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
       argc, argv,
       "cnnc: compiles a convolutional network written in the cnn dialect to "
       "a shared library\n");
+  if (options.optimizer != "adam" && options.optimizer != "sgd" &&
+      options.optimizer != "none")
+    return fail("--optimizer=" + options.optimizer +
+                ": expected adam, sgd or none");
+  if (!cnn::symbolizeLossKind(options.loss))
+    return fail("--loss=" + options.loss +
+                ": expected sparse_categorical_crossentropy, "
+                "categorical_crossentropy or mean_squared_error");
+  if (options.momentum < 0 || options.momentum >= 1)
+    return fail("--momentum must be in [0, 1)");
   if (options.optLevel > 3)
     return fail("-O" + llvm::Twine(options.optLevel) +
                 ": the optimization level must be 0, 1, 2 or 3");
@@ -199,6 +228,12 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
       return 0;
   }
   ModelDescription description = describe(*model);
+  if (options.optimizer != "none") {
+    description.optimizer = options.optimizer;
+    description.loss = options.loss;
+    description.optStateElements =
+        (options.optimizer == "adam" ? 2 : 1) * description.paramElements;
+  }
   EmitKind emit = options.emit;
   std::string output = options.output.empty()
                            ? defaultOutput(options.input, emit)
@@ -244,6 +279,10 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
     return 1;
   CPUPipelineOptions pipelineOptions;
   pipelineOptions.modelName = description.name;
+  pipelineOptions.optimizer = options.optimizer;
+  pipelineOptions.loss = options.loss;
+  pipelineOptions.momentum = options.momentum;
+  pipelineOptions.nesterov = options.nesterov;
   buildCPUPipeline(pm, pipelineOptions,
                    emit == EmitKind::Linalg ? PipelineStage::Linalg
                                             : PipelineStage::LLVM);

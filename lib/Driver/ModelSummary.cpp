@@ -5,6 +5,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "cnnc/Driver/ModelSummary.h"
+#include "cnnc/Dialect/CNN/Analysis/FlopCount.h"
 
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
@@ -134,5 +135,7 @@ void cnnc::printModelSummary(const ModelInfo &model, raw_ostream &os) {
      << "Trainable params: " << withCommas(model.paramElements) << " ("
      << formatBytes(bytes) << ")\n"
      << "Non-trainable params: 0 (0.00 B)\n"
+     << "Forward FLOPs per image: "
+     << withCommas(countFlopsPerImage(model.forward)) << "\n"
      << thin << "\n";
 }

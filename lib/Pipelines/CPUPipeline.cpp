@@ -17,6 +17,15 @@ using namespace mlir;
 
 void cnnc::buildCNNToLinalgPipeline(OpPassManager &pm,
                                     const CPUPipelineOptions &options) {
+  if (options.optimizer != "none") {
+    cnn::CNNSynthesizeTrainingOptions trainingOptions;
+    trainingOptions.modelName = options.modelName;
+    trainingOptions.optimizer = options.optimizer;
+    trainingOptions.loss = options.loss;
+    trainingOptions.momentum = options.momentum;
+    trainingOptions.nesterov = options.nesterov;
+    pm.addPass(cnn::createCNNSynthesizeTraining(trainingOptions));
+  }
   cnn::CNNSynthesizeEntryPointsOptions entryOptions;
   entryOptions.modelName = options.modelName;
   pm.addPass(cnn::createCNNSynthesizeEntryPoints(entryOptions));
@@ -31,6 +40,8 @@ void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(cnn::createCNNExportCInterface());
+  pm.addNestedPass<func::FuncOp>(cnn::createCNNCopiesToLoops());
+  pm.addNestedPass<func::FuncOp>(cnn::createCNNInnermostChannelLoop());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());
   pm.addPass(createSCFToControlFlowPass());

@@ -36,11 +36,11 @@ struct AbiTypes {
         ctx, {ptr, i64, i64, i32, i32, shape, i64, i64}, "cnnc_param_info");
     // abi_version, desc_size, name, target, input_shape, num_classes,
     // num_params, param_elements, params, opt_state_elements, optimizer,
-    // loss, init_params, forward, train_step, evaluate
+    // loss, init_params, forward, train_step, evaluate, forward_flops
     modelDesc = StructType::create(
         ctx,
         {i32, i32, ptr, ptr, ArrayType::get(i64, 4), i64, i64, i64, ptr, i64,
-         ptr, ptr, ptr, ptr, ptr, ptr},
+         ptr, ptr, ptr, ptr, ptr, ptr, i64},
         "cnnc_model_desc");
   }
 };
@@ -150,7 +150,8 @@ Error cnnc::emitModelDescriptor(Module &module, const ModelDescription &model) {
        ConstantInt::get(types.i64, model.optStateElements),
        createString(module, model.optimizer, model.name + ".optimizer"),
        createString(module, model.loss, model.name + ".loss"), init, forward,
-       orNull(trainStep), orNull(evaluate)});
+       orNull(trainStep), orNull(evaluate),
+       ConstantInt::get(types.i64, model.forwardFlops)});
   auto *descriptor = new GlobalVariable(
       module, types.modelDesc, /*isConstant=*/true,
       GlobalValue::PrivateLinkage, descriptorValue, model.name + ".descriptor");

@@ -24,6 +24,20 @@ struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
       *this, "model-name",
       llvm::cl::desc("Model name when the module has no symbol name"),
       llvm::cl::init("model")};
+  Option<std::string> optimizer{
+      *this, "optimizer",
+      llvm::cl::desc("adam, sgd, or none (inference entry points only)"),
+      llvm::cl::init("adam")};
+  Option<std::string> loss{
+      *this, "loss",
+      llvm::cl::desc("sparse_categorical_crossentropy, "
+                     "categorical_crossentropy or mean_squared_error"),
+      llvm::cl::init("sparse_categorical_crossentropy")};
+  Option<float> momentum{*this, "momentum",
+                         llvm::cl::desc("SGD momentum"), llvm::cl::init(0.0f)};
+  Option<bool> nesterov{*this, "nesterov",
+                        llvm::cl::desc("SGD with Nesterov momentum"),
+                        llvm::cl::init(false)};
 };
 
 /// cnn (forward) -> entry points -> linalg on tensors.

@@ -108,6 +108,7 @@ typedef struct cnnc_model_desc {
   cnnc_forward_fn forward;
   cnnc_train_step_fn train_step; ///< NULL when compiled without training
   cnnc_evaluate_fn evaluate;     ///< NULL when compiled without training
+  int64_t forward_flops;  ///< floating-point operations of forward, per image
 } cnnc_model_desc;
 
 /// The descriptor of the library this symbol is looked up in.

@@ -46,6 +46,7 @@ struct ModelDescription {
   int64_t optStateElements = 0;
   std::string optimizer; ///< empty without training
   std::string loss;      ///< empty without training
+  int64_t forwardFlops = 0; ///< per image
 };
 
 /// Emits the descriptor global and the descriptor-related functions into

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LoweringUtils.h"
 #include "cnnc/Conversion/Passes.h"
 #include "cnnc/Dialect/CNN/IR/CNNOps.h"
 #include "cnnc/Dialect/CNN/IR/WindowGeometry.h"
@@ -27,142 +28,9 @@ using namespace mlir;
 using namespace cnnc;
 using namespace cnnc::cnn;
 
+using namespace cnnc::cnn::lowering;
+
 namespace {
-
-//===----------------------------------------------------------------------===//
-// Helpers
-//===----------------------------------------------------------------------===//
-
-/// An empty tensor of `type` whose dynamic dimensions (only the batch can be
-/// dynamic) are read from the same dimensions of `like`.
-Value createEmptyLike(OpBuilder &b, Location loc, RankedTensorType type,
-                      Value like) {
-  SmallVector<Value> dynamicSizes;
-  for (auto [i, size] : llvm::enumerate(type.getShape()))
-    if (ShapedType::isDynamic(size))
-      dynamicSizes.push_back(tensor::DimOp::create(b, loc, like, i));
-  return tensor::EmptyOp::create(b, loc, type.getShape(),
-                                 type.getElementType(), dynamicSizes);
-}
-
-Value createF32Constant(OpBuilder &b, Location loc, double value) {
-  return arith::ConstantOp::create(b, loc, b.getF32FloatAttr(value));
-}
-
-/// An element-wise `linalg.generic` over tensors of one shape. The body gets
-/// the scalar of every input, in order, and returns the result scalar.
-Value createElementwise(
-    OpBuilder &b, Location loc, ValueRange inputs, Value init,
-    function_ref<Value(OpBuilder &, Location, ValueRange)> scalarFn) {
-  auto type = cast<RankedTensorType>(init.getType());
-  SmallVector<AffineMap> maps(inputs.size() + 1,
-                              b.getMultiDimIdentityMap(type.getRank()));
-  SmallVector<utils::IteratorType> iterators(type.getRank(),
-                                             utils::IteratorType::parallel);
-  auto generic = linalg::GenericOp::create(
-      b, loc, TypeRange{type}, inputs, ValueRange{init}, maps, iterators,
-      [&](OpBuilder &nested, Location nestedLoc, ValueRange args) {
-        Value result = scalarFn(nested, nestedLoc, args.drop_back());
-        linalg::YieldOp::create(nested, nestedLoc, result);
-      });
-  return generic.getResult(0);
-}
-
-/// The scalar form of an activation.
-Value applyActivation(OpBuilder &b, Location loc, Activation activation,
-                      Value x) {
-  switch (activation) {
-  case Activation::None:
-    return x;
-  case Activation::Relu:
-    return arith::MaximumFOp::create(b, loc, x, createF32Constant(b, loc, 0));
-  case Activation::Sigmoid: {
-    Value negated = arith::NegFOp::create(b, loc, x);
-    Value exp = math::ExpOp::create(b, loc, negated);
-    Value one = createF32Constant(b, loc, 1);
-    Value denominator = arith::AddFOp::create(b, loc, one, exp);
-    return arith::DivFOp::create(b, loc, one, denominator);
-  }
-  case Activation::Tanh:
-    return math::TanhOp::create(b, loc, x);
-  }
-  llvm_unreachable("unknown activation");
-}
-
-/// Applies `activation` in place on `tensor` (no-op for `none`).
-Value createActivation(OpBuilder &b, Location loc, Activation activation,
-                       Value tensor) {
-  if (activation == Activation::None)
-    return tensor;
-  return createElementwise(b, loc, ValueRange{tensor}, tensor,
-                           [&](OpBuilder &nb, Location l, ValueRange args) {
-                             return applyActivation(nb, l, activation,
-                                                    args[0]);
-                           });
-}
-
-/// The accumulator of a layer: its bias broadcast along every dimension but
-/// the last, or zeros without bias.
-Value createAccumulator(OpBuilder &b, Location loc, RankedTensorType type,
-                        Value bias, Value batchSource) {
-  Value empty = createEmptyLike(b, loc, type, batchSource);
-  if (!bias) {
-    Value zero = createF32Constant(b, loc, 0);
-    return linalg::FillOp::create(b, loc, ValueRange{zero}, ValueRange{empty})
-        .getResult(0);
-  }
-  SmallVector<int64_t> broadcastDims =
-      llvm::to_vector(llvm::seq<int64_t>(0, type.getRank() - 1));
-  return linalg::BroadcastOp::create(b, loc, bias, empty, broadcastDims)
-      .getResult()[0];
-}
-
-/// Height and width geometry of a windowed op. The verifier has accepted the
-/// op, so this cannot fail.
-std::pair<WindowDim, WindowDim>
-computeGeometry(RankedTensorType input, ArrayRef<int64_t> window,
-                ArrayRef<int64_t> strides, ArrayRef<int64_t> dilations,
-                Padding padding) {
-  auto noError = [] { return InFlightDiagnostic(); };
-  FailureOr<WindowDim> height =
-      computeWindowDim(input.getDimSize(1), window[0], strides[0],
-                       dilations[0], padding, "height", noError);
-  FailureOr<WindowDim> width =
-      computeWindowDim(input.getDimSize(2), window[1], strides[1],
-                       dilations[1], padding, "width", noError);
-  assert(succeeded(height) && succeeded(width) && "verified op");
-  return {*height, *width};
-}
-
-/// Pads the H and W dimensions of an NHWC tensor with `padValue`; returns
-/// `input` unchanged when no padding is needed.
-Value padSpatial(OpBuilder &b, Location loc, Value input,
-                 const WindowDim &height, const WindowDim &width,
-                 double padValue) {
-  if (height.padBefore == 0 && height.padAfter == 0 && width.padBefore == 0 &&
-      width.padAfter == 0)
-    return input;
-  auto type = cast<RankedTensorType>(input.getType());
-  SmallVector<int64_t> shape(type.getShape());
-  shape[1] += height.padBefore + height.padAfter;
-  shape[2] += width.padBefore + width.padAfter;
-  auto paddedType = RankedTensorType::get(shape, type.getElementType());
-  SmallVector<OpFoldResult> low = {b.getIndexAttr(0),
-                                   b.getIndexAttr(height.padBefore),
-                                   b.getIndexAttr(width.padBefore),
-                                   b.getIndexAttr(0)};
-  SmallVector<OpFoldResult> high = {b.getIndexAttr(0),
-                                    b.getIndexAttr(height.padAfter),
-                                    b.getIndexAttr(width.padAfter),
-                                    b.getIndexAttr(0)};
-  return tensor::PadOp::create(b, loc, paddedType, input, low, high,
-                               createF32Constant(b, loc, padValue));
-}
-
-DenseIntElementsAttr getPairAttr(OpBuilder &b, int64_t first, int64_t second) {
-  return DenseIntElementsAttr::get(
-      RankedTensorType::get({2}, b.getI64Type()), ArrayRef<int64_t>{first, second});
-}
 
 //===----------------------------------------------------------------------===//
 // Patterns
@@ -246,51 +114,11 @@ struct Pool2DLowering : OpConversionPattern<PoolOp> {
                              getPairAttr(rewriter, 1, 1))
             .getResult(0);
     if constexpr (std::is_same_v<PoolOp, AvgPool2DOp>)
-      pooled = divideByWindowCount(rewriter, loc, pooled, height, width);
+      pooled = scaleByWindowReciprocals(rewriter, loc, pooled, height, width);
     rewriter.replaceOp(op, pooled);
     return success();
   }
 
-  /// Keras averages over the window elements inside the input only, so with
-  /// `same` padding border windows have smaller divisors. The divisors depend
-  /// on the output position only and are a constant [OH, OW] tensor.
-  static Value divideByWindowCount(OpBuilder &b, Location loc, Value sums,
-                                   const WindowDim &height,
-                                   const WindowDim &width) {
-    auto countInside = [](const WindowDim &dim, int64_t out) {
-      int64_t start = out * dim.stride;
-      int64_t end = start + dim.window;
-      int64_t first = std::max(start, dim.padBefore);
-      int64_t last = std::min(end, dim.padBefore + dim.input);
-      return last - first;
-    };
-    SmallVector<float> reciprocals;
-    reciprocals.reserve(height.output * width.output);
-    for (int64_t oh = 0; oh < height.output; ++oh)
-      for (int64_t ow = 0; ow < width.output; ++ow)
-        reciprocals.push_back(
-            1.0f / float(countInside(height, oh) * countInside(width, ow)));
-    auto countsType = RankedTensorType::get({height.output, width.output},
-                                            b.getF32Type());
-    Value counts = arith::ConstantOp::create(
-        b, loc, DenseElementsAttr::get(countsType, ArrayRef(reciprocals)));
-
-    auto type = cast<RankedTensorType>(sums.getType());
-    MLIRContext *ctx = b.getContext();
-    AffineMap identity = b.getMultiDimIdentityMap(4);
-    AffineMap spatial = AffineMap::get(
-        4, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)}, ctx);
-    SmallVector<utils::IteratorType> iterators(4,
-                                               utils::IteratorType::parallel);
-    return linalg::GenericOp::create(
-               b, loc, TypeRange{type}, ValueRange{counts}, ValueRange{sums},
-               ArrayRef<AffineMap>{spatial, identity}, iterators,
-               [](OpBuilder &nb, Location l, ValueRange args) {
-                 Value scaled = arith::MulFOp::create(nb, l, args[1], args[0]);
-                 linalg::YieldOp::create(nb, l, scaled);
-               })
-        .getResult(0);
-  }
 };
 
 struct DenseLowering : OpConversionPattern<DenseOp> {
@@ -415,6 +243,7 @@ struct ConvertCNNToLinalgPass
                  ActivationLowering<ReluOp, Activation::Relu>,
                  ActivationLowering<SigmoidOp, Activation::Sigmoid>,
                  ActivationLowering<TanhOp, Activation::Tanh>>(ctx);
+    populateTrainingOpsToLinalgPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

@@ -62,6 +62,33 @@ def CNN_ActivationAttr : EnumAttr<CNN_Dialect, CNN_ActivationEnum, "activation">
   let assemblyFormat = "$value";
 }
 
+def CNN_PoolMax : I32EnumAttrCase<"Max", 0, "max">;
+def CNN_PoolAvg : I32EnumAttrCase<"Avg", 1, "avg">;
+def CNN_PoolMin : I32EnumAttrCase<"Min", 2, "min">;
+def CNN_PoolKindEnum : I32EnumAttr<"PoolKind", "pooling reduction",
+    [CNN_PoolMax, CNN_PoolAvg, CNN_PoolMin]> {
+  let cppNamespace = "::cnnc::cnn";
+  let genSpecializedAttr = 0;
+}
+def CNN_PoolKindAttr : EnumAttr<CNN_Dialect, CNN_PoolKindEnum, "pool_kind"> {
+  let assemblyFormat = "$value";
+}
+
+def CNN_LossSparseCE : I32EnumAttrCase<"SparseCategoricalCrossentropy", 0,
+                                       "sparse_categorical_crossentropy">;
+def CNN_LossCE : I32EnumAttrCase<"CategoricalCrossentropy", 1,
+                                 "categorical_crossentropy">;
+def CNN_LossMSE : I32EnumAttrCase<"MeanSquaredError", 2, "mean_squared_error">;
+def CNN_LossKindEnum : I32EnumAttr<"LossKind",
+    "training loss on logits and integer class labels",
+    [CNN_LossSparseCE, CNN_LossCE, CNN_LossMSE]> {
+  let cppNamespace = "::cnnc::cnn";
+  let genSpecializedAttr = 0;
+}
+def CNN_LossKindAttr : EnumAttr<CNN_Dialect, CNN_LossKindEnum, "loss"> {
+  let assemblyFormat = "$value";
+}
+
 def CNN_InitZeros : I32EnumAttrCase<"Zeros", 0, "zeros">;
 def CNN_InitOnes : I32EnumAttrCase<"Ones", 1, "ones">;
 def CNN_InitGlorotUniform : I32EnumAttrCase<"GlorotUniform", 2, "glorot_uniform">;

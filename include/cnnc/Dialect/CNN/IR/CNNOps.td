@@ -259,4 +259,6 @@ def CNN_AddOp : CNN_Op<"add", [Pure, Commutative, SameOperandsAndResultType]> {
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` type($lhs)";
 }
 
+include "cnnc/Dialect/CNN/IR/CNNTrainingOps.td"
+
 #endif // CNNC_DIALECT_CNN_IR_CNNOPS_TD

@@ -27,6 +27,72 @@ def CNNSynthesizeEntryPoints : Pass<"cnn-synthesize-entry-points", "mlir::Module
   ];
 }
 
+def CNNSynthesizeTraining : Pass<"cnn-synthesize-training", "mlir::ModuleOp"> {
+  let summary = "Add training-step and evaluation entry points for the model";
+  let description = [{
+    From the model's `@forward`, builds
+
+      @<model>_train_step_impl(%params, %opt_state, %images, %labels,
+                               %learning_rate, %step, %loss, %correct)
+      @<model>_evaluate_impl(%params, %images, %labels, %loss, %correct)
+
+    The training step inlines the forward function, adds the loss
+    (`cnn.loss`) and the correct-prediction count, runs the gradient rules
+    of every op in reverse order (summing gradients of values used more than
+    once, skipping values that do not depend on a parameter), gathers the
+    parameter gradients into one flat tensor and applies the optimizer to
+    the whole parameter buffer at once (`cnn.adam_update`/`cnn.sgd_update`).
+    Parameters and optimizer state are updated in the caller's buffers. Runs
+    before cnn-synthesize-entry-points, which consumes `@forward`.
+  }];
+  let options = [
+    Option<"modelName", "model-name", "std::string", "\"model\"",
+           "Model name when the module has no symbol name">,
+    Option<"optimizer", "optimizer", "std::string", "\"adam\"",
+           "adam or sgd">,
+    Option<"loss", "loss", "std::string",
+           "\"sparse_categorical_crossentropy\"",
+           "sparse_categorical_crossentropy, categorical_crossentropy or "
+           "mean_squared_error">,
+    Option<"beta1", "beta1", "float", "0.9f", "Adam beta_1">,
+    Option<"beta2", "beta2", "float", "0.999f", "Adam beta_2">,
+    Option<"epsilon", "epsilon", "float", "1e-7f", "Adam epsilon">,
+    Option<"momentum", "momentum", "float", "0.0f", "SGD momentum">,
+    Option<"nesterov", "nesterov", "bool", "false", "SGD Nesterov momentum">,
+  ];
+  let dependentDialects = [
+    "mlir::bufferization::BufferizationDialect",
+    "mlir::memref::MemRefDialect",
+    "mlir::tensor::TensorDialect",
+  ];
+}
+
+def CNNCopiesToLoops : Pass<"cnn-copies-to-linalg"> {
+  let summary = "Rewrite memref.copy as linalg.copy";
+  let description = [{
+    Bufferization materializes copies as `memref.copy`, which the LLVM
+    lowering turns into a call to `memrefCopy` from MLIR's runner utils for
+    strided buffers. Generated libraries must not depend on that library,
+    so copies become `linalg.copy` and then ordinary (vectorizable) loops.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
+def CNNInnermostChannelLoop : Pass<"cnn-innermost-channel-loop"> {
+  let summary = "Make the loop over the output's last (channel) dimension innermost";
+  let description = [{
+    Named convolution and pooling ops iterate the reduction over input
+    channels innermost, where the filter is read with a stride and the loop
+    cannot be vectorized. NHWC/HWCF layouts make the output's last dimension
+    contiguous in the output, the filter and the output gradient alike, so
+    this pass generalizes every linalg op whose output (rank >= 2) is indexed
+    by a parallel loop in its last dimension and interchanges that loop to
+    the innermost position, where LLVM vectorizes it. A stop-gap until the
+    tiling and register-blocking strategy lands.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def CNNExportCInterface : Pass<"cnn-export-c-interface", "mlir::ModuleOp"> {
   let summary = "Add bare-pointer C entry points around the memref entry points";
   let description = [{

@@ -1,0 +1,130 @@
+/*===- inference_bench.c - inference speed of a generated library ---------===*\
+|*                                                                            *|
+|* Loads a library produced by `cnnc` with dlopen and measures forward():    *|
+|* batch-1 latency (p50/p90 over many calls) and large-batch throughput       *|
+|* (median of repeated runs), plus GFLOP/s from the descriptor's FLOP count   *|
+|* and the fraction of the peak passed on the command line. Prints one        *|
+|* "key: value" line per figure for bench/run.sh to collect.                  *|
+|*                                                                            *|
+|*   inference_bench model.so [--batch N] [--peak-gflops G] [--seconds S]     *|
+|*                                                                            *|
+\*===----------------------------------------------------------------------===*/
+
+#include "cnnc/Runtime/abi.h"
+
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double nowSeconds(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int compareDoubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+/// The q-quantile (0..1) of `n` sorted samples.
+static double quantile(const double *sorted, int n, double q) {
+  int index = (int)(q * (n - 1) + 0.5);
+  return sorted[index];
+}
+
+static void *allocateOrDie(size_t count) {
+  void *p = aligned_alloc(64, ((count * sizeof(float)) + 63) / 64 * 64);
+  if (!p) {
+    fprintf(stderr, "inference_bench: out of memory\n");
+    exit(1);
+  }
+  return p;
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    fprintf(stderr, "usage: %s model.so [--batch N] [--peak-gflops G] "
+                    "[--seconds S]\n", argv[0]);
+    return 1;
+  }
+  long batch = 256;
+  double peakGflops = 0, seconds = 2.0;
+  for (int i = 2; i + 1 < argc; i += 2) {
+    if (!strcmp(argv[i], "--batch"))
+      batch = atol(argv[i + 1]);
+    else if (!strcmp(argv[i], "--peak-gflops"))
+      peakGflops = atof(argv[i + 1]);
+    else if (!strcmp(argv[i], "--seconds"))
+      seconds = atof(argv[i + 1]);
+  }
+  void *library = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
+  if (!library) {
+    fprintf(stderr, "inference_bench: %s\n", dlerror());
+    return 1;
+  }
+  cnnc_model_entry_fn entry =
+      (cnnc_model_entry_fn)dlsym(library, CNNC_MODEL_ENTRY_SYMBOL);
+  const cnnc_model_desc *desc = entry ? entry() : NULL;
+  if (!desc || desc->abi_version != CNNC_ABI_VERSION) {
+    fprintf(stderr, "inference_bench: %s: not a cnnc ABI v%u library\n",
+            argv[1], CNNC_ABI_VERSION);
+    return 1;
+  }
+  long imageSize = desc->input_shape[1] * desc->input_shape[2] *
+                   desc->input_shape[3];
+  float *params = allocateOrDie(desc->param_elements);
+  float *images = allocateOrDie(batch * imageSize);
+  float *logits = allocateOrDie(batch * desc->num_classes);
+  if (desc->init_params(params, 42) != CNNC_OK) {
+    fprintf(stderr, "inference_bench: init_params failed\n");
+    return 1;
+  }
+  for (long i = 0; i < batch * imageSize; ++i)
+    images[i] = (float)((i * 7919) % 256) / 255.0f;
+
+  /* Batch 1: latency distribution. */
+  enum { kLatencySamples = 2000 };
+  static double latency[kLatencySamples];
+  for (int i = 0; i < 100; ++i)
+    desc->forward(params, images, 1, logits);
+  int samples = 0;
+  double start = nowSeconds();
+  while (samples < kLatencySamples &&
+         (samples < 50 || nowSeconds() - start < seconds)) {
+    double t0 = nowSeconds();
+    desc->forward(params, images, 1, logits);
+    latency[samples++] = nowSeconds() - t0;
+  }
+  qsort(latency, samples, sizeof(double), compareDoubles);
+
+  /* Large batch: throughput, median over repeated runs. */
+  enum { kThroughputRuns = 15 };
+  double runs[kThroughputRuns];
+  desc->forward(params, images, batch, logits);
+  for (int i = 0; i < kThroughputRuns; ++i) {
+    double t0 = nowSeconds();
+    desc->forward(params, images, batch, logits);
+    runs[i] = nowSeconds() - t0;
+  }
+  qsort(runs, kThroughputRuns, sizeof(double), compareDoubles);
+  double median = runs[kThroughputRuns / 2];
+  double imagesPerSecond = (double)batch / median;
+  double gflops = imagesPerSecond * (double)desc->forward_flops * 1e-9;
+
+  printf("model: %s\n", desc->name);
+  printf("forward_flops_per_image: %lld\n", (long long)desc->forward_flops);
+  printf("batch1_p50_us: %.1f\n", quantile(latency, samples, 0.5) * 1e6);
+  printf("batch1_p90_us: %.1f\n", quantile(latency, samples, 0.9) * 1e6);
+  printf("batch%ld_images_per_s: %.0f\n", batch, imagesPerSecond);
+  printf("batch%ld_gflops: %.2f\n", batch, gflops);
+  if (peakGflops > 0)
+    printf("batch%ld_fraction_of_peak: %.3f\n", batch, gflops / peakGflops);
+  free(params);
+  free(images);
+  free(logits);
+  dlclose(library);
+  return 0;
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# cnnc benchmarks: compile time of the reference model and inference speed of
+# the generated library (batch-1 latency p50/p90, batch-256 throughput,
+# fraction of the machine's peak FP32 FLOP/s). Medians, not single runs.
+#
+#   bench/run.sh [model.mlir]            (default: examples/fashion_mnist_cnn.mlir)
+#   CNNC_PEAK_GFLOPS=157 bench/run.sh    (override the peak estimate)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${CNNC_BUILD_DIR:-$ROOT/build}"
+MODEL="${1:-$ROOT/examples/fashion_mnist_cnn.mlir}"
+"$ROOT/scripts/setup.sh"
+
+OUT="$(mktemp -d)"
+trap 'rm -rf "$OUT"' EXIT
+
+# Peak FP32 FLOP/s: cores x FLOP/cycle x clock. AVX-512 with two FMA units
+# does 64 FLOP/cycle, AVX2 + FMA 32, plain SSE 8.
+peak_gflops() {
+  local cores mhz per_cycle=8
+  cores=$(nproc)
+  mhz=$(awk -F: '/^cpu MHz/ {print $2; exit}' /proc/cpuinfo)
+  grep -qw fma /proc/cpuinfo && grep -qw avx2 /proc/cpuinfo && per_cycle=32
+  grep -qw avx512f /proc/cpuinfo && per_cycle=64
+  awk -v c="$cores" -v m="$mhz" -v f="$per_cycle" 'BEGIN {printf "%.1f", c * f * m / 1000}'
+}
+PEAK="${CNNC_PEAK_GFLOPS:-$(peak_gflops)}"
+# The generated code is single-threaded so far: its peak is one core's.
+PEAK_ONE_CORE=$(awk -v p="$PEAK" -v c="$(nproc)" 'BEGIN {printf "%.1f", p / c}')
+
+# Compile time: median of 5 runs of the whole `cnnc model.mlir -o model.so`.
+times=()
+for _ in 1 2 3 4 5; do
+  start=$(date +%s.%N)
+  "$BUILD/bin/cnnc" "$MODEL" -o "$OUT/model.so"
+  end=$(date +%s.%N)
+  times+=("$(awk -v a="$start" -v b="$end" 'BEGIN {printf "%.3f", b - a}')")
+done
+compile_median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
+
+"${CC:-/usr/lib/llvm-22/bin/clang}" -O2 -I"$ROOT/include" \
+  "$ROOT/bench/inference_bench.c" -ldl -o "$OUT/inference_bench"
+
+echo "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ //')"
+echo "peak_gflops (all cores): $PEAK"
+echo "compile_seconds_median_of_5: $compile_median"
+"$OUT/inference_bench" "$OUT/model.so" --batch 256 --peak-gflops "$PEAK_ONE_CORE"

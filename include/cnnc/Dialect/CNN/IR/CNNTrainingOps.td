@@ -1,0 +1,190 @@
+//===- CNNTrainingOps.td - gradients, losses, optimizers ---*- tablegen -*-===//
+//
+// Ops that training-step synthesis produces: the backward of each layer op,
+// losses on logits and integer labels, and optimizer updates over the flat
+// parameter buffer. They stay in the cnn dialect so graph-level fusion sees
+// forward and backward alike. Included from CNNOps.td.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNC_DIALECT_CNN_IR_CNNTRAININGOPS_TD
+#define CNNC_DIALECT_CNN_IR_CNNTRAININGOPS_TD
+
+def CNN_Conv2DGradInputOp : CNN_Op<"conv2d_grad_input", [Pure]> {
+  let summary = "gradient of a convolution with respect to its input";
+  let description = [{
+    Given the gradient `dy` of a `cnn.conv2d` output and its filter, computes
+    the gradient of the convolution's input (a transposed convolution). The
+    attributes are those of the forward op; the result type is the input type.
+  }];
+  let arguments = (ins CNN_Tensor4D:$output_grad, CNN_Tensor4D:$filter,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       CNN_PaddingAttr:$padding);
+  let results = (outs CNN_Tensor4D:$input_grad);
+  let assemblyFormat = [{
+    $output_grad `,` $filter `strides` `=` $strides `dilations` `=` $dilations
+    `padding` `=` `` $padding attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def CNN_Conv2DGradFilterOp : CNN_Op<"conv2d_grad_filter", [Pure]> {
+  let summary = "gradient of a convolution with respect to its filter";
+  let arguments = (ins CNN_Tensor4D:$input, CNN_Tensor4D:$output_grad,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       CNN_PaddingAttr:$padding);
+  let results = (outs CNN_Tensor4D:$filter_grad);
+  let assemblyFormat = [{
+    $input `,` $output_grad `strides` `=` $strides `dilations` `=` $dilations
+    `padding` `=` `` $padding attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def CNN_Pool2DGradOp : CNN_Op<"pool2d_grad", [Pure, AllTypesMatch<["input", "input_grad"]>]> {
+  let summary = "gradient of a pooling op with respect to its input";
+  let description = [{
+    Max and min pooling route each output gradient to the first extremal
+    element of its window (TensorFlow's rule); average pooling spreads it
+    evenly over the window elements inside the input.
+  }];
+  let arguments = (ins CNN_Tensor4D:$input, CNN_Tensor4D:$output_grad,
+                       CNN_PoolKindAttr:$kind, DenseI64ArrayAttr:$window,
+                       DenseI64ArrayAttr:$strides, CNN_PaddingAttr:$padding);
+  let results = (outs CNN_Tensor4D:$input_grad);
+  let assemblyFormat = [{
+    `` $kind $input `,` $output_grad `window` `=` $window `strides` `=` $strides
+    `padding` `=` `` $padding attr-dict `:` type($input) `,` type($output_grad)
+  }];
+  let builders = [
+    OpBuilder<(ins "::cnnc::cnn::PoolKind":$kind, "::mlir::Value":$input,
+                   "::mlir::Value":$outputGrad, "::llvm::ArrayRef<int64_t>":$window,
+                   "::llvm::ArrayRef<int64_t>":$strides,
+                   "::cnnc::cnn::Padding":$padding)>
+  ];
+  let extraClassDeclaration = [{
+    void build(::mlir::OpBuilder &, ::mlir::OperationState &) = delete;
+  }];
+  let hasVerifier = 1;
+}
+
+def CNN_ActivationGradOp : CNN_Op<"activation_grad", [Pure, AllTypesMatch<["output", "output_grad", "input_grad"]>]> {
+  let summary = "gradient through an activation, from the activation's output";
+  let description = [{
+    `input_grad = output_grad * f'(x)` written with the output `y = f(x)`:
+    relu `y > 0`, sigmoid `y (1 - y)`, tanh `1 - y^2`.
+  }];
+  let arguments = (ins CNN_Tensor:$output, CNN_Tensor:$output_grad,
+                       CNN_ActivationAttr:$activation);
+  let results = (outs CNN_Tensor:$input_grad);
+  let assemblyFormat = [{
+    `` $activation $output `,` $output_grad attr-dict `:` type($output)
+  }];
+}
+
+def CNN_SoftmaxGradOp : CNN_Op<"softmax_grad", [Pure, AllTypesMatch<["output", "output_grad", "input_grad"]>]> {
+  let summary = "gradient through softmax: y * (dy - sum(dy * y))";
+  let arguments = (ins CNN_Tensor:$output, CNN_Tensor:$output_grad);
+  let results = (outs CNN_Tensor:$input_grad);
+  let assemblyFormat = "$output `,` $output_grad attr-dict `:` type($output)";
+}
+
+def CNN_ReduceToChannelsOp : CNN_Op<"reduce_to_channels", [Pure]> {
+  let summary = "sum over every dimension but the last (bias gradient)";
+  let arguments = (ins CNN_Tensor:$input);
+  let results = (outs CNN_Tensor1D:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def CNN_MatmulOp : CNN_Op<"matmul", [Pure]> {
+  let summary = "matrix product with optionally transposed operands";
+  let arguments = (ins CNN_Tensor2D:$lhs, CNN_Tensor2D:$rhs,
+                       UnitAttr:$transpose_lhs, UnitAttr:$transpose_rhs);
+  let results = (outs CNN_Tensor2D:$result);
+  let assemblyFormat = [{
+    $lhs `,` $rhs (`transpose_lhs` $transpose_lhs^)?
+    (`transpose_rhs` $transpose_rhs^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def CNN_ReshapeOp : CNN_Op<"reshape", [Pure]> {
+  let summary = "reshape that keeps the batch dimension (flatten's inverse)";
+  let arguments = (ins CNN_Tensor:$input);
+  let results = (outs CNN_Tensor:$result);
+  let assemblyFormat = "$input attr-dict `:` type($input) `->` type($result)";
+  let hasVerifier = 1;
+}
+
+def CNN_LossOp : CNN_Op<"loss", [Pure]> {
+  let summary = "mean loss over the batch and its gradient w.r.t. the logits";
+  let description = [{
+    Computes the mean over the batch of the loss between `logits [N, K]` and
+    integer class `labels [N]`, and the gradient of that mean with respect to
+    the logits. Cross-entropies apply softmax to the logits with the
+    log-sum-exp trick; mean squared error compares the logits with the
+    one-hot labels (mean over classes, as Keras). A batch of 0 gives loss 0.
+  }];
+  let arguments = (ins CNN_Tensor2D:$logits, TensorRankOf<[I32], [1]>:$labels,
+                       CNN_LossKindAttr:$kind);
+  let results = (outs 0DTensorOf<[F32]>:$loss, CNN_Tensor2D:$logits_grad);
+  let assemblyFormat = [{
+    `` $kind $logits `,` $labels attr-dict `:` functional-type(operands, results)
+  }];
+  let builders = [
+    OpBuilder<(ins "::cnnc::cnn::LossKind":$kind, "::mlir::Value":$logits,
+                   "::mlir::Value":$labels)>
+  ];
+  let extraClassDeclaration = [{
+    void build(::mlir::OpBuilder &, ::mlir::OperationState &) = delete;
+  }];
+  let hasVerifier = 1;
+}
+
+def CNN_CountCorrectOp : CNN_Op<"count_correct", [Pure]> {
+  let summary = "number of rows whose first maximal logit is the label";
+  let arguments = (ins CNN_Tensor2D:$logits, TensorRankOf<[I32], [1]>:$labels);
+  let results = (outs 0DTensorOf<[I64]>:$count);
+  let assemblyFormat = [{
+    $logits `,` $labels attr-dict `:` functional-type(operands, results)
+  }];
+}
+
+def CNN_AdamUpdateOp : CNN_Op<"adam_update", [Pure, AllTypesMatch<["param", "grad", "m", "v", "new_param", "new_m", "new_v"]>]> {
+  let summary = "one Adam step (Keras formulation) on flat tensors";
+  let description = [{
+    With `t = step` (from 1): `m = b1 m + (1 - b1) g`, `v = b2 v + (1 - b2) g^2`,
+    `p -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + epsilon)`.
+  }];
+  let arguments = (ins CNN_Tensor1D:$param, CNN_Tensor1D:$grad,
+                       CNN_Tensor1D:$m, CNN_Tensor1D:$v, F32:$learning_rate,
+                       I64:$step, F32Attr:$beta1, F32Attr:$beta2,
+                       F32Attr:$epsilon);
+  let results = (outs CNN_Tensor1D:$new_param, CNN_Tensor1D:$new_m,
+                      CNN_Tensor1D:$new_v);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $m `,` $v `,` $learning_rate `,` $step
+    `beta1` `=` $beta1 `beta2` `=` $beta2 `epsilon` `=` $epsilon attr-dict
+    `:` type($param)
+  }];
+}
+
+def CNN_SGDUpdateOp : CNN_Op<"sgd_update", [Pure, AllTypesMatch<["param", "grad", "velocity", "new_param", "new_velocity"]>]> {
+  let summary = "one SGD step with (Nesterov) momentum, Keras formulation";
+  let description = [{
+    `velocity = momentum * velocity - lr * g`; then `p += velocity`, or with
+    Nesterov `p += momentum * velocity - lr * g`. Momentum 0 is plain SGD.
+  }];
+  let arguments = (ins CNN_Tensor1D:$param, CNN_Tensor1D:$grad,
+                       CNN_Tensor1D:$velocity, F32:$learning_rate,
+                       F32Attr:$momentum, UnitAttr:$nesterov);
+  let results = (outs CNN_Tensor1D:$new_param, CNN_Tensor1D:$new_velocity);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $velocity `,` $learning_rate `momentum` `=` $momentum
+    (`nesterov` $nesterov^)? attr-dict `:` type($param)
+  }];
+}
+
+#endif // CNNC_DIALECT_CNN_IR_CNNTRAININGOPS_TD

@@ -1,0 +1,86 @@
+//===- LoweringUtils.h - helpers shared by the cnn lowerings ----*- C++ -*-===//
+//
+// Internal to the cnn-to-linalg conversion: tensor creation with a dynamic
+// batch, element-wise generics, activations, window geometry and padding.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNC_LIB_CONVERSION_CNNTOLINALG_LOWERINGUTILS_H
+#define CNNC_LIB_CONVERSION_CNNTOLINALG_LOWERINGUTILS_H
+
+#include "cnnc/Dialect/CNN/IR/CNNOps.h"
+#include "cnnc/Dialect/CNN/IR/WindowGeometry.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/Transforms/DialectConversion.h"
+
+namespace cnnc::cnn::lowering {
+
+/// An empty tensor of `type` whose dynamic dimensions (only the batch can be
+/// dynamic) are read from the same dimensions of `like`.
+mlir::Value createEmptyLike(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::RankedTensorType type, mlir::Value like);
+
+mlir::Value createF32Constant(mlir::OpBuilder &b, mlir::Location loc,
+                              double value);
+
+/// An element-wise `linalg.generic` over tensors of one shape writing into
+/// `init`. The body gets the scalar of every input and returns the result.
+mlir::Value createElementwise(
+    mlir::OpBuilder &b, mlir::Location loc, mlir::ValueRange inputs,
+    mlir::Value init,
+    llvm::function_ref<mlir::Value(mlir::OpBuilder &, mlir::Location,
+                                   mlir::ValueRange)>
+        scalarFn);
+
+/// The scalar form of an activation.
+mlir::Value applyActivation(mlir::OpBuilder &b, mlir::Location loc,
+                            Activation activation, mlir::Value x);
+
+/// Applies `activation` in place on `tensor` (no-op for `none`).
+mlir::Value createActivation(mlir::OpBuilder &b, mlir::Location loc,
+                             Activation activation, mlir::Value tensor);
+
+/// A layer's accumulator: its bias broadcast along every dimension but the
+/// last, or zeros without bias.
+mlir::Value createAccumulator(mlir::OpBuilder &b, mlir::Location loc,
+                              mlir::RankedTensorType type, mlir::Value bias,
+                              mlir::Value batchSource);
+
+/// Height and width geometry of a verified windowed op.
+std::pair<WindowDim, WindowDim>
+computeGeometry(mlir::RankedTensorType input, llvm::ArrayRef<int64_t> window,
+                llvm::ArrayRef<int64_t> strides,
+                llvm::ArrayRef<int64_t> dilations, Padding padding);
+
+/// Pads the H and W dimensions of an NHWC tensor with `padValue`; returns
+/// `input` unchanged when no padding is needed.
+mlir::Value padSpatial(mlir::OpBuilder &b, mlir::Location loc,
+                       mlir::Value input, const WindowDim &height,
+                       const WindowDim &width, double padValue);
+
+/// A `dense<[first, second]> : tensor<2xi64>` attribute (linalg strides).
+mlir::DenseIntElementsAttr getPairAttr(mlir::OpBuilder &b, int64_t first,
+                                       int64_t second);
+
+/// Multiplies an NHWC tensor of window sums by 1 / (number of window
+/// elements inside the input) per output position: Keras's average pooling
+/// ignores padding, so border windows with `same` padding have smaller
+/// divisors. The reciprocals are a constant [OH, OW] tensor.
+mlir::Value scaleByWindowReciprocals(mlir::OpBuilder &b, mlir::Location loc,
+                                     mlir::Value values,
+                                     const WindowDim &height,
+                                     const WindowDim &width);
+
+/// Adds the patterns lowering the training ops (gradients, losses,
+/// optimizer updates).
+void populateTrainingOpsToLinalgPatterns(mlir::RewritePatternSet &patterns);
+
+/// Adds the patterns lowering cnn.loss, cnn.count_correct and the optimizer
+/// updates.
+void populateLossAndOptimizerPatterns(mlir::RewritePatternSet &patterns);
+
+} // namespace cnnc::cnn::lowering
+
+#endif // CNNC_LIB_CONVERSION_CNNTOLINALG_LOWERINGUTILS_H

@@ -1,0 +1,258 @@
+//===- SynthesizeTraining.cpp - training-step and evaluation entry points -===//
+//
+// Builds `<model>_train_step_impl` (forward, loss, backward, optimizer
+// update, all on tensors over the caller's buffers) and
+// `<model>_evaluate_impl` (forward, loss, correct count) from `@forward`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cnnc/Dialect/CNN/Analysis/ModelInfo.h"
+#include "cnnc/Dialect/CNN/Transforms/EntryPoints.h"
+#include "cnnc/Dialect/CNN/Transforms/GradientRules.h"
+#include "cnnc/Dialect/CNN/Transforms/Passes.h"
+
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+namespace cnnc::cnn {
+#define GEN_PASS_DEF_CNNSYNTHESIZETRAINING
+#include "cnnc/Dialect/CNN/Transforms/Passes.h.inc"
+} // namespace cnnc::cnn
+
+using namespace mlir;
+using namespace cnnc::cnn;
+
+namespace {
+
+/// Values of the inlined forward that depend on some parameter: only those
+/// need gradients (the images' gradient is never computed).
+DenseSet<Value> findParamDependents(ArrayRef<Operation *> ops,
+                                    ArrayRef<Value> paramViews) {
+  DenseSet<Value> dependents(paramViews.begin(), paramViews.end());
+  for (Operation *op : ops)
+    if (llvm::any_of(op->getOperands(),
+                     [&](Value v) { return dependents.contains(v); }))
+      dependents.insert(op->result_begin(), op->result_end());
+  return dependents;
+}
+
+/// Reverse-mode differentiation of `ops` from `logitsGrad`; returns the
+/// gradient of every value that received one.
+FailureOr<DenseMap<Value, Value>>
+backpropagate(OpBuilder &b, ArrayRef<Operation *> ops, Value logits,
+              Value logitsGrad, const DenseSet<Value> &needsGrad) {
+  DenseMap<Value, Value> grads;
+  grads[logits] = logitsGrad;
+  for (Operation *op : llvm::reverse(ops)) {
+    auto it = grads.find(op->getResult(0));
+    if (it == grads.end())
+      continue;
+    SmallVector<bool> wanted = llvm::map_to_vector(
+        op->getOperands(), [&](Value v) { return needsGrad.contains(v); });
+    if (llvm::none_of(wanted, [](bool w) { return w; }))
+      continue;
+    FailureOr<SmallVector<Value>> operandGrads =
+        buildOperandGradients(b, op, it->second, wanted);
+    if (failed(operandGrads))
+      return failure();
+    for (auto [operand, grad] : llvm::zip(op->getOperands(), *operandGrads)) {
+      if (!grad)
+        continue;
+      Value &slot = grads[operand];
+      slot = slot ? AddOp::create(b, op->getLoc(), slot, grad).getResult()
+                  : grad;
+    }
+  }
+  return grads;
+}
+
+Value sliceOf(OpBuilder &b, Location loc, Value flat, int64_t offset,
+              int64_t size) {
+  auto type = RankedTensorType::get({size}, b.getF32Type());
+  return tensor::ExtractSliceOp::create(
+      b, loc, type, flat, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(size)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+}
+
+Value insertInto(OpBuilder &b, Location loc, Value part, Value flat,
+                 int64_t offset) {
+  int64_t size = cast<RankedTensorType>(part.getType()).getNumElements();
+  auto partType = cast<RankedTensorType>(part.getType());
+  if (partType.getRank() != 1) {
+    SmallVector<ReassociationIndices> allInOne = {
+        llvm::to_vector(llvm::seq<int64_t>(0, partType.getRank()))};
+    part = tensor::CollapseShapeOp::create(b, loc, part, allInOne);
+  }
+  return tensor::InsertSliceOp::create(
+      b, loc, part, flat, ArrayRef<OpFoldResult>{b.getIndexAttr(offset)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(size)},
+      ArrayRef<OpFoldResult>{b.getIndexAttr(1)});
+}
+
+struct SynthesizeTrainingPass
+    : cnnc::cnn::impl::CNNSynthesizeTrainingBase<SynthesizeTrainingPass> {
+  using Base::Base;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    FailureOr<ModelInfo> model = ModelInfo::analyze(module, modelName);
+    if (failed(model) || failed(verifyOnlyLayers(model->forward)))
+      return signalPassFailure();
+    std::optional<LossKind> lossKind = symbolizeLossKind(loss);
+    if (!lossKind) {
+      module.emitError("unknown loss '") << loss << "'";
+      return signalPassFailure();
+    }
+    if (optimizer != "adam" && optimizer != "sgd") {
+      module.emitError("unknown optimizer '")
+          << optimizer << "' (expected adam or sgd)";
+      return signalPassFailure();
+    }
+    if (failed(buildTrainStep(*model, *lossKind)) ||
+        failed(buildEvaluate(*model, *lossKind)))
+      return signalPassFailure();
+  }
+
+  /// Types shared by both entry points.
+  struct Boundary {
+    RankedTensorType params, labels;
+    MemRefType lossBuffer, correctBuffer;
+  };
+
+  Boundary getBoundary(const ModelInfo &model, OpBuilder &b) {
+    return {RankedTensorType::get({model.paramElements}, b.getF32Type()),
+            RankedTensorType::get({ShapedType::kDynamic}, b.getI32Type()),
+            MemRefType::get({}, b.getF32Type()),
+            MemRefType::get({}, b.getI64Type())};
+  }
+
+  LogicalResult buildTrainStep(ModelInfo &model, LossKind lossKind) {
+    OpBuilder b(&getContext());
+    Location loc = model.forward.getLoc();
+    Boundary types = getBoundary(model, b);
+    int64_t p = model.paramElements;
+    bool adam = optimizer == "adam";
+    auto stateType =
+        RankedTensorType::get({adam ? 2 * p : p}, b.getF32Type());
+    // C signature: train_step(params, opt_state, images, labels, batch,
+    //                         learning_rate, step, loss, correct).
+    func::FuncOp entry = createEntryPoint(
+        b, model.forward, model.name + "_train_step_impl", "train_step",
+        {toMemRef(types.params), toMemRef(stateType),
+         toMemRef(model.inputType), toMemRef(types.labels), b.getF32Type(),
+         b.getI64Type(), types.lossBuffer, types.correctBuffer},
+        /*batchPosition=*/4);
+    Block *body = &entry.front();
+    auto arg = [&](unsigned i) { return body->getArgument(i); };
+    Value params = bufferization::ToTensorOp::create(
+        b, loc, types.params, arg(0), /*restrict=*/true, /*writable=*/true);
+    Value state = bufferization::ToTensorOp::create(
+        b, loc, stateType, arg(1), /*restrict=*/true, /*writable=*/true);
+    Value images = bufferization::ToTensorOp::create(
+        b, loc, model.inputType, arg(2), /*restrict=*/true);
+    Value labels = bufferization::ToTensorOp::create(
+        b, loc, types.labels, arg(3), /*restrict=*/true);
+
+    IRMapping mapping;
+    Value logits = inlineForward(b, model, params, images, mapping);
+    auto lossOp = LossOp::create(b, loc, lossKind, logits, labels);
+    Value correct = CountCorrectOp::create(
+        b, loc, RankedTensorType::get({}, b.getI64Type()), logits, labels);
+
+    SmallVector<Operation *> ops;
+    for (Operation &op : model.forward.getBody().front())
+      if (!isa<ParamOp, func::ReturnOp>(op))
+        ops.push_back(mapping.lookup(op.getResult(0)).getDefiningOp());
+    SmallVector<Value> views = llvm::map_to_vector(
+        model.params, [&](const ParamInfo &param) {
+          return mapping.lookup(ParamOp(param.op).getResult());
+        });
+    DenseSet<Value> needsGrad = findParamDependents(ops, views);
+    FailureOr<DenseMap<Value, Value>> grads = backpropagate(
+        b, ops, logits, lossOp.getLogitsGrad(), needsGrad);
+    if (failed(grads))
+      return failure();
+
+    // One flat gradient, laid out like the parameters.
+    Value flatGrad = tensor::EmptyOp::create(b, loc, types.params.getShape(),
+                                             b.getF32Type());
+    bool allHaveGradients = llvm::all_of(
+        views, [&](Value view) { return grads->contains(view); });
+    if (!allHaveGradients) {
+      Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
+      flatGrad = linalg::FillOp::create(b, loc, ValueRange{zero},
+                                        ValueRange{flatGrad})
+                     .getResult(0);
+    }
+    for (auto [param, view] : llvm::zip(model.params, views))
+      if (Value grad = grads->lookup(view))
+        flatGrad = insertInto(b, loc, grad, flatGrad, param.offset);
+
+    Value newParams, newState;
+    if (adam) {
+      auto update = AdamUpdateOp::create(
+          b, loc, params, flatGrad, sliceOf(b, loc, state, 0, p),
+          sliceOf(b, loc, state, p, p), arg(4), arg(5),
+          b.getF32FloatAttr(beta1), b.getF32FloatAttr(beta2),
+          b.getF32FloatAttr(epsilon));
+      newParams = update.getNewParam();
+      newState = insertInto(b, loc, update.getNewM(), state, 0);
+      newState = insertInto(b, loc, update.getNewV(), newState, p);
+    } else {
+      auto update = SGDUpdateOp::create(b, loc, params, flatGrad, state,
+                                        arg(4), b.getF32FloatAttr(momentum),
+                                        nesterov ? b.getUnitAttr() : UnitAttr());
+      newParams = update.getNewParam();
+      newState = update.getNewVelocity();
+    }
+    auto store = [&](Value value, Value buffer) {
+      bufferization::MaterializeInDestinationOp::create(
+          b, loc, TypeRange{}, value, buffer, /*restrict=*/true,
+          /*writable=*/true);
+    };
+    store(newParams, arg(0));
+    store(newState, arg(1));
+    store(lossOp.getLoss(), arg(6));
+    store(correct, arg(7));
+    func::ReturnOp::create(b, loc);
+    return success();
+  }
+
+  LogicalResult buildEvaluate(ModelInfo &model, LossKind lossKind) {
+    OpBuilder b(&getContext());
+    Location loc = model.forward.getLoc();
+    Boundary types = getBoundary(model, b);
+    // C signature: evaluate(params, images, labels, batch, loss, correct).
+    func::FuncOp entry = createEntryPoint(
+        b, model.forward, model.name + "_evaluate_impl", "evaluate",
+        {toMemRef(types.params), toMemRef(model.inputType),
+         toMemRef(types.labels), types.lossBuffer, types.correctBuffer},
+        /*batchPosition=*/3);
+    Block *body = &entry.front();
+    auto arg = [&](unsigned i) { return body->getArgument(i); };
+    Value params = bufferization::ToTensorOp::create(
+        b, loc, types.params, arg(0), /*restrict=*/true);
+    Value images = bufferization::ToTensorOp::create(
+        b, loc, model.inputType, arg(1), /*restrict=*/true);
+    Value labels = bufferization::ToTensorOp::create(
+        b, loc, types.labels, arg(2), /*restrict=*/true);
+    IRMapping mapping;
+    Value logits = inlineForward(b, model, params, images, mapping);
+    auto lossOp = LossOp::create(b, loc, lossKind, logits, labels);
+    Value correct = CountCorrectOp::create(
+        b, loc, RankedTensorType::get({}, b.getI64Type()), logits, labels);
+    for (auto [value, buffer] :
+         {std::pair<Value, Value>{lossOp.getLoss(), arg(3)},
+          std::pair<Value, Value>{correct, arg(4)}})
+      bufferization::MaterializeInDestinationOp::create(
+          b, loc, TypeRange{}, value, buffer, /*restrict=*/true,
+          /*writable=*/true);
+    func::ReturnOp::create(b, loc);
+    return success();
+  }
+};
+
+} // namespace
