@@ -40,7 +40,7 @@ void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(cnn::createCNNExportCInterface());
-  pm.addNestedPass<func::FuncOp>(cnn::createCNNCopiesToLoops());
+  pm.addNestedPass<func::FuncOp>(cnn::createCNNCopiesToLinalg());
   pm.addNestedPass<func::FuncOp>(cnn::createCNNInnermostChannelLoop());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(createLowerAffinePass());

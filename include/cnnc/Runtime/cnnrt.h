@@ -161,7 +161,7 @@ CNNRT_API int cnnrt_params_write(const char *path, const float *params,
 
 /// Labelled images in memory, NHWC float32 in [0, 1].
 typedef struct cnnrt_dataset {
-  int64_t count;       ///< number of images (and labels)
+  int64_t count; ///< number of images (and labels)
   int64_t height;
   int64_t width;
   int64_t channels;
@@ -196,8 +196,7 @@ CNNRT_API int cnnrt_dataset_load_fashion_mnist(const char *dir, int train,
 /// records of one label byte (0..9) and 3072 pixel bytes in CHW order, which
 /// are converted to 32x32x3 HWC. Files may be gzip-compressed.
 CNNRT_API int cnnrt_dataset_load_cifar10(const char *const *paths,
-                                         int64_t num_paths,
-                                         cnnrt_dataset *out);
+                                         int64_t num_paths, cnnrt_dataset *out);
 
 /// Frees the buffers of a data set filled by a cnnrt_dataset_load_* function
 /// and empties it. NULL and empty data sets are ignored.

@@ -118,9 +118,13 @@ LogicalResult MatmulOp::verify() {
   int64_t n = getTransposeRhs() ? rhs[0] : rhs[1];
   if (!compatible(kLhs, kRhs))
     return emitOpError("contraction sizes differ: ") << kLhs << " vs " << kRhs;
-  if (!compatible(result[0], m) || !compatible(result[1], n))
-    return emitOpError("result ")
-           << getResult().getType() << " must be " << m << "x" << n;
+  if (!compatible(result[0], m) || !compatible(result[1], n)) {
+    auto size = [](int64_t d) {
+      return ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d);
+    };
+    return emitOpError("result ") << getResult().getType() << " must be "
+                                  << size(m) << "x" << size(n);
+  }
   return success();
 }
 

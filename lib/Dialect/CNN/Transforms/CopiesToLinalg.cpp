@@ -7,7 +7,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace cnnc::cnn {
-#define GEN_PASS_DEF_CNNCOPIESTOLOOPS
+#define GEN_PASS_DEF_CNNCOPIESTOLINALG
 #include "cnnc/Dialect/CNN/Transforms/Passes.h.inc"
 } // namespace cnnc::cnn
 
@@ -27,7 +27,7 @@ struct CopyToLinalg : OpRewritePattern<memref::CopyOp> {
 };
 
 struct CopiesToLinalgPass
-    : cnnc::cnn::impl::CNNCopiesToLoopsBase<CopiesToLinalgPass> {
+    : cnnc::cnn::impl::CNNCopiesToLinalgBase<CopiesToLinalgPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<CopyToLinalg>(&getContext());

@@ -67,7 +67,7 @@ def CNNSynthesizeTraining : Pass<"cnn-synthesize-training", "mlir::ModuleOp"> {
   ];
 }
 
-def CNNCopiesToLoops : Pass<"cnn-copies-to-linalg"> {
+def CNNCopiesToLinalg : Pass<"cnn-copies-to-linalg"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{
     Bufferization materializes copies as `memref.copy`, which the LLVM
