@@ -15,21 +15,23 @@ MODEL="${1:-$ROOT/examples/fashion_mnist_cnn.mlir}"
 OUT="$(mktemp -d)"
 trap 'rm -rf "$OUT"' EXIT
 
-# Peak FP32 FLOP/s: cores x FLOP/cycle x clock. AVX-512 with two FMA units
-# does 64 FLOP/cycle, AVX2 + FMA 32, plain SSE 8.
+# Peak FP32 FLOP/s: cores x FLOP/cycle x clock. Two 256-bit FMA pipes give
+# 32 FLOP/cycle (AVX2 + FMA, and AMD Zen 4, which splits AVX-512 into two
+# 256-bit halves); Intel cores with two 512-bit FMA units give 64.
 peak_gflops() {
   local cores mhz per_cycle=8
   cores=$(nproc)
   mhz=$(awk -F: '/^cpu MHz/ {print $2; exit}' /proc/cpuinfo)
   grep -qw fma /proc/cpuinfo && grep -qw avx2 /proc/cpuinfo && per_cycle=32
-  grep -qw avx512f /proc/cpuinfo && per_cycle=64
+  grep -qw avx512f /proc/cpuinfo && grep -q GenuineIntel /proc/cpuinfo && per_cycle=64
   awk -v c="$cores" -v m="$mhz" -v f="$per_cycle" 'BEGIN {printf "%.1f", c * f * m / 1000}'
 }
 PEAK="${CNNC_PEAK_GFLOPS:-$(peak_gflops)}"
 # The generated code is single-threaded so far: its peak is one core's.
 PEAK_ONE_CORE=$(awk -v p="$PEAK" -v c="$(nproc)" 'BEGIN {printf "%.1f", p / c}')
 
-# Compile time: median of 5 runs of the whole `cnnc model.mlir -o model.so`.
+# Compile time: median of 5 runs of the whole `cnnc model.mlir -o model.so`
+# (inference and training entry points).
 times=()
 for _ in 1 2 3 4 5; do
   start=$(date +%s.%N)

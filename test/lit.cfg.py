@@ -30,3 +30,10 @@ llvm_config.add_tool_substitutions(tools, tool_dirs)
 
 # The C compiler used to build apps against generated libraries.
 config.substitutions.append(("%clang", os.path.join(config.llvm_tools_dir, "clang")))
+
+# Tests that read the real Fashion-MNIST files (Debian dataset-fashion-mnist).
+fashion_mnist_dir = os.environ.get("CNNC_FASHION_MNIST_DIR",
+                                   "/usr/share/datasets/fashion-mnist")
+if os.path.exists(os.path.join(fashion_mnist_dir, "t10k-images-idx3-ubyte.gz")):
+    config.available_features.add("fashion-mnist")
+config.environment["CNNC_FASHION_MNIST_DIR"] = fashion_mnist_dir

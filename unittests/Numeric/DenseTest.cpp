@@ -1,7 +1,8 @@
 //===- DenseTest.cpp - dense, flatten and element-wise ops ----------------===//
 //
-// Tiny models around cnn.dense (bias on/off x every activation, a two-layer
-// head), the standalone activations on rank-4 tensors, softmax (including
+// Tiny models around cnn.dense (bias on/off x every activation, a long
+// reduction, a two-layer head), the standalone activations on rank-4 and
+// rank-2 tensors, softmax (including
 // inputs so large that an unstabilized exp overflows) and cnn.add on flat
 // and rank-4 tensors. Every model starts from an NHWC input, so flatten's
 // row-major order is checked along the way.
@@ -107,6 +108,22 @@ ModelSpec makeActivationModel(Activation activation) {
   return spec;
 }
 
+/// flatten -> relu -> sigmoid: element-wise ops on a rank-2 tensor.
+ModelSpec makeFlatActivationsModel() {
+  std::string flat = tensorType({kFeatures});
+  ModelSpec spec;
+  spec.name = "flat_relu_sigmoid";
+  spec.inputHWC = kInput;
+  spec.numClasses = kFeatures;
+  std::string body = flattenInput() + "    %r = cnn.relu %f : " + flat +
+                     "\n    %s = cnn.sigmoid %r : " + flat + "\n";
+  spec.mlir = makeModule(spec.name, spec.inputHWC, kFeatures, body, "%s");
+  spec.reference = [](const Tensor &input, const ParamValues &) {
+    return sigmoid(relu(flatten(input)));
+  };
+  return spec;
+}
+
 /// flatten -> softmax on inputs drawn from [low, high].
 ModelSpec makeSoftmaxModel(const std::string &name, double low, double high) {
   ModelSpec spec;
@@ -159,12 +176,34 @@ ModelSpec makeResidualAddModel() {
   return spec;
 }
 
+/// A long reduction: [?, 1, 1, 96] -> 10 units.
+ModelSpec makeWideDenseModel() {
+  ModelSpec spec;
+  spec.name = "dense_wide_bias_none";
+  spec.inputHWC = {1, 1, 96};
+  spec.numClasses = 10;
+  spec.params = {{"wide/kernel", {96, 10}}, {"wide/bias", {10}}};
+  std::string body = "    %f = cnn.flatten %x : tensor<?x1x1x96xf32>\n"
+                     "    %k = cnn.param \"wide/kernel\" : tensor<96x10xf32>\n"
+                     "    %b = cnn.param \"wide/bias\" : tensor<10xf32>\n"
+                     "    %y = cnn.dense %f, %k, %b\n"
+                     "        : tensor<?x96xf32>, tensor<96x10xf32>, "
+                     "tensor<10xf32>\n";
+  spec.mlir = makeModule(spec.name, spec.inputHWC, 10, body, "%y");
+  spec.reference = [](const Tensor &input, const ParamValues &params) {
+    return dense(flatten(input), params.at("wide/kernel"),
+                 &params.at("wide/bias"), Activation::None);
+  };
+  return spec;
+}
+
 std::vector<ModelSpec> denseModels() {
   std::vector<ModelSpec> models;
   for (bool bias : {false, true})
     for (Activation activation : {Activation::None, Activation::Relu,
                                   Activation::Sigmoid, Activation::Tanh})
       models.push_back(makeDenseModel(bias, activation));
+  models.push_back(makeWideDenseModel());
   models.push_back(makeHeadModel());
   return models;
 }
@@ -174,6 +213,7 @@ std::vector<ModelSpec> elementwiseModels() {
   for (Activation activation :
        {Activation::Relu, Activation::Sigmoid, Activation::Tanh})
     models.push_back(makeActivationModel(activation));
+  models.push_back(makeFlatActivationsModel());
   models.push_back(makeSoftmaxModel("softmax", -3.0, 3.0));
   // exp(80) overflows float: only the max-subtracted form survives.
   models.push_back(makeSoftmaxModel("softmax_large", 80.0, 100.0));

@@ -190,9 +190,14 @@ public:
         work.push_back({spec, &entry});
       }
     }
+    if (work.empty())
+      return;
     std::string error;
-    if (work.empty() || cache.getDirectory(error).empty())
-      return; // loadModel reports the error
+    if (cache.getDirectory(error).empty()) {
+      for (auto &[spec, entry] : work)
+        entry->error = error; // loadModel reports it
+      return;
+    }
     std::atomic<size_t> next{0};
     auto compileSome = [&] {
       for (size_t i = next++; i < work.size(); i = next++)
