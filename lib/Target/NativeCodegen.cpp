@@ -70,6 +70,12 @@ void cnnc::optimizeModule(Module &module, TargetMachine &machine,
   PipelineTuningOptions tuning;
   tuning.LoopVectorization = optLevel >= 2;
   tuning.SLPVectorization = optLevel >= 2;
+  // LLVM's generic unroller fully unrolls the small window loops of every
+  // convolution and pooling nest into huge straight-line code. Measured on
+  // the reference model (batch-32 train step, 2-core Zen 4): with unrolling
+  // 94 ms/step and 6.9 s to compile, without it 60 ms/step and 1.5 s.
+  // The vectorizer's own interleaving stays on.
+  tuning.LoopUnrolling = false;
   PassBuilder builder(&machine, tuning);
   builder.registerModuleAnalyses(moduleAM);
   builder.registerCGSCCAnalyses(cgsccAM);

@@ -2,10 +2,9 @@
 //
 // Tiny models around cnn.dense (bias on/off x every activation, a long
 // reduction, a two-layer head), the standalone activations on rank-4 and
-// rank-2 tensors, softmax (including
-// inputs so large that an unstabilized exp overflows) and cnn.add on flat
-// and rank-4 tensors. Every model starts from an NHWC input, so flatten's
-// row-major order is checked along the way.
+// rank-2 tensors, softmax (including inputs so large that an unstabilized
+// exp overflows) and cnn.add on flat and rank-4 tensors. Every model starts
+// from an NHWC input, so flatten's row-major order is checked along the way.
 //
 //===----------------------------------------------------------------------===//
 
