@@ -143,9 +143,6 @@ DenseIntElementsAttr getPairAttr(OpBuilder &b, int64_t first, int64_t second) {
       RankedTensorType::get({2}, b.getI64Type()), ArrayRef<int64_t>{first, second});
 }
 
-} // namespace cnnc::cnn::lowering
-
-namespace cnnc::cnn::lowering {
 
 Value scaleByWindowReciprocals(OpBuilder &b, Location loc, Value values,
                                const WindowDim &height,
@@ -181,6 +178,74 @@ Value scaleByWindowReciprocals(OpBuilder &b, Location loc, Value values,
                linalg::YieldOp::create(nb, l, scaled);
              })
       .getResult(0);
+}
+
+
+Value createFilled(OpBuilder &b, Location loc, RankedTensorType type,
+                   Value like, Value fill) {
+  Value empty = createEmptyLike(b, loc, type, like);
+  return linalg::FillOp::create(b, loc, ValueRange{fill}, ValueRange{empty})
+      .getResult(0);
+}
+
+Value createZeros(OpBuilder &b, Location loc, RankedTensorType type,
+                  Value like) {
+  Attribute zero = b.getZeroAttr(type.getElementType());
+  return createFilled(b, loc, type, like,
+                      arith::ConstantOp::create(b, loc, cast<TypedAttr>(zero)));
+}
+
+/// Spreads an NHWC tensor out by the strides (stride - 1 `fill` values
+/// between neighbours): position i moves to i * stride.
+Value dilateSpatial(OpBuilder &b, Location loc, Value value, int64_t strideH,
+                    int64_t strideW, Value fill) {
+  if (strideH == 1 && strideW == 1)
+    return value;
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[1] = (shape[1] - 1) * strideH + 1;
+  shape[2] = (shape[2] - 1) * strideW + 1;
+  auto dilatedType = RankedTensorType::get(shape, type.getElementType());
+  Value dilated = createFilled(b, loc, dilatedType, value, fill);
+  SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, value);
+  SmallVector<OpFoldResult> strides = {b.getIndexAttr(1),
+                                       b.getIndexAttr(strideH),
+                                       b.getIndexAttr(strideW),
+                                       b.getIndexAttr(1)};
+  return tensor::InsertSliceOp::create(b, loc, value, dilated, offsets, sizes,
+                                       strides);
+}
+
+/// Pads H and W with explicit amounts.
+Value padHW(OpBuilder &b, Location loc, Value value, int64_t lowH,
+            int64_t highH, int64_t lowW, int64_t highW, Value fill) {
+  auto type = cast<RankedTensorType>(value.getType());
+  SmallVector<int64_t> shape(type.getShape());
+  shape[1] += lowH + highH;
+  shape[2] += lowW + highW;
+  SmallVector<OpFoldResult> low = {b.getIndexAttr(0), b.getIndexAttr(lowH),
+                                   b.getIndexAttr(lowW), b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> high = {b.getIndexAttr(0), b.getIndexAttr(highH),
+                                    b.getIndexAttr(highW), b.getIndexAttr(0)};
+  return tensor::PadOp::create(
+      b, loc, RankedTensorType::get(shape, type.getElementType()), value, low,
+      high, fill);
+}
+
+/// The [N, IH, IW, C] window of a padded [N, IH + pads, ...] tensor.
+Value unpadHW(OpBuilder &b, Location loc, Value padded, RankedTensorType type,
+              const WindowDim &height, const WindowDim &width) {
+  SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0),
+                                       b.getIndexAttr(height.padBefore),
+                                       b.getIndexAttr(width.padBefore),
+                                       b.getIndexAttr(0)};
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, padded);
+  sizes[1] = b.getIndexAttr(type.getDimSize(1));
+  sizes[2] = b.getIndexAttr(type.getDimSize(2));
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, type, padded, offsets, sizes,
+                                        strides);
 }
 
 } // namespace cnnc::cnn::lowering

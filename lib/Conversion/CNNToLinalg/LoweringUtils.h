@@ -73,6 +73,34 @@ mlir::Value scaleByWindowReciprocals(mlir::OpBuilder &b, mlir::Location loc,
                                      const WindowDim &height,
                                      const WindowDim &width);
 
+/// A tensor of `type` (dynamic batch read from `like`) filled with `fill`.
+mlir::Value createFilled(mlir::OpBuilder &b, mlir::Location loc,
+                         mlir::RankedTensorType type, mlir::Value like,
+                         mlir::Value fill);
+
+/// A zero-filled tensor of `type` (dynamic batch read from `like`).
+mlir::Value createZeros(mlir::OpBuilder &b, mlir::Location loc,
+                        mlir::RankedTensorType type, mlir::Value like);
+
+/// Spreads an NHWC tensor out by the strides (stride - 1 `fill` values
+/// between neighbours): position i moves to i * stride.
+mlir::Value dilateSpatial(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value value, int64_t strideH, int64_t strideW,
+                          mlir::Value fill);
+
+/// Pads H and W of an NHWC tensor with explicit amounts.
+mlir::Value padHW(mlir::OpBuilder &b, mlir::Location loc, mlir::Value value,
+                  int64_t lowH, int64_t highH, int64_t lowW, int64_t highW,
+                  mlir::Value fill);
+
+/// The [N, IH, IW, C] window of a tensor padded as `height`/`width` say.
+mlir::Value unpadHW(mlir::OpBuilder &b, mlir::Location loc, mlir::Value padded,
+                    mlir::RankedTensorType type, const WindowDim &height,
+                    const WindowDim &width);
+
+/// Adds the patterns lowering convolution and pooling gradients.
+void populateWindowGradientPatterns(mlir::RewritePatternSet &patterns);
+
 /// Adds the patterns lowering the training ops (gradients, losses,
 /// optimizer updates).
 void populateTrainingOpsToLinalgPatterns(mlir::RewritePatternSet &patterns);

@@ -1,0 +1,216 @@
+//===- Batches.c - shuffled mini-batches, data views, validation split ----===//
+//
+// The shuffle of epoch e is a Fisher-Yates permutation whose random draws
+// come from Philox4x32-10 keyed by the seed, with the counter (position,
+// epoch, attempt): the order of any epoch is a pure function of (seed, epoch,
+// count), so resuming at (epoch, batch) needs no generator state besides the
+// seed. Draws are unbiased (rejection of the low remainder, as in OpenBSD's
+// arc4random_uniform).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include "CheckedMath.h"
+#include "Philox.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cnnrt_batches {
+  cnnrt_data_view view;
+  int64_t batchSize;
+  int shuffle;
+  uint64_t seed;
+  int64_t imageElements; ///< floats per image
+  int64_t perEpoch;      ///< ceil(count / batchSize)
+  int64_t next;          ///< index of the next batch in the epoch
+  int64_t *order;        ///< view-relative indices of this epoch
+  float *images;         ///< gathered batch (shuffled iterators only)
+  int32_t *labels;
+};
+
+cnnrt_data_view cnnrt_data_view_first(const cnnrt_dataset *data,
+                                      int64_t count) {
+  cnnrt_data_view view = {data, 0, data ? data->count : 0};
+  if (count >= 0 && count < view.count)
+    view.count = count;
+  return view;
+}
+
+int cnnrt_validation_split(cnnrt_data_view all, double fraction,
+                           cnnrt_data_view *train,
+                           cnnrt_data_view *validation) {
+  if (!(fraction > 0.0 && fraction < 1.0))
+    return cnnrt_train_fail("--validation-split",
+                            "%g is not a fraction in (0, 1)", fraction);
+  // Keras: split_at = floor(n * (1 - validation_split)), in double.
+  double splitAt = floor((double)all.count * (1.0 - fraction));
+  int64_t trainCount = (int64_t)splitAt;
+  if (trainCount <= 0 || trainCount >= all.count)
+    return cnnrt_train_fail("--validation-split",
+                            "%g of %lld images leaves an empty training or "
+                            "validation set",
+                            fraction, (long long)all.count);
+  *train = (cnnrt_data_view){all.data, all.begin, trainCount};
+  *validation = (cnnrt_data_view){all.data, all.begin + trainCount,
+                                  all.count - trainCount};
+  return 0;
+}
+
+/// An unbiased draw from [0, bound) for Fisher-Yates position `position`.
+static int64_t drawBelow(uint64_t seed, uint32_t epoch, int64_t position,
+                         uint64_t bound) {
+  uint64_t threshold = (0 - bound) % bound; // 2^64 mod bound
+  for (uint32_t attempt = 0;; ++attempt) {
+    uint32_t block[4] = {(uint32_t)position, (uint32_t)((uint64_t)position >> 32),
+                         epoch, attempt};
+    cnnc_philox4x32_10(block, (uint32_t)seed, (uint32_t)(seed >> 32));
+    uint64_t candidates[2] = {((uint64_t)block[0] << 32) | block[1],
+                              ((uint64_t)block[2] << 32) | block[3]};
+    for (int i = 0; i < 2; ++i)
+      if (candidates[i] >= threshold)
+        return (int64_t)(candidates[i] % bound);
+  }
+}
+
+int cnnrt_shuffle_order(uint64_t seed, uint64_t epoch, int64_t *order,
+                        int64_t count) {
+  if (count < 0 || (count > 0 && !order))
+    return cnnrt_train_fail("cnnrt_shuffle_order", "invalid count or buffer");
+  if (epoch > UINT32_MAX)
+    return cnnrt_train_fail("cnnrt_shuffle_order",
+                            "epoch %llu is beyond 2^32 - 1",
+                            (unsigned long long)epoch);
+  for (int64_t i = 0; i < count; ++i)
+    order[i] = i;
+  for (int64_t i = count - 1; i > 0; --i) {
+    int64_t j = drawBelow(seed, (uint32_t)epoch, i, (uint64_t)i + 1);
+    int64_t swap = order[i];
+    order[i] = order[j];
+    order[j] = swap;
+  }
+  return 0;
+}
+
+void cnnrt_batches_destroy(cnnrt_batches *batches) {
+  if (!batches)
+    return;
+  free(batches->order);
+  free(batches->images);
+  free(batches->labels);
+  free(batches);
+}
+
+/// Validates a view and computes the floats per image.
+static int checkView(cnnrt_data_view view, int64_t *imageElements) {
+  const cnnrt_dataset *data = view.data;
+  if (!data)
+    return cnnrt_train_fail("cnnrt_batches_create", "the data set is NULL");
+  int64_t end;
+  if (view.begin < 0 || view.count < 0 ||
+      cnnc_add_overflows(view.begin, view.count, &end) || end > data->count)
+    return cnnrt_train_fail("cnnrt_batches_create",
+                            "images [%lld, +%lld) are not in a data set of "
+                            "%lld images",
+                            (long long)view.begin, (long long)view.count,
+                            (long long)data->count);
+  if (data->height <= 0 || data->width <= 0 || data->channels <= 0 ||
+      cnnc_mul_overflows(data->height, data->width, imageElements) ||
+      cnnc_mul_overflows(*imageElements, data->channels, imageElements))
+    return cnnrt_train_fail("cnnrt_batches_create", "invalid image shape");
+  return 0;
+}
+
+cnnrt_batches *cnnrt_batches_create(cnnrt_data_view view, int64_t batchSize,
+                                    int shuffle, uint64_t seed) {
+  int64_t imageElements, batchFloats, orderBytes;
+  if (checkView(view, &imageElements))
+    return NULL;
+  int64_t gathered = batchSize < view.count ? batchSize : view.count;
+  if (batchSize <= 0 ||
+      cnnc_mul_overflows(gathered, imageElements, &batchFloats) ||
+      cnnc_mul_overflows(batchFloats, (int64_t)sizeof(float), &batchFloats) ||
+      cnnc_mul_overflows(view.count, (int64_t)sizeof(int64_t), &orderBytes)) {
+    cnnrt_train_fail("--batch", "batch size %lld is not usable",
+                     (long long)batchSize);
+    return NULL;
+  }
+  cnnrt_batches *batches = calloc(1, sizeof *batches);
+  if (!batches) {
+    cnnrt_train_fail("cnnrt_batches_create", "out of memory");
+    return NULL;
+  }
+  batches->view = view;
+  batches->batchSize = batchSize;
+  batches->shuffle = shuffle;
+  batches->seed = seed;
+  batches->imageElements = imageElements;
+  batches->perEpoch = view.count / batchSize + (view.count % batchSize != 0);
+  batches->order = malloc(orderBytes ? (size_t)orderBytes : 1);
+  if (shuffle) {
+    batches->images = malloc(batchFloats ? (size_t)batchFloats : 1);
+    batches->labels = malloc((size_t)(gathered ? gathered : 1) * sizeof(int32_t));
+  }
+  if (!batches->order || (shuffle && (!batches->images || !batches->labels))) {
+    cnnrt_batches_destroy(batches);
+    cnnrt_train_fail("cnnrt_batches_create", "out of memory for %lld images",
+                     (long long)view.count);
+    return NULL;
+  }
+  batches->next = batches->perEpoch; // nothing until the first start
+  return batches;
+}
+
+int64_t cnnrt_batches_per_epoch(const cnnrt_batches *batches) {
+  return batches ? batches->perEpoch : 0;
+}
+
+int cnnrt_batches_start(cnnrt_batches *batches, uint64_t epoch,
+                        int64_t firstBatch) {
+  if (firstBatch < 0 || firstBatch > batches->perEpoch)
+    return cnnrt_train_fail("cnnrt_batches_start",
+                            "batch %lld is not in an epoch of %lld batches",
+                            (long long)firstBatch,
+                            (long long)batches->perEpoch);
+  if (batches->shuffle) {
+    if (cnnrt_shuffle_order(batches->seed, epoch, batches->order,
+                            batches->view.count))
+      return -1;
+  } else {
+    for (int64_t i = 0; i < batches->view.count; ++i)
+      batches->order[i] = i;
+  }
+  batches->next = firstBatch;
+  return 0;
+}
+
+int cnnrt_batches_next(cnnrt_batches *batches, cnnrt_batch *batch) {
+  if (batches->next >= batches->perEpoch)
+    return 0;
+  const cnnrt_dataset *data = batches->view.data;
+  int64_t first = batches->next * batches->batchSize;
+  int64_t size = batches->view.count - first;
+  if (size > batches->batchSize)
+    size = batches->batchSize;
+  batch->size = size;
+  batch->index = batches->next++;
+  batch->order = batches->order + first;
+  size_t imageBytes = (size_t)batches->imageElements * sizeof(float);
+  if (!batches->shuffle) { // contiguous: no copy
+    batch->images = data->images +
+                    (batches->view.begin + first) * batches->imageElements;
+    batch->labels = data->labels + batches->view.begin + first;
+    return 1;
+  }
+  for (int64_t k = 0; k < size; ++k) {
+    int64_t source = batches->view.begin + batches->order[first + k];
+    memcpy(batches->images + k * batches->imageElements,
+           data->images + source * batches->imageElements, imageBytes);
+    batches->labels[k] = data->labels[source];
+  }
+  batch->images = batches->images;
+  batch->labels = batches->labels;
+  return 1;
+}

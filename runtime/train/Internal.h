@@ -1,0 +1,96 @@
+//===- Internal.h - shared helpers of the training library --------*- C -*-===//
+//
+// Declarations shared by the files of runtime/train: the thread-local error
+// message, little-endian encoding, atomic file replacement and the clock.
+// Nothing here is part of the public API in cnnc/Runtime/train.h.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNC_RUNTIME_TRAIN_INTERNAL_H
+#define CNNC_RUNTIME_TRAIN_INTERNAL_H
+
+#include "cnnc/Runtime/train.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+//===----------------------------------------------------------------------===//
+// Errors (Error.c)
+//===----------------------------------------------------------------------===//
+
+/// Records "<subject>: <message>" as the calling thread's last error (control
+/// characters become spaces). Returns -1.
+__attribute__((format(printf, 2, 3))) int
+cnnrt_train_fail(const char *subject, const char *format, ...);
+
+/// Like cnnrt_train_fail, followed by ": <strerror(errnum)>".
+__attribute__((format(printf, 3, 4))) int
+cnnrt_train_fail_errno(const char *subject, int errnum, const char *format,
+                       ...);
+
+/// Copies libcnnrt's last error (already "<file>: <what>"). Returns -1.
+int cnnrt_train_fail_runtime(void);
+
+//===----------------------------------------------------------------------===//
+// Little-endian encoding, independent of the host byte order
+//===----------------------------------------------------------------------===//
+
+static inline void cnnrt_put_u32(unsigned char *out, uint32_t value) {
+  for (int i = 0; i < 4; ++i)
+    out[i] = (unsigned char)(value >> (8 * i));
+}
+
+static inline void cnnrt_put_u64(unsigned char *out, uint64_t value) {
+  for (int i = 0; i < 8; ++i)
+    out[i] = (unsigned char)(value >> (8 * i));
+}
+
+static inline uint32_t cnnrt_get_u32(const unsigned char *in) {
+  uint32_t value = 0;
+  for (int i = 3; i >= 0; --i)
+    value = (value << 8) | in[i];
+  return value;
+}
+
+static inline uint64_t cnnrt_get_u64(const unsigned char *in) {
+  uint64_t value = 0;
+  for (int i = 7; i >= 0; --i)
+    value = (value << 8) | in[i];
+  return value;
+}
+
+//===----------------------------------------------------------------------===//
+// Atomic file replacement (AtomicFile.c)
+//===----------------------------------------------------------------------===//
+
+/// A file being written under a temporary name next to its final path.
+typedef struct cnnrt_atomic_file {
+  FILE *file;      ///< the temporary file, open for writing
+  char *path;      ///< final path
+  char *temp_path; ///< "<dir>/.<name>.XXXXXX"
+  uint32_t crc;    ///< zlib CRC32 of everything passed to _write
+} cnnrt_atomic_file;
+
+/// Creates the temporary file (mode 0644) in the directory of `path`.
+int cnnrt_atomic_open(cnnrt_atomic_file *file, const char *path);
+
+/// fwrite + CRC update; on failure the file is aborted.
+int cnnrt_atomic_write(cnnrt_atomic_file *file, const void *bytes,
+                       size_t size);
+
+/// fflush, fsync, fclose, rename over the final path, fsync the directory.
+/// On failure the temporary file is removed and the final path untouched.
+int cnnrt_atomic_commit(cnnrt_atomic_file *file);
+
+/// Closes and removes the temporary file. Safe to call twice.
+void cnnrt_atomic_abort(cnnrt_atomic_file *file);
+
+//===----------------------------------------------------------------------===//
+// Misc
+//===----------------------------------------------------------------------===//
+
+/// Seconds of a monotonic clock.
+double cnnrt_train_now(void);
+
+#endif // CNNC_RUNTIME_TRAIN_INTERNAL_H

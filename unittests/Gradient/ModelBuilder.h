@@ -1,0 +1,119 @@
+//===- ModelBuilder.h - tiny cnn models with a reference graph --*- C++ -*-===//
+//
+// The gradient tests need two views of every model: the MLIR text that cnnc
+// compiles and a double-precision reference that finite differences can be
+// taken of. ModelBuilder writes both at once, one layer at a time: each call
+// appends the op to the `forward` body and a node to the reference graph
+// (built from the ops of unittests/Numeric/Reference.h). Because the graph
+// keeps every intermediate value, a finite difference of a parameter only
+// re-evaluates the nodes from the first one that reads it.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNC_UNITTESTS_GRADIENT_MODELBUILDER_H
+#define CNNC_UNITTESTS_GRADIENT_MODELBUILDER_H
+
+#include "Harness.h"
+#include "LossReference.h"
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cnnc::gradient {
+
+using numeric::Activation;
+using numeric::ModelSpec;
+using numeric::Padding;
+using numeric::ParamSpec;
+using numeric::ParamValues;
+using numeric::PoolKind;
+using numeric::Tensor;
+using Pair = std::array<int64_t, 2>;
+
+/// One op of the reference graph. Value 0 is the model input; node i
+/// defines value i + 1 from earlier values.
+struct Node {
+  std::vector<int> inputs;
+  /// The parameter tensors the node reads (by name).
+  std::vector<std::string> params;
+  std::function<Tensor(const std::vector<const Tensor *> &inputs,
+                       const ParamValues &params)>
+      apply;
+};
+
+/// A model for the gradient tests: what cnnc compiles (`spec`: name, MLIR,
+/// input, classes, parameter table, input range), its reference graph and
+/// the loss it is trained with.
+struct GradModel {
+  ModelSpec spec;
+  std::vector<Node> nodes;
+  Loss loss = Loss::SparseCategoricalCrossentropy;
+
+  /// Every value of the graph at `params`: [0] is `input`, back() the logits.
+  std::vector<Tensor> evaluate(const Tensor &input,
+                               const ParamValues &params) const;
+  /// The logits, re-evaluating only nodes >= `firstNode`; earlier values are
+  /// taken from `values` (a result of evaluate).
+  Tensor evaluateFrom(const std::vector<Tensor> &values, size_t firstNode,
+                      const ParamValues &params) const;
+  /// The first node that reads parameter `name`.
+  size_t firstUser(const std::string &name) const;
+};
+
+/// Appends layers to a model; see the file comment.
+class ModelBuilder {
+public:
+  /// A value of `forward`: its SSA name, its extents without the batch and
+  /// its index in the reference graph.
+  struct Value {
+    std::string ssa;
+    std::vector<int64_t> dims;
+    int id = 0;
+  };
+
+  ModelBuilder(std::string name, std::array<int64_t, 3> inputHWC);
+
+  /// The model input %x.
+  Value input() const;
+
+  /// cnn.conv2d with parameters "<layer>/kernel" and optionally
+  /// "<layer>/bias"; unset strides/dilations are left to the op's default.
+  Value conv2d(const Value &x, const std::string &layer, int64_t filters,
+               Pair kernel, std::optional<Pair> strides,
+               std::optional<Pair> dilations, Padding padding, bool bias,
+               Activation activation);
+  /// cnn.max/avg/min_pool2d; unset strides default to the window.
+  Value pool2d(PoolKind kind, const Value &x, Pair window,
+               std::optional<Pair> strides, Padding padding);
+  /// cnn.dense with "<layer>/kernel" and optionally "<layer>/bias".
+  Value dense(const Value &x, const std::string &layer, int64_t units,
+              bool bias, Activation activation);
+  Value flatten(const Value &x);
+  /// Standalone cnn.relu / cnn.sigmoid / cnn.tanh.
+  Value activation(Activation kind, const Value &x);
+  Value softmax(const Value &x);
+  Value add(const Value &lhs, const Value &rhs);
+
+  /// The finished model returning `logits` (rank 2), trained with `loss`.
+  /// `mlir`, when given, replaces the generated module text (for models read
+  /// from a file whose ops the builder calls mirrored).
+  GradModel finish(const Value &logits, Loss loss,
+                   std::optional<std::string> mlir = std::nullopt);
+
+  /// Input values are drawn from [low, high] (default [-2, 2]).
+  void setInputRange(double low, double high);
+
+private:
+  Value define(std::vector<int64_t> dims, Node node);
+  std::string param(const std::string &name, std::vector<int64_t> shape);
+
+  GradModel model;
+  std::string body;
+  int counter = 0;
+};
+
+} // namespace cnnc::gradient
+
+#endif // CNNC_UNITTESTS_GRADIENT_MODELBUILDER_H
