@@ -42,9 +42,35 @@ done
 compile_median=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
 
 "${CC:-/usr/lib/llvm-22/bin/clang}" -O2 -I"$ROOT/include" \
-  "$ROOT/bench/inference_bench.c" -ldl -o "$OUT/inference_bench"
+  "$ROOT/bench/model_bench.c" -ldl -o "$OUT/model_bench"
 
 echo "machine: $(nproc) cores, $(awk -F: '/model name/ {print $2; exit}' /proc/cpuinfo | sed 's/^ //')"
 echo "peak_gflops (all cores): $PEAK"
 echo "compile_seconds_median_of_5: $compile_median"
-"$OUT/inference_bench" "$OUT/model.so" --batch 256 --peak-gflops "$PEAK_ONE_CORE"
+"$OUT/model_bench" "$OUT/model.so" --batch 256 --peak-gflops "$PEAK_ONE_CORE" | tee "$OUT/cnnc.txt"
+
+# The same model in the frameworks people would otherwise use, in the same
+# run, single-threaded like cnnc's code (bench/setup-frameworks.sh installs
+# them into bench/.venv; the build and the tests never need them).
+PY="$ROOT/bench/.venv/bin/python"
+if [[ -x "$PY" ]] && "$PY" -c "import importlib.util as u, sys; sys.exit(not (u.find_spec('torch') or u.find_spec('tensorflow')))"; then
+  TF_CPP_MIN_LOG_LEVEL=3 "$PY" "$ROOT/bench/frameworks.py" --threads 1 \
+    2> "$OUT/frameworks.log" | tee "$OUT/frameworks.txt" ||
+    { echo "frameworks: failed:"; tail -3 "$OUT/frameworks.log"; }
+  awk -F': ' '
+    FNR == NR { cnnc[$1] = $2; next }
+    { fw[$1] = $2 }
+    END {
+      split("torch keras", names, " ")
+      split("batch256_images_per_s train_batch32_images_per_s", keys, " ")
+      for (n in names) for (i in keys) {
+        f = names[n] "_" keys[i]
+        if (fw[f] > 0)
+          printf "ratio cnnc/%s %s: %.2f\n", names[n], keys[i], cnnc[keys[i]] / fw[f]
+      }
+      for (n in names) if (fw[names[n] "_batch1_p50_us"] > 0)
+        printf "ratio %s/cnnc batch1_p50 latency: %.2f\n", names[n], fw[names[n] "_batch1_p50_us"] / cnnc["batch1_p50_us"]
+    }' "$OUT/cnnc.txt" "$OUT/frameworks.txt"
+else
+  echo "frameworks: not installed (run bench/setup-frameworks.sh for the ratios)"
+fi

@@ -1,12 +1,13 @@
-/*===- inference_bench.c - inference speed of a generated library ---------===*\
+/*===- model_bench.c - speed of a generated library -----------------------===*\
 |*                                                                            *|
 |* Loads a library produced by `cnnc` with dlopen and measures forward():    *|
 |* batch-1 latency (p50/p90 over many calls) and large-batch throughput       *|
-|* (median of repeated runs), plus GFLOP/s from the descriptor's FLOP count   *|
-|* and the fraction of the peak passed on the command line. Prints one        *|
-|* "key: value" line per figure for bench/run.sh to collect.                  *|
+|* (median of repeated runs), and train_step() at batch 32 (median of timed   *|
+|* windows), plus GFLOP/s from the descriptor's FLOP count (training counted  *|
+|* as 3x forward) and the fraction of the peak passed on the command line.    *|
+|* Prints one "key: value" line per figure for bench/run.sh to collect.       *|
 |*                                                                            *|
-|*   inference_bench model.so [--batch N] [--peak-gflops G] [--seconds S]     *|
+|*   model_bench model.so [--batch N] [--peak-gflops G] [--seconds S]         *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
@@ -38,7 +39,7 @@ static double quantile(const double *sorted, int n, double q) {
 static void *allocateOrDie(size_t count) {
   void *p = aligned_alloc(64, ((count * sizeof(float)) + 63) / 64 * 64);
   if (!p) {
-    fprintf(stderr, "inference_bench: out of memory\n");
+    fprintf(stderr, "model_bench: out of memory\n");
     exit(1);
   }
   return p;
@@ -62,14 +63,14 @@ int main(int argc, char **argv) {
   }
   void *library = dlopen(argv[1], RTLD_NOW | RTLD_LOCAL);
   if (!library) {
-    fprintf(stderr, "inference_bench: %s\n", dlerror());
+    fprintf(stderr, "model_bench: %s\n", dlerror());
     return 1;
   }
   cnnc_model_entry_fn entry =
       (cnnc_model_entry_fn)dlsym(library, CNNC_MODEL_ENTRY_SYMBOL);
   const cnnc_model_desc *desc = entry ? entry() : NULL;
   if (!desc || desc->abi_version != CNNC_ABI_VERSION) {
-    fprintf(stderr, "inference_bench: %s: not a cnnc ABI v%u library\n",
+    fprintf(stderr, "model_bench: %s: not a cnnc ABI v%u library\n",
             argv[1], CNNC_ABI_VERSION);
     return 1;
   }
@@ -79,7 +80,7 @@ int main(int argc, char **argv) {
   float *images = allocateOrDie(batch * imageSize);
   float *logits = allocateOrDie(batch * desc->num_classes);
   if (desc->init_params(params, 42) != CNNC_OK) {
-    fprintf(stderr, "inference_bench: init_params failed\n");
+    fprintf(stderr, "model_bench: init_params failed\n");
     return 1;
   }
   for (long i = 0; i < batch * imageSize; ++i)
@@ -114,6 +115,34 @@ int main(int argc, char **argv) {
   double imagesPerSecond = (double)batch / median;
   double gflops = imagesPerSecond * (double)desc->forward_flops * 1e-9;
 
+  /* Training: batch 32, median time per step over 9 windows of 5 steps. */
+  double trainImagesPerSecond = 0;
+  if (desc->train_step) {
+    enum { kWindows = 9, kStepsPerWindow = 5, kTrainBatch = 32 };
+    float *state = allocateOrDie(desc->opt_state_elements + 1);
+    for (long i = 0; i < desc->opt_state_elements; ++i)
+      state[i] = 0;
+    int32_t labels[kTrainBatch];
+    for (int i = 0; i < kTrainBatch; ++i)
+      labels[i] = i % (int)desc->num_classes;
+    float loss;
+    int64_t correct, step = 0;
+    for (int i = 0; i < 3; ++i)
+      desc->train_step(params, state, images, labels, kTrainBatch, 1e-3f,
+                       ++step, &loss, &correct);
+    double windows[kWindows];
+    for (int w = 0; w < kWindows; ++w) {
+      double t0 = nowSeconds();
+      for (int i = 0; i < kStepsPerWindow; ++i)
+        desc->train_step(params, state, images, labels, kTrainBatch, 1e-3f,
+                         ++step, &loss, &correct);
+      windows[w] = (nowSeconds() - t0) / kStepsPerWindow;
+    }
+    qsort(windows, kWindows, sizeof(double), compareDoubles);
+    trainImagesPerSecond = kTrainBatch / windows[kWindows / 2];
+    free(state);
+  }
+
   printf("model: %s\n", desc->name);
   printf("forward_flops_per_image: %lld\n", (long long)desc->forward_flops);
   printf("batch1_p50_us: %.1f\n", quantile(latency, samples, 0.5) * 1e6);
@@ -122,6 +151,15 @@ int main(int argc, char **argv) {
   printf("batch%ld_gflops: %.2f\n", batch, gflops);
   if (peakGflops > 0)
     printf("batch%ld_fraction_of_peak: %.3f\n", batch, gflops / peakGflops);
+  if (trainImagesPerSecond > 0) {
+    double trainGflops =
+        trainImagesPerSecond * 3.0 * (double)desc->forward_flops * 1e-9;
+    printf("train_batch32_images_per_s: %.0f\n", trainImagesPerSecond);
+    printf("train_batch32_gflops: %.2f\n", trainGflops);
+    if (peakGflops > 0)
+      printf("train_batch32_fraction_of_peak: %.3f\n",
+             trainGflops / peakGflops);
+  }
   free(params);
   free(images);
   free(logits);
