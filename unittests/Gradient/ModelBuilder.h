@@ -17,6 +17,7 @@
 #include "LossReference.h"
 
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,14 +33,30 @@ using numeric::PoolKind;
 using numeric::Tensor;
 using Pair = std::array<int64_t, 2>;
 
+/// Where the inputs of a node's kinks lie: the sign of every relu
+/// pre-activation, the winner of every max/min pooling window. A finite
+/// difference is taken across a kink when these change between p and p +- h.
+struct Branches {
+  std::vector<int64_t> taken;
+  /// The smallest distance to a kink: min |pre-activation| of relu, min
+  /// non-zero gap between the winner and the runner-up of a max/min window.
+  double margin = std::numeric_limits<double>::infinity();
+  /// Windows whose winner ties exactly with the runner-up. In relu networks
+  /// these are windows of zeros (dead units), whose gradient is zero
+  /// whichever element takes it.
+  int64_t ties = 0;
+};
+
 /// One op of the reference graph. Value 0 is the model input; node i
 /// defines value i + 1 from earlier values.
 struct Node {
   std::vector<int> inputs;
   /// The parameter tensors the node reads (by name).
   std::vector<std::string> params;
+  /// The node's value; records its branches when `branches` is non-null
+  /// (left empty by smooth ops).
   std::function<Tensor(const std::vector<const Tensor *> &inputs,
-                       const ParamValues &params)>
+                       const ParamValues &params, Branches *branches)>
       apply;
 };
 
@@ -51,13 +68,16 @@ struct GradModel {
   std::vector<Node> nodes;
   Loss loss = Loss::SparseCategoricalCrossentropy;
 
-  /// Every value of the graph at `params`: [0] is `input`, back() the logits.
-  std::vector<Tensor> evaluate(const Tensor &input,
-                               const ParamValues &params) const;
+  /// Every value of the graph at `params`: [0] is `input`, back() the
+  /// logits. Fills `branches` (one per node) when non-null.
+  std::vector<Tensor> evaluate(const Tensor &input, const ParamValues &params,
+                               std::vector<Branches> *branches = nullptr) const;
   /// The logits, re-evaluating only nodes >= `firstNode`; earlier values are
-  /// taken from `values` (a result of evaluate).
+  /// taken from `values` (a result of evaluate). Fills `branches` with those
+  /// of nodes firstNode, firstNode + 1, ... when non-null.
   Tensor evaluateFrom(const std::vector<Tensor> &values, size_t firstNode,
-                      const ParamValues &params) const;
+                      const ParamValues &params,
+                      std::vector<Branches> *branches = nullptr) const;
   /// The first node that reads parameter `name`.
   size_t firstUser(const std::string &name) const;
 };

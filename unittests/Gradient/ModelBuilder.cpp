@@ -1,0 +1,338 @@
+//===- ModelBuilder.cpp - tiny cnn models with a reference graph ----------===//
+//
+// Each builder method prints one op in the `cnn` dialect's assembly format
+// (the same spelling as unittests/Numeric) and records the matching
+// reference op as a graph node.
+//
+//===----------------------------------------------------------------------===//
+
+#include "ModelBuilder.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+
+namespace cnnc::gradient {
+
+using numeric::computeWindow;
+using numeric::pairText;
+using numeric::staticTensorType;
+using numeric::tensorType;
+using numeric::WindowDim;
+
+//===----------------------------------------------------------------------===//
+// Kinks
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// A fused or standalone activation applied to the pre-activation `pre`;
+/// relu records the sign of every element.
+Tensor activateLayer(const Tensor &pre, Activation activation,
+                     Branches *branches) {
+  if (branches && activation == Activation::Relu)
+    for (double x : pre.data) {
+      branches->taken.push_back(x > 0.0);
+      branches->margin = std::min(branches->margin, std::fabs(x));
+    }
+  return numeric::applyActivation(pre, activation);
+}
+
+/// Records which element wins every window of a max/min pooling (the same
+/// window geometry as numeric::pool2d) and the gap to the runner-up.
+void recordWinners(PoolKind kind, const Tensor &input, Pair window,
+                   Pair strides, Padding padding, Branches &branches) {
+  int64_t height = input.dim(1), width = input.dim(2);
+  WindowDim rows = computeWindow(height, window[0], strides[0], 1, padding);
+  WindowDim cols = computeWindow(width, window[1], strides[1], 1, padding);
+  double sign = kind == PoolKind::Max ? 1.0 : -1.0; // min = -max(-x)
+  for (int64_t n = 0; n < input.dim(0); ++n)
+    for (int64_t oh = 0; oh < rows.output; ++oh)
+      for (int64_t ow = 0; ow < cols.output; ++ow)
+        for (int64_t c = 0; c < input.dim(3); ++c) {
+          double best = -std::numeric_limits<double>::infinity();
+          double second = best;
+          int64_t winner = -1;
+          for (int64_t kh = 0; kh < window[0]; ++kh) {
+            int64_t ih = oh * strides[0] - rows.padBefore + kh;
+            for (int64_t kw = 0; kw < window[1]; ++kw) {
+              int64_t iw = ow * strides[1] - cols.padBefore + kw;
+              if (ih < 0 || ih >= height || iw < 0 || iw >= width)
+                continue;
+              double x = sign * input.at(n, ih, iw, c);
+              if (x > best) {
+                second = best;
+                best = x;
+                winner = ih * width + iw;
+              } else if (x > second) {
+                second = x;
+              }
+            }
+          }
+          branches.taken.push_back(winner);
+          if (best == second)
+            ++branches.ties;
+          else
+            branches.margin = std::min(branches.margin, best - second);
+        }
+}
+
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// GradModel
+//===----------------------------------------------------------------------===//
+
+std::vector<Tensor> GradModel::evaluate(const Tensor &input,
+                                        const ParamValues &params,
+                                        std::vector<Branches> *branches) const {
+  std::vector<Tensor> values = {input};
+  values.reserve(nodes.size() + 1);
+  if (branches)
+    branches->assign(nodes.size(), Branches());
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    std::vector<const Tensor *> args;
+    for (int id : nodes[i].inputs)
+      args.push_back(&values[id]);
+    values.push_back(
+        nodes[i].apply(args, params, branches ? &(*branches)[i] : nullptr));
+  }
+  return values;
+}
+
+Tensor GradModel::evaluateFrom(const std::vector<Tensor> &values,
+                               size_t firstNode, const ParamValues &params,
+                               std::vector<Branches> *branches) const {
+  // Values 0..firstNode come from `values`; the rest are recomputed.
+  std::vector<Tensor> fresh;
+  fresh.reserve(nodes.size() - firstNode);
+  if (branches)
+    branches->assign(nodes.size() - firstNode, Branches());
+  auto value = [&](int id) -> const Tensor * {
+    return static_cast<size_t>(id) <= firstNode ? &values[id]
+                                                : &fresh[id - firstNode - 1];
+  };
+  for (size_t i = firstNode; i < nodes.size(); ++i) {
+    std::vector<const Tensor *> args;
+    for (int id : nodes[i].inputs)
+      args.push_back(value(id));
+    fresh.push_back(nodes[i].apply(
+        args, params, branches ? &(*branches)[i - firstNode] : nullptr));
+  }
+  return fresh.empty() ? values.back() : fresh.back();
+}
+
+size_t GradModel::firstUser(const std::string &name) const {
+  for (size_t i = 0; i < nodes.size(); ++i)
+    if (std::count(nodes[i].params.begin(), nodes[i].params.end(), name))
+      return i;
+  std::fprintf(stderr, "gradient test: no node reads parameter %s\n",
+               name.c_str());
+  std::abort();
+}
+
+//===----------------------------------------------------------------------===//
+// ModelBuilder
+//===----------------------------------------------------------------------===//
+
+ModelBuilder::ModelBuilder(std::string name, std::array<int64_t, 3> inputHWC) {
+  model.spec.name = std::move(name);
+  model.spec.inputHWC = inputHWC;
+}
+
+ModelBuilder::Value ModelBuilder::input() const {
+  auto [h, w, c] = model.spec.inputHWC;
+  return {"%x", {h, w, c}, 0};
+}
+
+void ModelBuilder::setInputRange(double low, double high) {
+  model.spec.inputLow = low;
+  model.spec.inputHigh = high;
+}
+
+ModelBuilder::Value ModelBuilder::define(std::vector<int64_t> dims, Node node) {
+  model.nodes.push_back(std::move(node));
+  return {"%v" + std::to_string(counter++), std::move(dims),
+          static_cast<int>(model.nodes.size())};
+}
+
+std::string ModelBuilder::param(const std::string &name,
+                                std::vector<int64_t> shape) {
+  std::string ssa = "%p" + std::to_string(model.spec.params.size());
+  body += "    " + ssa + " = cnn.param \"" + name +
+          "\" : " + staticTensorType(shape) + "\n";
+  model.spec.params.push_back({name, std::move(shape)});
+  return ssa;
+}
+
+ModelBuilder::Value
+ModelBuilder::conv2d(const Value &x, const std::string &layer, int64_t filters,
+                     Pair kernel, std::optional<Pair> strides,
+                     std::optional<Pair> dilations, Padding padding, bool bias,
+                     Activation activation) {
+  Pair s = strides.value_or(Pair{1, 1}), d = dilations.value_or(Pair{1, 1});
+  WindowDim rows = computeWindow(x.dims[0], kernel[0], s[0], d[0], padding);
+  WindowDim cols = computeWindow(x.dims[1], kernel[1], s[1], d[1], padding);
+  std::vector<int64_t> kernelDims = {kernel[0], kernel[1], x.dims[2], filters};
+  std::string k = param(layer + "/kernel", kernelDims);
+  std::string b = bias ? param(layer + "/bias", {filters}) : "";
+
+  Node node;
+  node.inputs = {x.id};
+  node.params = {layer + "/kernel"};
+  if (bias)
+    node.params.push_back(layer + "/bias");
+  node.apply = [=](const std::vector<const Tensor *> &in, const ParamValues &p,
+                   Branches *branches) {
+    const Tensor *biasTensor = bias ? &p.at(layer + "/bias") : nullptr;
+    return activateLayer(numeric::conv2d(*in[0], p.at(layer + "/kernel"),
+                                         biasTensor, s, d, padding,
+                                         Activation::None),
+                         activation, branches);
+  };
+  Value y = define({rows.output, cols.output, filters}, std::move(node));
+
+  body += "    " + y.ssa + " = cnn.conv2d " + x.ssa + ", " + k +
+          (bias ? ", " + b : "");
+  if (strides)
+    body += " strides = [" + pairText(*strides, ", ") + "]";
+  if (dilations)
+    body += " dilations = [" + pairText(*dilations, ", ") + "]";
+  body += std::string(" padding = ") + toString(padding);
+  if (activation != Activation::None)
+    body += std::string(" activation = ") + toString(activation);
+  body += "\n        : " + tensorType(x.dims) + ", " +
+          staticTensorType(kernelDims) +
+          (bias ? ", " + staticTensorType({filters}) : "") + "\n";
+  return y;
+}
+
+ModelBuilder::Value ModelBuilder::pool2d(PoolKind kind, const Value &x,
+                                         Pair window,
+                                         std::optional<Pair> strides,
+                                         Padding padding) {
+  Pair s = strides.value_or(window);
+  WindowDim rows = computeWindow(x.dims[0], window[0], s[0], 1, padding);
+  WindowDim cols = computeWindow(x.dims[1], window[1], s[1], 1, padding);
+  Node node;
+  node.inputs = {x.id};
+  node.apply = [=](const std::vector<const Tensor *> &in, const ParamValues &,
+                   Branches *branches) {
+    if (branches && kind != PoolKind::Avg)
+      recordWinners(kind, *in[0], window, s, padding, *branches);
+    return numeric::pool2d(kind, *in[0], window, strides, padding);
+  };
+  Value y = define({rows.output, cols.output, x.dims[2]}, std::move(node));
+  body += "    " + y.ssa + " = cnn." + toString(kind) + " " + x.ssa +
+          " window = [" + pairText(window, ", ") + "]";
+  if (strides)
+    body += " strides = [" + pairText(*strides, ", ") + "]";
+  body += std::string(" padding = ") + toString(padding) + " : " +
+          tensorType(x.dims) + "\n";
+  return y;
+}
+
+ModelBuilder::Value ModelBuilder::dense(const Value &x,
+                                        const std::string &layer, int64_t units,
+                                        bool bias, Activation activation) {
+  std::vector<int64_t> kernelDims = {x.dims[0], units};
+  std::string k = param(layer + "/kernel", kernelDims);
+  std::string b = bias ? param(layer + "/bias", {units}) : "";
+  Node node;
+  node.inputs = {x.id};
+  node.params = {layer + "/kernel"};
+  if (bias)
+    node.params.push_back(layer + "/bias");
+  node.apply = [=](const std::vector<const Tensor *> &in, const ParamValues &p,
+                   Branches *branches) {
+    const Tensor *biasTensor = bias ? &p.at(layer + "/bias") : nullptr;
+    return activateLayer(numeric::dense(*in[0], p.at(layer + "/kernel"),
+                                        biasTensor, Activation::None),
+                         activation, branches);
+  };
+  Value y = define({units}, std::move(node));
+  body += "    " + y.ssa + " = cnn.dense " + x.ssa + ", " + k +
+          (bias ? ", " + b : "");
+  if (activation != Activation::None)
+    body += std::string(" activation = ") + toString(activation);
+  body += "\n        : " + tensorType(x.dims) + ", " +
+          staticTensorType(kernelDims) +
+          (bias ? ", " + staticTensorType({units}) : "") + "\n";
+  return y;
+}
+
+ModelBuilder::Value ModelBuilder::flatten(const Value &x) {
+  int64_t features = 1;
+  for (int64_t extent : x.dims)
+    features *= extent;
+  Node node;
+  node.inputs = {x.id};
+  node.apply = [](const std::vector<const Tensor *> &in, const ParamValues &,
+                  Branches *) { return numeric::flatten(*in[0]); };
+  Value y = define({features}, std::move(node));
+  body += "    " + y.ssa + " = cnn.flatten " + x.ssa + " : " +
+          tensorType(x.dims) + "\n";
+  return y;
+}
+
+ModelBuilder::Value ModelBuilder::activation(Activation kind, const Value &x) {
+  Node node;
+  node.inputs = {x.id};
+  node.apply = [kind](const std::vector<const Tensor *> &in,
+                      const ParamValues &, Branches *branches) {
+    return activateLayer(*in[0], kind, branches);
+  };
+  Value y = define(x.dims, std::move(node));
+  body += "    " + y.ssa + " = cnn." + toString(kind) + " " + x.ssa + " : " +
+          tensorType(x.dims) + "\n";
+  return y;
+}
+
+ModelBuilder::Value ModelBuilder::softmax(const Value &x) {
+  Node node;
+  node.inputs = {x.id};
+  node.apply = [](const std::vector<const Tensor *> &in, const ParamValues &,
+                  Branches *) { return numeric::softmax(*in[0]); };
+  Value y = define(x.dims, std::move(node));
+  body += "    " + y.ssa + " = cnn.softmax " + x.ssa + " : " +
+          tensorType(x.dims) + "\n";
+  return y;
+}
+
+ModelBuilder::Value ModelBuilder::add(const Value &lhs, const Value &rhs) {
+  Node node;
+  node.inputs = {lhs.id, rhs.id};
+  node.apply = [](const std::vector<const Tensor *> &in, const ParamValues &,
+                  Branches *) { return numeric::add(*in[0], *in[1]); };
+  Value y = define(lhs.dims, std::move(node));
+  body += "    " + y.ssa + " = cnn.add " + lhs.ssa + ", " + rhs.ssa + " : " +
+          tensorType(lhs.dims) + "\n";
+  return y;
+}
+
+GradModel ModelBuilder::finish(const Value &logits, Loss loss,
+                               std::optional<std::string> mlir) {
+  if (logits.dims.size() != 1 || logits.id != int(model.nodes.size())) {
+    std::fprintf(stderr,
+                 "gradient test: %s must return its last value, of "
+                 "rank 2\n",
+                 model.spec.name.c_str());
+    std::abort();
+  }
+  model.loss = loss;
+  model.spec.numClasses = logits.dims[0];
+  model.spec.mlir =
+      mlir ? *mlir
+           : numeric::makeModule(model.spec.name, model.spec.inputHWC,
+                                 logits.dims[0], body, logits.ssa);
+  std::vector<Node> nodes = model.nodes;
+  model.spec.reference = [nodes](const Tensor &input, const ParamValues &p) {
+    GradModel graph;
+    graph.nodes = nodes;
+    return graph.evaluate(input, p).back();
+  };
+  return model;
+}
+
+} // namespace cnnc::gradient
