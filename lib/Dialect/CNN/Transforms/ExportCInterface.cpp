@@ -6,7 +6,8 @@
 //
 //   func.func @m_<entry>(ptr..., i64 batch, ...) -> i32
 //
-// that rejects a negative batch or a null buffer (status 1), builds each
+// that rejects a negative batch, a batch whose buffers could not exist, or a
+// null buffer (status 1), builds each
 // memref descriptor (row-major, batch as the dynamic leading size) and calls
 // the implementation, which becomes private so LLVM can inline it.
 //
@@ -18,6 +19,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
+
+#include <limits>
 
 namespace cnnc::cnn {
 #define GEN_PASS_DEF_CNNEXPORTCINTERFACE
@@ -107,6 +110,24 @@ LogicalResult exportEntry(func::FuncOp impl) {
   Value zero = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0));
   Value invalid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
                                         batch, zero);
+  // A batch whose buffers would exceed the address space is an error, not
+  // a wrapped size: batch * bytes-per-entry must fit in int64.
+  int64_t largestEntry = 1;
+  for (Type t : impl.getArgumentTypes())
+    if (auto memref = dyn_cast<MemRefType>(t); memref && !memref.hasStaticShape()) {
+      int64_t bytes = memref.getElementTypeBitWidth() / 8;
+      for (int64_t d : memref.getShape())
+        if (!ShapedType::isDynamic(d))
+          bytes *= d;
+      largestEntry = std::max(largestEntry, bytes);
+    }
+  Value maxBatch = arith::ConstantOp::create(
+      b, loc,
+      b.getI64IntegerAttr(std::numeric_limits<int64_t>::max() / largestEntry));
+  invalid = arith::OrIOp::create(
+      b, loc, invalid,
+      arith::CmpIOp::create(b, loc, arith::CmpIPredicate::sgt, batch,
+                            maxBatch));
   Value null = LLVM::ZeroOp::create(b, loc, ptrType);
   for (Value v : cValues) {
     if (v.getType() != ptrType)

@@ -3,8 +3,11 @@
 
 // CHECK-LABEL: func.func @m_forward(
 // CHECK-SAME:    %[[P:.*]]: !llvm.ptr, %[[X:.*]]: !llvm.ptr, %[[N:.*]]: i64, %[[Y:.*]]: !llvm.ptr) -> i32
-// A negative batch or a null buffer returns status 1.
+// A negative or impossibly large batch or a null buffer returns status 1.
 // CHECK:         %[[NEG:.*]] = arith.cmpi slt, %[[N]], %{{.*}} : i64
+// The largest batch entry is 6 floats (24 bytes): INT64_MAX / 24.
+// CHECK:         %[[MAXB:.*]] = arith.constant 384307168202282325 : i64
+// CHECK:         arith.cmpi sgt, %[[N]], %[[MAXB]] : i64
 // CHECK:         %[[NULL:.*]] = llvm.mlir.zero : !llvm.ptr
 // CHECK:         llvm.icmp "eq" %[[P]], %[[NULL]]
 // CHECK:         llvm.icmp "eq" %[[X]], %[[NULL]]
