@@ -43,7 +43,7 @@ static char *copyString(const char *text) {
 int cnnrt_atomic_open(cnnrt_atomic_file *file, const char *path) {
   memset(file, 0, sizeof *file);
   if (!path || !path[0])
-    return cnnrt_train_fail("cnnc-train", "empty output file name");
+    return cnnrt_train_fail(NULL, "empty output file name");
   const char *slash = strrchr(path, '/');
   const char *base = slash ? slash + 1 : path;
   if (!base[0])

@@ -64,8 +64,8 @@ static int64_t drawBelow(uint64_t seed, uint32_t epoch, int64_t position,
                          uint64_t bound) {
   uint64_t threshold = (0 - bound) % bound; // 2^64 mod bound
   for (uint32_t attempt = 0;; ++attempt) {
-    uint32_t block[4] = {(uint32_t)position, (uint32_t)((uint64_t)position >> 32),
-                         epoch, attempt};
+    uint32_t block[4] = {(uint32_t)position,
+                         (uint32_t)((uint64_t)position >> 32), epoch, attempt};
     cnnc_philox4x32_10(block, (uint32_t)seed, (uint32_t)(seed >> 32));
     uint64_t candidates[2] = {((uint64_t)block[0] << 32) | block[1],
                               ((uint64_t)block[2] << 32) | block[3]};
@@ -151,7 +151,8 @@ cnnrt_batches *cnnrt_batches_create(cnnrt_data_view view, int64_t batchSize,
   batches->order = malloc(orderBytes ? (size_t)orderBytes : 1);
   if (shuffle) {
     batches->images = malloc(batchFloats ? (size_t)batchFloats : 1);
-    batches->labels = malloc((size_t)(gathered ? gathered : 1) * sizeof(int32_t));
+    batches->labels =
+        malloc((size_t)(gathered ? gathered : 1) * sizeof(int32_t));
   }
   if (!batches->order || (shuffle && (!batches->images || !batches->labels))) {
     cnnrt_batches_destroy(batches);
@@ -170,10 +171,9 @@ int64_t cnnrt_batches_per_epoch(const cnnrt_batches *batches) {
 int cnnrt_batches_start(cnnrt_batches *batches, uint64_t epoch,
                         int64_t firstBatch) {
   if (firstBatch < 0 || firstBatch > batches->perEpoch)
-    return cnnrt_train_fail("cnnrt_batches_start",
-                            "batch %lld is not in an epoch of %lld batches",
-                            (long long)firstBatch,
-                            (long long)batches->perEpoch);
+    return cnnrt_train_fail(
+        "cnnrt_batches_start", "batch %lld is not in an epoch of %lld batches",
+        (long long)firstBatch, (long long)batches->perEpoch);
   if (batches->shuffle) {
     if (cnnrt_shuffle_order(batches->seed, epoch, batches->order,
                             batches->view.count))
@@ -199,8 +199,8 @@ int cnnrt_batches_next(cnnrt_batches *batches, cnnrt_batch *batch) {
   batch->order = batches->order + first;
   size_t imageBytes = (size_t)batches->imageElements * sizeof(float);
   if (!batches->shuffle) { // contiguous: no copy
-    batch->images = data->images +
-                    (batches->view.begin + first) * batches->imageElements;
+    batch->images =
+        data->images + (batches->view.begin + first) * batches->imageElements;
     batch->labels = data->labels + batches->view.begin + first;
     return 1;
   }

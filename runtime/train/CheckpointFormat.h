@@ -55,8 +55,9 @@ enum {
 /// Parses the `header_size` header bytes of the checkpoint `path` (whose
 /// size, magic, version and CRC were already checked) and compares them with
 /// `model`: ABI version, model name, optimizer, every tensor's name and shape,
-/// buffer sizes. Fills `state` and, when not NULL, `history` (which it
-/// clears first). Messages name the byte offset of the offending field.
+/// buffer sizes (optimizer and its state only for models with training). Fills
+/// `state` and, when not NULL, `history` (which it clears first). Messages name
+/// the byte offset of the offending field.
 int cnnrt_checkpoint_match(const char *path, const unsigned char *header,
                            uint32_t header_size, const cnnrt_model *model,
                            cnnrt_train_state *state, cnnrt_history *history);

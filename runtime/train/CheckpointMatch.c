@@ -4,7 +4,8 @@
 // and CRC were checked by CheckpointRead.c) and compares it with the model:
 // a checkpoint of another model, another optimizer or another layer shape
 // is named precisely ("tensor 2 'conv2d_1/kernel' [3, 3, 32, 64] at byte
-// offset 301 ... the model has [3, 3, 32, 32]") instead of failing on a size.
+// offset 253 ... the model has [3, 3, 32, 32]") instead of failing on a size.
+// An inference-only library accepts any optimizer: it takes the parameters.
 //
 //===----------------------------------------------------------------------===//
 
@@ -50,14 +51,15 @@ static int shown(uint32_t length) {
   return length < kMaxShownName ? (int)length : kMaxShownName;
 }
 
-/// Compares a stored string field with the model's value.
+/// Compares a stored string field with the model's value (a NULL `expected`
+/// accepts any).
 static int matchText(Cursor *cursor, uint32_t length, const char *what,
                      const char *expected, const char *modelPath) {
   uint32_t offset = cursor->offset;
   const unsigned char *stored = take(cursor, length, what);
   if (!stored)
     return -1;
-  if (sameText(stored, length, expected))
+  if (!expected || sameText(stored, length, expected))
     return 0;
   return cnnrt_train_fail(cursor->path,
                           "%s '%.*s' at byte offset %u does not match '%s' "
@@ -95,8 +97,8 @@ static int matchTensor(Cursor *cursor, uint32_t index,
                             "1..%d",
                             index, offset + 4, rank, CNNC_MAX_PARAM_RANK);
   int64_t shape[CNNC_MAX_PARAM_RANK];
-  int same = sameText(name, nameLength, param->name) &&
-             (int32_t)rank == param->rank;
+  int same =
+      sameText(name, nameLength, param->name) && (int32_t)rank == param->rank;
   for (uint32_t d = 0; d < rank; ++d) {
     shape[d] = (int64_t)cnnrt_get_u64(entry + 8 + 8 * d);
     same = same && shape[d] == param->shape[d];
@@ -133,10 +135,9 @@ static int matchSize(const char *path, const unsigned char *header, int offset,
   int64_t stored = getI64(header, offset);
   if (stored == expected)
     return 0;
-  return cnnrt_train_fail(path,
-                          "%s %lld at byte offset %d does not match %lld of %s",
-                          what, (long long)stored, offset, (long long)expected,
-                          modelPath);
+  return cnnrt_train_fail(
+      path, "%s %lld at byte offset %d does not match %lld of %s", what,
+      (long long)stored, offset, (long long)expected, modelPath);
 }
 
 /// Reads the training state and checks that its values are possible.
@@ -169,8 +170,8 @@ static int readState(const char *path, const unsigned char *header,
     problem = "correct count", offset = kOffsetCorrect;
   if (!problem)
     return 0;
-  return cnnrt_train_fail(path, "impossible %s %lld at byte offset %d",
-                          problem, (long long)getI64(header, offset), offset);
+  return cnnrt_train_fail(path, "impossible %s %lld at byte offset %d", problem,
+                          (long long)getI64(header, offset), offset);
 }
 
 static int readHistory(Cursor *cursor, uint32_t count, int64_t epochs,
@@ -200,6 +201,8 @@ int cnnrt_checkpoint_match(const char *path, const unsigned char *header,
                            cnnrt_train_state *state, cnnrt_history *history) {
   const cnnc_model_desc *desc = cnnrt_model_desc(model);
   const char *modelPath = cnnrt_model_path(model);
+  // An inference-only library takes the parameters of any optimizer's run.
+  int inference = !cnnrt_model_has_training(model);
   Cursor cursor = {path, header, headerSize, kCheckpointFixedSize};
   uint32_t abi = cnnrt_get_u32(header + kOffsetAbiVersion);
   if (abi != desc->abi_version)
@@ -211,21 +214,21 @@ int cnnrt_checkpoint_match(const char *path, const unsigned char *header,
   if (matchText(&cursor, cnnrt_get_u32(header + kOffsetNameLength),
                 "model name", desc->name, modelPath) ||
       matchText(&cursor, cnnrt_get_u32(header + kOffsetOptimizerLength),
-                "optimizer", desc->optimizer, modelPath))
+                "optimizer", inference ? NULL : desc->optimizer, modelPath))
     return -1;
   uint32_t tensors = cnnrt_get_u32(header + kOffsetNumTensors);
   if (tensors != desc->num_params)
-    return cnnrt_train_fail(path,
-                            "%u tensors at byte offset %d, but %s has %lld",
-                            tensors, kOffsetNumTensors, modelPath,
-                            (long long)desc->num_params);
+    return cnnrt_train_fail(
+        path, "%u tensors at byte offset %d, but %s has %lld", tensors,
+        kOffsetNumTensors, modelPath, (long long)desc->num_params);
   for (uint32_t i = 0; i < tensors; ++i)
     if (matchTensor(&cursor, i, &desc->params[i], modelPath))
       return -1;
   if (matchSize(path, header, kOffsetParamElements, "param_elements",
                 desc->param_elements, modelPath) ||
-      matchSize(path, header, kOffsetOptStateElements, "opt_state_elements",
-                desc->opt_state_elements, modelPath) ||
+      (!inference &&
+       matchSize(path, header, kOffsetOptStateElements, "opt_state_elements",
+                 desc->opt_state_elements, modelPath)) ||
       readState(path, header, state) ||
       readHistory(&cursor, cnnrt_get_u32(header + kOffsetHistoryCount),
                   state->epoch, history))

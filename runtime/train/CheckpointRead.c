@@ -67,14 +67,17 @@ static int checkFixed(const Reader *reader, const unsigned char *fixed) {
                             "(this runtime reads version %d)",
                             version, kOffsetVersion, kCheckpointVersion);
   int64_t headerSize = cnnrt_get_u32(fixed + kOffsetHeaderSize);
-  if (headerSize < kCheckpointFixedSize ||
-      headerSize > reader->size - kCheckpointCrcSize)
+  if (headerSize < kCheckpointFixedSize)
     return cnnrt_train_fail(path,
-                            "header size %lld at byte offset %d is not in "
-                            "[%d, %lld] for a file of %lld bytes",
+                            "header size %lld at byte offset %d is smaller "
+                            "than the %d-byte fixed header",
                             (long long)headerSize, kOffsetHeaderSize,
-                            kCheckpointFixedSize,
-                            (long long)(reader->size - kCheckpointCrcSize),
+                            kCheckpointFixedSize);
+  if (headerSize > reader->size - kCheckpointCrcSize)
+    return cnnrt_train_fail(path,
+                            "truncated: header size %lld at byte offset %d, "
+                            "but the file has %lld bytes",
+                            (long long)headerSize, kOffsetHeaderSize,
                             (long long)reader->size);
   int64_t params = (int64_t)cnnrt_get_u64(fixed + kOffsetParamElements);
   int64_t state = (int64_t)cnnrt_get_u64(fixed + kOffsetOptStateElements);
@@ -123,8 +126,8 @@ static int checkCrc(const Reader *reader) {
                           "CRC32 mismatch: 0x%08x stored at byte offset %lld, "
                           "0x%08x computed over bytes [0, %lld): the file is "
                           "corrupted",
-                          cnnrt_get_u32(stored), (long long)end,
-                          (unsigned)crc, (long long)end);
+                          cnnrt_get_u32(stored), (long long)end, (unsigned)crc,
+                          (long long)end);
 }
 
 /// Decodes `count` little-endian floats starting at `offset`.
@@ -183,7 +186,8 @@ static int load(const Reader *reader, cnnrt_instance *instance,
       cnnrt_checkpoint_match(reader->path, *header, headerSize,
                              cnnrt_instance_model(instance), state, history))
     return -1;
-  int64_t params = desc->param_elements, total = params + desc->opt_state_elements;
+  int64_t params = desc->param_elements,
+          total = params + desc->opt_state_elements;
   *floats = malloc((size_t)(total ? total : 1) * sizeof(float));
   if (!*floats)
     return cnnrt_train_fail(reader->path, "out of memory for %lld floats",

@@ -17,11 +17,12 @@ static _Thread_local char lastError[kMessageCapacity];
 
 const char *cnnrt_train_last_error(void) { return lastError; }
 
-/// Writes "<subject>: " + the formatted message + (errnum ? ": strerror").
+/// Writes "<subject>: " (nothing for a NULL subject) + the formatted message
+/// + (errnum ? ": strerror").
 static void record(const char *subject, int errnum, const char *format,
                    va_list args) {
-  int used = snprintf(lastError, kMessageCapacity, "%s: ",
-                      subject ? subject : "cnnc-train");
+  int used = snprintf(lastError, kMessageCapacity, "%s%s",
+                      subject ? subject : "", subject ? ": " : "");
   if (used < 0)
     used = 0;
   if (used < kMessageCapacity)

@@ -69,8 +69,8 @@ static int evaluateBatches(cnnrt_instance *instance, cnnrt_batches *batches,
   while (cnnrt_batches_next(batches, &batch)) {
     float loss;
     int64_t correct;
-    if (cnnrt_evaluate(instance, batch.images, batch.labels, batch.size,
-                       &loss, &correct))
+    if (cnnrt_evaluate(instance, batch.images, batch.labels, batch.size, &loss,
+                       &correct))
       return cnnrt_train_fail_runtime();
     lossSum += (double)loss * (double)batch.size;
     result->correct += correct;
@@ -111,11 +111,11 @@ int cnnrt_evaluate_view(cnnrt_instance *instance, cnnrt_data_view view,
     return -1;
   }
   float *logits = confusion ? malloc((size_t)logitCount) : NULL;
-  int result_ = confusion && !logits
-                    ? cnnrt_train_fail("evaluate", "out of memory")
-                    : evaluateBatches(instance, batches, logits, confusion,
-                                      result);
+  int status =
+      confusion && !logits
+          ? cnnrt_train_fail("evaluate", "out of memory")
+          : evaluateBatches(instance, batches, logits, confusion, result);
   free(logits);
   cnnrt_batches_destroy(batches);
-  return result_;
+  return status;
 }

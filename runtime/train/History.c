@@ -105,8 +105,8 @@ static void writeJson(const cnnrt_history *history, FILE *out) {
   jsonSeries(history, out, "accuracy", offsetof(cnnrt_epoch_record, accuracy),
              !validation);
   if (validation) {
-    jsonSeries(history, out, "val_loss",
-               offsetof(cnnrt_epoch_record, val_loss), 0);
+    jsonSeries(history, out, "val_loss", offsetof(cnnrt_epoch_record, val_loss),
+               0);
     jsonSeries(history, out, "val_accuracy",
                offsetof(cnnrt_epoch_record, val_accuracy), 1);
   }

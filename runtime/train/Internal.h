@@ -19,8 +19,9 @@
 // Errors (Error.c)
 //===----------------------------------------------------------------------===//
 
-/// Records "<subject>: <message>" as the calling thread's last error (control
-/// characters become spaces). Returns -1.
+/// Records "<subject>: <message>" (just the message for a NULL subject) as
+/// the calling thread's last error (control characters become spaces).
+/// Returns -1.
 __attribute__((format(printf, 2, 3))) int
 cnnrt_train_fail(const char *subject, const char *format, ...);
 
@@ -76,8 +77,7 @@ typedef struct cnnrt_atomic_file {
 int cnnrt_atomic_open(cnnrt_atomic_file *file, const char *path);
 
 /// fwrite + CRC update; on failure the file is aborted.
-int cnnrt_atomic_write(cnnrt_atomic_file *file, const void *bytes,
-                       size_t size);
+int cnnrt_atomic_write(cnnrt_atomic_file *file, const void *bytes, size_t size);
 
 /// fflush, fsync, fclose, rename over the final path, fsync the directory.
 /// On failure the temporary file is removed and the final path untouched.

@@ -40,8 +40,7 @@ typedef struct cnnrt_data_view {
 
 /// The first `count` images of `data` (all of them when count < 0 or count
 /// exceeds the data set).
-cnnrt_data_view cnnrt_data_view_first(const cnnrt_dataset *data,
-                                      int64_t count);
+cnnrt_data_view cnnrt_data_view_first(const cnnrt_dataset *data, int64_t count);
 
 /// Keras's validation_split: `train` keeps the first floor(n * (1 - fraction))
 /// images of `all`, `validation` the rest (the last images, not shuffled).
@@ -155,7 +154,9 @@ int cnnrt_checkpoint_save(const char *path, cnnrt_instance *instance,
 /// Reads a checkpoint written for the model of `instance` and, only when the
 /// whole file is valid (size, CRC32, model name, optimizer and every tensor's
 /// name and shape), replaces the instance's parameters and optimizer state
-/// and fills `state` and `history` (may be NULL).
+/// and fills `state` and `history` (may be NULL). A model compiled without
+/// training accepts the checkpoint of any optimizer and takes only its
+/// parameters.
 int cnnrt_checkpoint_load(const char *path, cnnrt_instance *instance,
                           cnnrt_train_state *state, cnnrt_history *history);
 
@@ -164,33 +165,36 @@ int cnnrt_checkpoint_load(const char *path, cnnrt_instance *instance,
 \*===----------------------------------------------------------------------===*/
 
 /// Hooks the fit loop calls; any may be NULL. A non-zero return from
-/// epoch_end stops training after that epoch.
+/// batch_end stops training right after that batch (the state then points
+/// into the middle of an epoch and can be checkpointed); a non-zero return
+/// from epoch_end stops it after that epoch.
 typedef struct cnnrt_fit_callbacks {
   void *context;
   void (*epoch_begin)(void *context, int64_t epoch, int64_t epochs,
                       int64_t steps);
-  void (*batch_end)(void *context, int64_t done, int64_t steps, double loss,
-                    double accuracy);
+  int (*batch_end)(void *context, int64_t done, int64_t steps, double loss,
+                   double accuracy);
   int (*epoch_end)(void *context, int64_t epoch, int64_t epochs,
                    const cnnrt_epoch_record *record, double seconds);
 } cnnrt_fit_callbacks;
 
 typedef struct cnnrt_fit_options {
-  int64_t epochs;            ///< total epochs, counting those already done
-  int64_t batch_size;        ///< > 0
-  float learning_rate;       ///< finite, >= 0
-  int64_t max_steps;         ///< steps per epoch at most; 0: no limit
-  cnnrt_data_view train;     ///< non-empty
+  int64_t epochs;             ///< total epochs, counting those already done
+  int64_t batch_size;         ///< > 0
+  float learning_rate;        ///< finite, >= 0
+  int64_t max_steps;          ///< steps per epoch at most; 0: no limit
+  cnnrt_data_view train;      ///< non-empty
   cnnrt_data_view validation; ///< count 0: no validation
-  const char *checkpoint;    ///< saved after every epoch; NULL: none
-  const char *history_file;  ///< rewritten after every epoch; NULL: none
+  const char *checkpoint;     ///< saved after every epoch; NULL: none
+  const char *history_file;   ///< rewritten after every epoch; NULL: none
 } cnnrt_fit_options;
 
 /// Totals of one cnnrt_fit call.
 typedef struct cnnrt_fit_stats {
-  int64_t steps;       ///< optimizer steps taken
-  int64_t images;      ///< training images processed
+  int64_t steps;        ///< optimizer steps taken
+  int64_t images;       ///< training images processed
   double train_seconds; ///< time spent in train steps
+  int stopped;          ///< a callback ended training early
 } cnnrt_fit_stats;
 
 /// Trains from `state` (fresh or loaded from a checkpoint) up to

@@ -1,0 +1,189 @@
+//===- Fit.c - the epoch loop --------------------------------------------===//
+//
+// Keras's fit for a compiled model: per epoch, shuffled mini-batches through
+// the generated train_step, the epoch's loss (mean of batch losses weighted
+// by batch size) and accuracy (correct / seen), validation, a history record,
+// the checkpoint and the history file. The loop continues from any
+// cnnrt_train_state, including one saved in the middle of an epoch, and
+// performs exactly the same float operations as an uninterrupted run.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+
+#include <math.h>
+#include <string.h>
+
+cnnrt_train_state cnnrt_train_state_initial(uint64_t seed) {
+  cnnrt_train_state state;
+  memset(&state, 0, sizeof state);
+  state.seed = seed;
+  return state;
+}
+
+static int checkOptions(cnnrt_instance *instance,
+                        const cnnrt_fit_options *options,
+                        const cnnrt_train_state *state) {
+  const cnnrt_model *model = cnnrt_instance_model(instance);
+  const cnnc_model_desc *desc = cnnrt_model_desc(model);
+  if (!desc->train_step)
+    return cnnrt_train_fail(cnnrt_model_path(model),
+                            "model compiled without training (no train_step "
+                            "entry point)");
+  if (options->epochs < 0)
+    return cnnrt_train_fail("--epochs", "%lld is negative",
+                            (long long)options->epochs);
+  if (options->batch_size <= 0)
+    return cnnrt_train_fail("--batch", "%lld is not positive",
+                            (long long)options->batch_size);
+  if (!isfinite(options->learning_rate) || options->learning_rate < 0.0f)
+    return cnnrt_train_fail("--lr", "%g is not a finite non-negative number",
+                            (double)options->learning_rate);
+  if (options->max_steps < 0)
+    return cnnrt_train_fail("--max-steps", "%lld is negative",
+                            (long long)options->max_steps);
+  if (options->train.count <= 0)
+    return cnnrt_train_fail("training data", "no images to train on");
+  if (cnnrt_check_data(model, options->train, "training data") ||
+      (options->validation.count > 0 &&
+       cnnrt_check_data(model, options->validation, "validation data")))
+    return -1;
+  int midEpoch = state->batch > 0 || state->seen > 0;
+  if (midEpoch && (state->batch_size != options->batch_size ||
+                   state->train_examples != options->train.count))
+    return cnnrt_train_fail(
+        "--resume",
+        "the checkpoint stopped in the middle of an "
+        "epoch of batch size %lld over %lld images; "
+        "resume with the same --batch and training data "
+        "(now %lld and %lld)",
+        (long long)state->batch_size, (long long)state->train_examples,
+        (long long)options->batch_size, (long long)options->train.count);
+  return 0;
+}
+
+/// One train step on `batch`, accumulated into the state and the stats.
+static int step(cnnrt_instance *instance, const cnnrt_fit_options *options,
+                const cnnrt_batch *batch, cnnrt_train_state *state,
+                cnnrt_fit_stats *stats) {
+  const cnnrt_model *model = cnnrt_instance_model(instance);
+  float loss = 0.0f;
+  int64_t correct = 0;
+  double start = cnnrt_train_now();
+  int32_t status = cnnrt_model_desc(model)->train_step(
+      cnnrt_instance_params(instance), cnnrt_instance_opt_state(instance),
+      batch->images, batch->labels, batch->size, options->learning_rate,
+      state->step + 1, &loss, &correct);
+  stats->train_seconds += cnnrt_train_now() - start;
+  if (status)
+    return cnnrt_train_fail(cnnrt_model_path(model),
+                            "train_step returned status %d at step %lld",
+                            (int)status, (long long)(state->step + 1));
+  ++state->step;
+  ++state->batch;
+  state->loss_sum += (double)loss * (double)batch->size;
+  state->correct += correct;
+  state->seen += batch->size;
+  ++stats->steps;
+  stats->images += batch->size;
+  return 0;
+}
+
+/// Closes an epoch: record, validation, state reset, checkpoint, history.
+static int finishEpoch(cnnrt_instance *instance,
+                       const cnnrt_fit_options *options,
+                       cnnrt_train_state *state, cnnrt_history *history,
+                       cnnrt_epoch_record *record) {
+  double seen = state->seen > 0 ? (double)state->seen : NAN;
+  record->loss = state->loss_sum / seen;
+  record->accuracy = (double)state->correct / seen;
+  record->val_loss = record->val_accuracy = NAN;
+  if (options->validation.count > 0) {
+    cnnrt_eval_result result;
+    if (cnnrt_evaluate_view(instance, options->validation, options->batch_size,
+                            &result, NULL))
+      return -1;
+    record->val_loss = result.loss;
+    record->val_accuracy = result.accuracy;
+  }
+  if (cnnrt_history_append(history, record))
+    return -1;
+  ++state->epoch;
+  state->batch = state->correct = state->seen = 0;
+  state->loss_sum = 0.0;
+  if (options->checkpoint &&
+      cnnrt_checkpoint_save(options->checkpoint, instance, state, history))
+    return -1;
+  if (options->history_file &&
+      cnnrt_history_write(history, options->history_file))
+    return -1;
+  return 0;
+}
+
+/// Runs epochs until options->epochs or a callback stops the loop.
+static int runEpochs(cnnrt_instance *instance, const cnnrt_fit_options *options,
+                     cnnrt_train_state *state, cnnrt_history *history,
+                     const cnnrt_fit_callbacks *callbacks,
+                     cnnrt_batches *batches, cnnrt_fit_stats *stats) {
+  int64_t steps = cnnrt_batches_per_epoch(batches);
+  if (options->max_steps > 0 && options->max_steps < steps)
+    steps = options->max_steps;
+  void *context = callbacks ? callbacks->context : NULL;
+  while (state->epoch < options->epochs) {
+    if (state->batch > steps)
+      return cnnrt_train_fail("--resume",
+                              "the checkpoint is at batch %lld of an epoch "
+                              "of %lld steps",
+                              (long long)state->batch, (long long)steps);
+    double start = cnnrt_train_now();
+    if (cnnrt_batches_start(batches, (uint64_t)state->epoch, state->batch))
+      return -1;
+    if (callbacks && callbacks->epoch_begin)
+      callbacks->epoch_begin(context, state->epoch, options->epochs, steps);
+    cnnrt_batch batch;
+    while (state->batch < steps && cnnrt_batches_next(batches, &batch)) {
+      if (step(instance, options, &batch, state, stats))
+        return -1;
+      if (callbacks && callbacks->batch_end &&
+          callbacks->batch_end(context, state->batch, steps,
+                               state->loss_sum / (double)state->seen,
+                               (double)state->correct / (double)state->seen)) {
+        stats->stopped = 1;
+        return 0;
+      }
+    }
+    cnnrt_epoch_record record;
+    if (finishEpoch(instance, options, state, history, &record))
+      return -1;
+    if (callbacks && callbacks->epoch_end &&
+        callbacks->epoch_end(context, state->epoch - 1, options->epochs,
+                             &record, cnnrt_train_now() - start)) {
+      stats->stopped = state->epoch < options->epochs;
+      break;
+    }
+  }
+  return 0;
+}
+
+int cnnrt_fit(cnnrt_instance *instance, const cnnrt_fit_options *options,
+              cnnrt_train_state *state, cnnrt_history *history,
+              const cnnrt_fit_callbacks *callbacks, cnnrt_fit_stats *stats) {
+  cnnrt_fit_stats ignored;
+  stats = stats ? stats : &ignored;
+  memset(stats, 0, sizeof *stats);
+  if (!instance || !options || !state || !history)
+    return cnnrt_train_fail("cnnrt_fit", "NULL argument");
+  if (checkOptions(instance, options, state))
+    return -1;
+  state->batch_size = options->batch_size;
+  state->train_examples = options->train.count;
+  history->has_validation = options->validation.count > 0;
+  cnnrt_batches *batches =
+      cnnrt_batches_create(options->train, options->batch_size, 1, state->seed);
+  if (!batches)
+    return -1;
+  int result =
+      runEpochs(instance, options, state, history, callbacks, batches, stats);
+  cnnrt_batches_destroy(batches);
+  return result;
+}

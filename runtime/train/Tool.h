@@ -1,0 +1,142 @@
+//===- Tool.h - command line and console output of cnnc-train ----*- C -*-===//
+//
+// The pieces of `cnnc-train` below its main: the parsed command line
+// (Options.c), the Keras-style console output (Progress.c) and the three
+// commands (Tool.c, ToolData.c). Declared here rather than in the public
+// header so that the unit tests can reach them.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNC_RUNTIME_TRAIN_TOOL_H
+#define CNNC_RUNTIME_TRAIN_TOOL_H
+
+#include "cnnc/Runtime/train.h"
+
+#include <signal.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum cnnrt_tool_command {
+  CNNRT_TOOL_FIT = 1,
+  CNNRT_TOOL_EVALUATE = 2,
+  CNNRT_TOOL_PREDICT = 4,
+} cnnrt_tool_command;
+
+typedef enum cnnrt_progress_mode {
+  CNNRT_PROGRESS_AUTO, ///< a bar when stdout is a terminal
+  CNNRT_PROGRESS_BAR,
+  CNNRT_PROGRESS_PLAIN,
+} cnnrt_progress_mode;
+
+/// Everything the command line says; defaults from cnnrt_tool_parse.
+typedef struct cnnrt_tool_options {
+  cnnrt_tool_command command;
+  int help;                ///< --help: print usage, do nothing else
+  const char *model;       ///< the .so
+  const char *data;        ///< "fashion-mnist" or "cifar10"
+  const char *data_dir;    ///< NULL: the data set's default
+  int64_t epochs;          ///< 1
+  int64_t batch;           ///< 32
+  double learning_rate;    ///< 1e-3
+  uint64_t seed;           ///< 1
+  int seed_given;          ///< --seed appeared
+  double validation_split; ///< 0: none
+  int validation_test;     ///< --validation-data test
+  const char *history;     ///< .csv or .json
+  const char *checkpoint;  ///< fit: save; evaluate/predict: load
+  const char *resume;      ///< fit only
+  const char *plots;       ///< directory
+  const char *plot_format; ///< "png"
+  int64_t max_steps;       ///< 0: whole epochs
+  int64_t train_subset;    ///< -1: all
+  int64_t test_subset;     ///< -1: all
+  int64_t count;           ///< predict: 10
+  cnnrt_progress_mode progress;
+} cnnrt_tool_options;
+
+/// Parses argv. On failure returns -1 and cnnrt_train_last_error() holds
+/// "<flag or file>: <what is wrong>".
+int cnnrt_tool_parse(int argc, char **argv, cnnrt_tool_options *options);
+
+/// The usage text printed by --help.
+void cnnrt_tool_usage(FILE *out);
+
+/// "Epoch 2/4  37/60 [=====>........] - ETA: 3s - loss: 0.6100 - accuracy:
+/// 0.7800" for a bar `width` characters wide.
+void cnnrt_format_bar(char *out, size_t capacity, int64_t epoch, int64_t epochs,
+                      int64_t done, int64_t steps, double elapsed, double loss,
+                      double accuracy, int width);
+
+/// "Epoch 1/4 - 93s - loss: 0.4821 - accuracy: 0.8262[ - val_loss: ...
+/// - val_accuracy: ...]".
+void cnnrt_format_epoch(char *out, size_t capacity, int64_t epoch,
+                        int64_t epochs, double seconds,
+                        const cnnrt_epoch_record *record, int validation);
+
+/// ETAs as Keras shows them: "42s", "3:07", "1:02:03".
+void cnnrt_format_duration(char *out, size_t capacity, double seconds);
+
+/// Console output state of one fit.
+typedef struct cnnrt_progress {
+  FILE *out;
+  int bar;        ///< draw a progress bar (else one line per epoch)
+  int validation; ///< print val_* values
+  int64_t epoch;  ///< current (0-based)
+  int64_t epochs;
+  double epoch_start;
+  double last_draw;
+  volatile const sig_atomic_t *stop; ///< when non-zero, stop after a batch
+} cnnrt_progress;
+
+/// Callbacks that print through `progress`.
+cnnrt_fit_callbacks cnnrt_progress_callbacks(cnnrt_progress *progress);
+
+/// Loads the training (`train` != 0) or test split of options->data.
+int cnnrt_tool_load_data(const cnnrt_tool_options *options, int train,
+                         cnnrt_dataset *out);
+
+/// Class names of the known data sets, or NULL.
+const char *cnnrt_tool_class_name(const char *data, int64_t label);
+
+/// What a command works on; zero-initialize, then cnnrt_session_open.
+typedef struct cnnrt_session {
+  cnnrt_model *model;
+  cnnrt_instance *instance;
+  cnnrt_dataset train; ///< loaded by fit only
+  cnnrt_dataset test;
+  cnnrt_data_view test_view; ///< --test-subset of `test`
+  cnnrt_history history;
+  cnnrt_train_state state;
+} cnnrt_session;
+
+/// Loads the model, creates its instance from options->seed, reads
+/// options->checkpoint when `load_checkpoint` is set, and loads the test data.
+int cnnrt_session_open(const cnnrt_tool_options *options,
+                       cnnrt_session *session, int load_checkpoint);
+
+void cnnrt_session_close(cnnrt_session *session);
+
+/// Fails now, not after an epoch, when an output path cannot be written.
+int cnnrt_session_probe_outputs(const cnnrt_tool_options *options);
+
+/// Evaluates the test view, prints the result and writes the plots.
+int cnnrt_session_test(const cnnrt_tool_options *options,
+                       cnnrt_session *session);
+
+/// Prints "cnnc-train: error: <last error>" to stderr; returns exit code 1.
+int cnnrt_tool_report(void);
+
+int cnnrt_tool_fit(const cnnrt_tool_options *options);
+int cnnrt_tool_evaluate(const cnnrt_tool_options *options);
+int cnnrt_tool_predict(const cnnrt_tool_options *options);
+
+#ifdef __cplusplus
+} // extern "C"
+#endif
+
+#endif // CNNC_RUNTIME_TRAIN_TOOL_H

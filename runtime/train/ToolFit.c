@@ -1,0 +1,138 @@
+//===- ToolFit.c - the fit command of cnnc-train --------------------------===//
+//
+// Loads model and data, splits off validation data, resumes from a
+// checkpoint when asked, trains with the Keras-style console output and
+// finishes with the test-set evaluation, timing and plots. Ctrl-C stops
+// after the current batch and saves a mid-epoch checkpoint (when
+// --checkpoint was given) that --resume continues exactly.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Internal.h"
+#include "Tool.h"
+
+#include <math.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+/// The training and validation views of a fit.
+static int splitData(const cnnrt_tool_options *options, cnnrt_session *session,
+                     cnnrt_data_view *train, cnnrt_data_view *validation) {
+  *train = cnnrt_data_view_first(&session->train, options->train_subset);
+  *validation = (cnnrt_data_view){NULL, 0, 0};
+  if (options->validation_test)
+    *validation = session->test_view;
+  if (options->validation_split > 0)
+    return cnnrt_validation_split(*train, options->validation_split, train,
+                                  validation);
+  return 0;
+}
+
+static int resume(const cnnrt_tool_options *options, cnnrt_session *session) {
+  if (cnnrt_checkpoint_load(options->resume, session->instance, &session->state,
+                            &session->history))
+    return -1;
+  if (options->seed_given && options->seed != session->state.seed)
+    return cnnrt_train_fail("--seed",
+                            "%llu differs from seed %llu stored in %s; omit "
+                            "--seed when resuming",
+                            (unsigned long long)options->seed,
+                            (unsigned long long)session->state.seed,
+                            options->resume);
+  printf("Resuming from %s: %lld epochs, %lld steps done\n", options->resume,
+         (long long)session->state.epoch, (long long)session->state.step);
+  return 0;
+}
+
+/// Set by SIGINT during training: stop after the current batch.
+static volatile sig_atomic_t interrupted;
+
+static void onInterrupt(int signal) {
+  (void)signal;
+  interrupted = 1;
+}
+
+/// Saves a mid-epoch checkpoint after Ctrl-C. Returns 2 (exit code 130).
+static int saveInterrupted(const cnnrt_tool_options *options,
+                           cnnrt_session *session) {
+  printf("Interrupted at epoch %lld, batch %lld",
+         (long long)session->state.epoch + 1, (long long)session->state.batch);
+  if (options->checkpoint &&
+      cnnrt_checkpoint_save(options->checkpoint, session->instance,
+                            &session->state, &session->history))
+    return -1;
+  if (options->checkpoint)
+    printf(": saved %s (continue with --resume)\n", options->checkpoint);
+  else
+    printf(": nothing saved (no --checkpoint)\n");
+  return 2;
+}
+
+/// Trains with SIGINT turned into a clean stop.
+static int trainInterruptibly(const cnnrt_fit_options *fitOptions,
+                              cnnrt_session *session, cnnrt_progress *progress,
+                              cnnrt_fit_stats *stats) {
+  struct sigaction action, previous;
+  memset(&action, 0, sizeof action);
+  action.sa_handler = onInterrupt;
+  sigemptyset(&action.sa_mask);
+  interrupted = 0;
+  progress->stop = &interrupted;
+  sigaction(SIGINT, &action, &previous);
+  cnnrt_fit_callbacks callbacks = cnnrt_progress_callbacks(progress);
+  int result = cnnrt_fit(session->instance, fitOptions, &session->state,
+                         &session->history, &callbacks, stats);
+  sigaction(SIGINT, &previous, NULL);
+  return result;
+}
+
+static int fit(const cnnrt_tool_options *options, cnnrt_session *session,
+               double start) {
+  cnnrt_data_view train, validation;
+  if (cnnrt_session_probe_outputs(options) ||
+      cnnrt_session_open(options, session, 0) ||
+      cnnrt_tool_load_data(options, 1, &session->train) ||
+      splitData(options, session, &train, &validation) ||
+      (options->resume && resume(options, session)))
+    return -1;
+  printf("Train on %lld images, validate on %lld, test on %lld\n",
+         (long long)train.count, (long long)validation.count,
+         (long long)session->test_view.count);
+  cnnrt_progress progress;
+  memset(&progress, 0, sizeof progress);
+  progress.out = stdout;
+  progress.validation = validation.count > 0;
+  progress.bar =
+      options->progress == CNNRT_PROGRESS_BAR ||
+      (options->progress == CNNRT_PROGRESS_AUTO && isatty(STDOUT_FILENO));
+  cnnrt_fit_options fitOptions = {
+      options->epochs,     options->batch,  (float)options->learning_rate,
+      options->max_steps,  train,           validation,
+      options->checkpoint, options->history};
+  cnnrt_fit_stats stats;
+  if (session->state.epoch >= options->epochs)
+    printf("Nothing to train: %lld of %lld epochs done\n",
+           (long long)session->state.epoch, (long long)options->epochs);
+  if (trainInterruptibly(&fitOptions, session, &progress, &stats))
+    return -1;
+  if (stats.stopped)
+    return saveInterrupted(options, session);
+  if (cnnrt_session_test(options, session))
+    return -1;
+  double seconds = stats.train_seconds > 0 ? stats.train_seconds : NAN;
+  printf("Total time: %.1fs - training: %lld images in %.1fs (%.1f images/s, "
+         "%.2f steps/s)\n",
+         cnnrt_train_now() - start, (long long)stats.images,
+         stats.train_seconds, (double)stats.images / seconds,
+         (double)stats.steps / seconds);
+  return 0;
+}
+
+int cnnrt_tool_fit(const cnnrt_tool_options *options) {
+  cnnrt_session session;
+  memset(&session, 0, sizeof session);
+  int result = fit(options, &session, cnnrt_train_now());
+  cnnrt_session_close(&session);
+  return result < 0 ? cnnrt_tool_report() : result == 2 ? 130 : 0;
+}
