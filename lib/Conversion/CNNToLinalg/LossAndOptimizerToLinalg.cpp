@@ -22,21 +22,6 @@ using namespace cnnc::cnn::lowering;
 
 namespace {
 
-using utils::IteratorType;
-constexpr IteratorType kParallel = IteratorType::parallel;
-constexpr IteratorType kReduction = IteratorType::reduction;
-
-Value f32(OpBuilder &b, Location loc, double v) {
-  return createF32Constant(b, loc, v);
-}
-
-Value filled(OpBuilder &b, Location loc, RankedTensorType type, Value like,
-             Value fill) {
-  Value empty = createEmptyLike(b, loc, type, like);
-  return linalg::FillOp::create(b, loc, ValueRange{fill}, ValueRange{empty})
-      .getResult(0);
-}
-
 /// Maps of the (row, class) iteration space.
 struct RowMaps {
   AffineMap full, row, scalar;
@@ -62,7 +47,7 @@ Value reduceRows(OpBuilder &b, Location loc, Value logits, ValueRange extra,
   auto logitsType = cast<RankedTensorType>(logits.getType());
   auto rowType = RankedTensorType::get({logitsType.getDimSize(0)},
                                        b.getF32Type());
-  Value init = filled(b, loc, rowType, logits, f32(b, loc, initValue));
+  Value init = createFilled(b, loc, rowType, logits, f32(b, loc, initValue));
   SmallVector<Value> inputs = {logits};
   llvm::append_range(inputs, extra);
   SmallVector<AffineMap> indexing = {maps.full};
@@ -219,9 +204,9 @@ struct CountCorrectLowering : OpConversionPattern<CountCorrectOp> {
     int64_t rows = logitsType.getDimSize(0);
     auto rowF32 = RankedTensorType::get({rows}, b.getF32Type());
     auto rowI32 = RankedTensorType::get({rows}, b.getI32Type());
-    Value bestInit = filled(b, loc, rowF32, logits,
+    Value bestInit = createFilled(b, loc, rowF32, logits,
                             f32(b, loc, -std::numeric_limits<double>::infinity()));
-    Value indexInit = filled(
+    Value indexInit = createFilled(
         b, loc, rowI32, logits,
         arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(-1)));
     // First maximum of each row (strictly greater keeps the first).

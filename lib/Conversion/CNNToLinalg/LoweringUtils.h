@@ -11,11 +11,21 @@
 #include "cnnc/Dialect/CNN/IR/CNNOps.h"
 #include "cnnc/Dialect/CNN/IR/WindowGeometry.h"
 
+#include "mlir/Dialect/Utils/StructuredOpsUtils.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/Transforms/DialectConversion.h"
 
 namespace cnnc::cnn::lowering {
+
+using IteratorType = mlir::utils::IteratorType;
+inline constexpr IteratorType kParallel = IteratorType::parallel;
+inline constexpr IteratorType kReduction = IteratorType::reduction;
+
+/// Shorthand for the i-th loop dimension in an indexing map.
+inline mlir::AffineExpr dim(mlir::MLIRContext *ctx, unsigned i) {
+  return mlir::getAffineDimExpr(i, ctx);
+}
 
 /// An empty tensor of `type` whose dynamic dimensions (only the batch can be
 /// dynamic) are read from the same dimensions of `like`.
@@ -24,6 +34,11 @@ mlir::Value createEmptyLike(mlir::OpBuilder &b, mlir::Location loc,
 
 mlir::Value createF32Constant(mlir::OpBuilder &b, mlir::Location loc,
                               double value);
+
+/// Shorthand for createF32Constant.
+inline mlir::Value f32(mlir::OpBuilder &b, mlir::Location loc, double value) {
+  return createF32Constant(b, loc, value);
+}
 
 /// An element-wise `linalg.generic` over tensors of one shape writing into
 /// `init`. The body gets the scalar of every input and returns the result.

@@ -18,16 +18,6 @@ using namespace cnnc::cnn::lowering;
 
 namespace {
 
-using utils::IteratorType;
-constexpr IteratorType kParallel = IteratorType::parallel;
-constexpr IteratorType kReduction = IteratorType::reduction;
-
-AffineExpr dim(MLIRContext *ctx, unsigned i) { return getAffineDimExpr(i, ctx); }
-
-Value f32(OpBuilder &b, Location loc, double v) {
-  return createF32Constant(b, loc, v);
-}
-
 //===----------------------------------------------------------------------===//
 // Element-wise gradients, reductions, matmul, reshape
 //===----------------------------------------------------------------------===//
