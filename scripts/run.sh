@@ -22,7 +22,8 @@ if [[ -x "$BUILD/bin/cnnc-train" ]]; then
   "$BUILD/bin/cnnc-train" "$OUT/libfashion_mnist_cnn.so" --data fashion-mnist \
     --epochs "$EPOCHS" --batch 32 --lr 1e-3 --seed 1 \
     --checkpoint "$OUT/fashion_mnist_cnn.ckpt" \
-    --history "$OUT/history.csv" --plots "$OUT/plots"
+    --history "$OUT/history.csv" --plots "$OUT/plots" \
+    --save-weights "$OUT/fashion_mnist_cnn.weights"
 fi
 
 echo "== classify: the generated library linked into a C app"
@@ -30,4 +31,6 @@ echo "== classify: the generated library linked into a C app"
   "$ROOT/examples/classify/classify.c" -I"$ROOT/include" -I"$OUT" \
   -L"$OUT" -lfashion_mnist_cnn -L"$BUILD/lib" -lcnnrt \
   -Wl,-rpath,"$OUT:$BUILD/lib" -lm -o "$OUT/classify"
-"$OUT/classify" --count 10
+WEIGHTS=()
+[[ -f "$OUT/fashion_mnist_cnn.weights" ]] && WEIGHTS=(--weights "$OUT/fashion_mnist_cnn.weights")
+"$OUT/classify" --count 10 "${WEIGHTS[@]}"

@@ -54,6 +54,7 @@ static const Flag kFlags[] = {
     {"--checkpoint", kAll, kText, FIELD(checkpoint), 0, 0, NULL},
     {"--resume", kFit, kText, FIELD(resume), 0, 0, NULL},
     {"--plots", kFit | kEval, kText, FIELD(plots), 0, 0, NULL},
+    {"--save-weights", kFit, kText, FIELD(weights), 0, 0, NULL},
     {"--plot-format", kFit | kEval, kChoice, FIELD(plot_format), 0, 0,
      "png|svg"},
     {"--max-steps", kFit, kInteger, FIELD(max_steps), 1, 9e18, NULL},

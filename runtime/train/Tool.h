@@ -51,6 +51,7 @@ typedef struct cnnrt_tool_options {
   const char *checkpoint;  ///< fit: save; evaluate/predict: load
   const char *resume;      ///< fit only
   const char *plots;       ///< directory
+  const char *weights;     ///< fit: raw float32 parameters written at the end
   const char *plot_format; ///< "png"
   int64_t max_steps;       ///< 0: whole epochs
   int64_t train_subset;    ///< -1: all

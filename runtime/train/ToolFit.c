@@ -120,6 +120,12 @@ static int fit(const cnnrt_tool_options *options, cnnrt_session *session,
     return saveInterrupted(options, session);
   if (cnnrt_session_test(options, session))
     return -1;
+  // Raw parameters for apps that link the library directly (classify).
+  if (options->weights &&
+      cnnrt_params_write(options->weights,
+                         cnnrt_instance_params(session->instance),
+                         cnnrt_instance_param_elements(session->instance)))
+    return cnnrt_train_fail(NULL, "%s", cnnrt_last_error());
   double seconds = stats.train_seconds > 0 ? stats.train_seconds : NAN;
   printf("Total time: %.1fs - training: %lld images in %.1fs (%.1f images/s, "
          "%.2f steps/s)\n",
