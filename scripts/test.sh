@@ -9,18 +9,23 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${CNNC_BUILD_DIR:-$ROOT/build}"
 "$ROOT/scripts/setup.sh"
 
-report="$BUILD/test-results.json"
+log="$BUILD/test-results.txt"
 rc=0
-/usr/lib/llvm-22/bin/lit -sv --time-tests -j "$(nproc)" --output "$report" \
-  "$BUILD/test" "$BUILD/test/Unit" || rc=$?
+/usr/lib/llvm-22/bin/lit -sv --time-tests -j "$(nproc)" \
+  "$BUILD/test" "$BUILD/test/Unit" 2>&1 | tee "$log" || rc=$?
 
-python3 - "$report" <<'PY'
-import json, sys
-results = json.load(open(sys.argv[1]))["tests"]
-count = lambda codes: sum(r["code"] in codes for r in results)
-passed = count({"PASS", "XFAIL"})
-failed = count({"FAIL", "XPASS", "UNRESOLVED", "TIMEOUT"})
-skipped = count({"UNSUPPORTED", "SKIPPED", "EXCLUDED"})
+# lit's own summary ("  Passed : 12", "  Skipped: 1", ...) as one line.
+python3 - "$log" <<'PY'
+import re, sys
+counts = {}
+for line in open(sys.argv[1], errors="replace"):
+    m = re.match(r"\s+([A-Za-z ]+?)\s*:\s*(\d+) \(", line)
+    if m:
+        counts[m.group(1)] = int(m.group(2))
+get = lambda *names: sum(counts.get(n, 0) for n in names)
+passed = get("Passed", "Expectedly Failed")
+failed = get("Failed", "Unexpectedly Passed", "Unresolved", "Timed Out")
+skipped = get("Skipped", "Unsupported", "Excluded")
 print(f"tests: {passed} passed, {failed} failed, {skipped} skipped")
 PY
 exit "$rc"
