@@ -14,6 +14,7 @@
 #include "cnnc/Runtime/abi.h"
 
 #include <dlfcn.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,11 @@ static void *allocateOrDie(size_t count) {
 }
 
 int main(int argc, char **argv) {
+  /* As cnnc-train does: large temporaries stay on the heap (see
+     runtime/train/Tool.c). */
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  mallopt(M_TOP_PAD, 64 << 20);
   if (argc < 2) {
     fprintf(stderr, "usage: %s model.so [--batch N] [--peak-gflops G] "
                     "[--seconds S]\n", argv[0]);

@@ -14,6 +14,7 @@
 #include "CheckedMath.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -189,7 +190,20 @@ int cnnrt_tool_predict(const cnnrt_tool_options *options) {
   return failed ? cnnrt_tool_report() : 0;
 }
 
+/// Generated libraries still allocate their temporaries on every call
+/// (static buffer planning is future work). glibc serves blocks above its
+/// mmap threshold with fresh mappings, so every train step would fault in
+/// and zero megabytes of new pages. Keeping them on the heap is this
+/// process's choice, not the library's: measured 20.4 -> 29 steps/s for the
+/// reference CNN at batch 32.
+static void keepLargeBlocksOnTheHeap(void) {
+  mallopt(M_MMAP_THRESHOLD, 256 << 20);
+  mallopt(M_TRIM_THRESHOLD, 512 << 20);
+  mallopt(M_TOP_PAD, 64 << 20);
+}
+
 int cnnrt_train_tool_main(int argc, char **argv) {
+  keepLargeBlocksOnTheHeap();
   cnnrt_tool_options options;
   if (cnnrt_tool_parse(argc, argv, &options))
     return cnnrt_tool_report();
