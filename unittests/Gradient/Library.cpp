@@ -94,53 +94,8 @@ std::map<std::string, std::vector<Library>> &getRegistry() {
 /// distinct entries once the directory exists.
 std::string compileAndLoad(const Library &library, llvm::StringRef directory,
                            CacheEntry &entry) {
-  auto pathFor = [&](llvm::StringRef extension) {
-    llvm::SmallString<128> path(directory);
-    llvm::sys::path::append(path, library.key + extension);
-    return std::string(path);
-  };
-  std::string mlirPath = pathFor(".mlir"), libraryPath = pathFor(".so");
-  std::string logPath = pathFor(".log");
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(mlirPath, ec);
-    if (ec)
-      return "cannot write " + mlirPath + ": " + ec.message();
-    os << library.spec.mlir;
-  }
-  std::string cnnc = CNNC_TOOLS_DIR "/cnnc";
-  std::vector<std::string> args = {cnnc, mlirPath, "-o", libraryPath};
-  args.insert(args.end(), library.spec.cnncFlags.begin(),
-              library.spec.cnncFlags.end());
-  args.push_back("--support-library=" CNNC_LIB_DIR "/libcnnc_support.a");
-  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
-  std::optional<llvm::StringRef> redirects[] = {
-      std::nullopt, llvm::StringRef(logPath), llvm::StringRef(logPath)};
-  std::string executeError;
-  int rc = llvm::sys::ExecuteAndWait(cnnc, argRefs, /*Env=*/std::nullopt,
-                                     redirects, /*SecondsToWait=*/300,
-                                     /*MemoryLimit=*/0, &executeError);
-  if (rc != 0) {
-    std::string message = "cnnc failed (exit " + std::to_string(rc) + ")";
-    if (!executeError.empty())
-      message += ": " + executeError;
-    message += "\ncommand:";
-    for (const std::string &arg : args)
-      message += " " + arg;
-    if (auto log = llvm::MemoryBuffer::getFile(logPath))
-      message += "\n" + (*log)->getBuffer().str();
-    return message;
-  }
-  entry.handle = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!entry.handle)
-    return std::string("dlopen failed: ") + dlerror();
-  void *symbol = dlsym(entry.handle, CNNC_MODEL_ENTRY_SYMBOL);
-  if (!symbol)
-    return "the library does not export " CNNC_MODEL_ENTRY_SYMBOL;
-  entry.desc = reinterpret_cast<cnnc_model_entry_fn>(symbol)();
-  if (!entry.desc)
-    return CNNC_MODEL_ENTRY_SYMBOL " returned null";
-  return "";
+  return numeric::compileLibrary(library.spec.mlir, library.spec.cnncFlags, directory,
+                        library.key, entry.handle, entry.desc);
 }
 
 /// Compiles the libraries of every selected test, in parallel, after gtest

@@ -34,6 +34,63 @@
 
 namespace cnnc::numeric {
 
+/// Writes `mlir` to `directory`/`stem`.mlir, runs cnnc with `flags` and the
+/// real support library, dlopens the result and returns its descriptor in
+/// `desc`. Returns an error message, empty on success.
+std::string compileLibrary(const std::string &mlir,
+                           const std::vector<std::string> &flags,
+                           llvm::StringRef directory, llvm::StringRef stem,
+                           void *&handle, const cnnc_model_desc *&desc) {
+  auto pathFor = [&](llvm::StringRef extension) {
+    llvm::SmallString<128> path(directory);
+    llvm::sys::path::append(path, stem + extension);
+    return std::string(path);
+  };
+  std::string mlirPath = pathFor(".mlir"), libraryPath = pathFor(".so");
+  std::string logPath = pathFor(".log");
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(mlirPath, ec);
+    if (ec)
+      return "cannot write " + mlirPath + ": " + ec.message();
+    os << mlir;
+  }
+
+  std::string cnnc = CNNC_TOOLS_DIR "/cnnc";
+  std::vector<std::string> args = {cnnc, mlirPath, "-o", libraryPath};
+  args.insert(args.end(), flags.begin(), flags.end());
+  args.push_back("--support-library=" CNNC_LIB_DIR "/libcnnc_support.a");
+  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
+  std::optional<llvm::StringRef> redirects[] = {
+      std::nullopt, llvm::StringRef(logPath), llvm::StringRef(logPath)};
+  std::string executeError;
+  int rc = llvm::sys::ExecuteAndWait(cnnc, argRefs, /*Env=*/std::nullopt,
+                                     redirects, /*SecondsToWait=*/300,
+                                     /*MemoryLimit=*/0, &executeError);
+  if (rc != 0) {
+    std::string message = "cnnc failed (exit " + std::to_string(rc) + ")";
+    if (!executeError.empty())
+      message += ": " + executeError;
+    message += "\ncommand:";
+    for (const std::string &arg : args)
+      message += " " + arg;
+    if (auto log = llvm::MemoryBuffer::getFile(logPath))
+      message += "\n" + (*log)->getBuffer().str();
+    return message;
+  }
+
+  handle = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle)
+    return std::string("dlopen failed: ") + dlerror();
+  void *entry = dlsym(handle, CNNC_MODEL_ENTRY_SYMBOL);
+  if (!entry)
+    return "the library does not export " CNNC_MODEL_ENTRY_SYMBOL;
+  desc = reinterpret_cast<cnnc_model_entry_fn>(entry)();
+  if (!desc)
+    return CNNC_MODEL_ENTRY_SYMBOL " returned null";
+  return "";
+}
+
 namespace {
 
 /// A compiled model, or why it could not be compiled or loaded.
@@ -92,54 +149,8 @@ std::string compileAndLoad(const ModelSpec &spec, LoadedModel &model) {
   if (directory.empty())
     return error;
 
-  auto pathFor = [&](llvm::StringRef extension) {
-    llvm::SmallString<128> path(directory);
-    llvm::sys::path::append(path, spec.name + extension);
-    return std::string(path);
-  };
-  std::string mlirPath = pathFor(".mlir"), libraryPath = pathFor(".so");
-  std::string logPath = pathFor(".log");
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(mlirPath, ec);
-    if (ec)
-      return "cannot write " + mlirPath + ": " + ec.message();
-    os << spec.mlir;
-  }
-
-  std::string cnnc = CNNC_TOOLS_DIR "/cnnc";
-  std::vector<std::string> args = {cnnc, mlirPath, "-o", libraryPath};
-  args.insert(args.end(), spec.cnncFlags.begin(), spec.cnncFlags.end());
-  args.push_back("--support-library=" CNNC_LIB_DIR "/libcnnc_support.a");
-  std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
-  std::optional<llvm::StringRef> redirects[] = {
-      std::nullopt, llvm::StringRef(logPath), llvm::StringRef(logPath)};
-  std::string executeError;
-  int rc = llvm::sys::ExecuteAndWait(cnnc, argRefs, /*Env=*/std::nullopt,
-                                     redirects, /*SecondsToWait=*/300,
-                                     /*MemoryLimit=*/0, &executeError);
-  if (rc != 0) {
-    std::string message = "cnnc failed (exit " + std::to_string(rc) + ")";
-    if (!executeError.empty())
-      message += ": " + executeError;
-    message += "\ncommand:";
-    for (const std::string &arg : args)
-      message += " " + arg;
-    if (auto log = llvm::MemoryBuffer::getFile(logPath))
-      message += "\n" + (*log)->getBuffer().str();
-    return message;
-  }
-
-  model.handle = dlopen(libraryPath.c_str(), RTLD_NOW | RTLD_LOCAL);
-  if (!model.handle)
-    return std::string("dlopen failed: ") + dlerror();
-  void *entry = dlsym(model.handle, CNNC_MODEL_ENTRY_SYMBOL);
-  if (!entry)
-    return "the library does not export " CNNC_MODEL_ENTRY_SYMBOL;
-  model.desc = reinterpret_cast<cnnc_model_entry_fn>(entry)();
-  if (!model.desc)
-    return CNNC_MODEL_ENTRY_SYMBOL " returned null";
-  return "";
+  return compileLibrary(spec.mlir, spec.cnncFlags, directory, spec.name,
+                        model.handle, model.desc);
 }
 
 /// Keras fans of a kernel shape: the receptive field times the input

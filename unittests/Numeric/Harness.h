@@ -16,6 +16,7 @@
 #include "Reference.h"
 
 #include "cnnc/Runtime/abi.h"
+#include "llvm/ADT/StringRef.h"
 
 #include <functional>
 #include <gtest/gtest.h>
@@ -45,6 +46,14 @@ struct ParamSpec {
   std::string name;
   std::vector<int64_t> shape;
 };
+
+/// Writes `mlir` to `directory`/`stem`.mlir, runs cnnc with `flags` and the
+/// real support library, dlopens the result and returns its descriptor in
+/// `desc`. Returns an error message, empty on success.
+std::string compileLibrary(const std::string &mlir,
+                           const std::vector<std::string> &flags,
+                           llvm::StringRef directory, llvm::StringRef stem,
+                           void *&handle, const cnnc_model_desc *&desc);
 
 /// Everything needed to compile one model and check it numerically.
 struct ModelSpec {
