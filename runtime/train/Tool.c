@@ -72,8 +72,8 @@ int cnnrt_session_open(const cnnrt_tool_options *options,
 int cnnrt_session_probe_outputs(const cnnrt_tool_options *options) {
   const char *files[] = {
       options->command == CNNRT_TOOL_FIT ? options->checkpoint : NULL,
-      options->history};
-  for (int i = 0; i < 2; ++i) {
+      options->history, options->weights};
+  for (int i = 0; i < 3; ++i) {
     cnnrt_atomic_file file;
     if (files[i] && cnnrt_atomic_open(&file, files[i]))
       return -1;
