@@ -1,8 +1,10 @@
 //===- ModelDescriptor.cpp - descriptor, parameter table, header ----------===//
 //
 // The struct types below must match cnnc_param_info and cnnc_model_desc in
-// include/cnnc/Runtime/abi.h field for field; the ModelDescriptor unit test
-// compares their LLVM layout with the C compiler's.
+// include/cnnc/Runtime/abi.h field for field. The descriptor records its
+// LLVM allocation size in desc_size; the numeric tests assert that it equals
+// the C compiler's sizeof(cnnc_model_desc), and libcnnrt refuses a smaller
+// descriptor.
 //
 //===----------------------------------------------------------------------===//
 
