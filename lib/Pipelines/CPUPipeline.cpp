@@ -1,5 +1,6 @@
 //===- CPUPipeline.cpp - cnn to LLVM dialect for the host CPU -------------===//
 
+#include "cnnc/Codegen/Passes.h"
 #include "cnnc/Conversion/Passes.h"
 #include "cnnc/Dialect/CNN/Transforms/Passes.h"
 #include "cnnc/Pipelines/Pipelines.h"
@@ -10,6 +11,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -34,18 +36,32 @@ void cnnc::buildCNNToLinalgPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
 }
 
-void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm) {
+void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
+                                     const CPUPipelineOptions &options) {
+  if (options.vectorize) {
+    codegen::CNNSelectTilingOptions tilingOptions;
+    tilingOptions.vectorRegisters = options.vectorRegisters;
+    tilingOptions.parallel = options.parallel;
+    pm.addNestedPass<func::FuncOp>(
+        codegen::createCNNSelectTiling(tilingOptions));
+    pm.addNestedPass<func::FuncOp>(codegen::createCNNVectorizeContractions());
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
   bufferization::OneShotBufferizePassOptions bufferizeOptions;
   bufferizeOptions.bufferizeFunctionBoundaries = false;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(cnn::createCNNExportCInterface());
+  pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
   pm.addNestedPass<func::FuncOp>(cnn::createCNNCopiesToLinalg());
   pm.addNestedPass<func::FuncOp>(cnn::createCNNInnermostChannelLoop());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
-  pm.addPass(createLowerAffinePass());
-  pm.addPass(createSCFToControlFlowPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertVectorToSCFPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
@@ -63,7 +79,7 @@ void cnnc::buildCPUPipeline(OpPassManager &pm,
   buildCNNToLinalgPipeline(pm, options);
   if (stage == PipelineStage::Linalg)
     return;
-  buildLinalgToLLVMPipeline(pm);
+  buildLinalgToLLVMPipeline(pm, options);
 }
 
 void cnnc::registerPipelines() {

@@ -1,6 +1,7 @@
 //===- InitAllPasses.cpp - passes and pipelines cnnc-opt offers -----------===//
 
 #include "cnnc/InitAllPasses.h"
+#include "cnnc/Codegen/Passes.h"
 #include "cnnc/Conversion/Passes.h"
 #include "cnnc/Dialect/CNN/Transforms/Passes.h"
 #include "cnnc/Pipelines/Pipelines.h"
@@ -16,6 +17,7 @@ void cnnc::registerAllPasses() {
   // cnnc's own passes and pipelines.
   cnn::registerCNNPasses();
   registerCNNCConversionPasses();
+  codegen::registerCNNCCodegenPasses();
   registerPipelines();
 
   // The upstream passes the pipelines are built from, to run stages alone.

@@ -38,6 +38,20 @@ struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
   Option<bool> nesterov{*this, "nesterov",
                         llvm::cl::desc("SGD with Nesterov momentum"),
                         llvm::cl::init(false)};
+  Option<bool> vectorize{
+      *this, "vectorize",
+      llvm::cl::desc("Register-blocked vector kernels for contractions "
+                     "(cnn-select-tiling, cnn-vectorize-contractions)"),
+      llvm::cl::init(true)};
+  Option<int64_t> vectorRegisters{
+      *this, "vector-registers",
+      llvm::cl::desc("Vector registers of the target the kernels may use "
+                     "(16 for AVX2, 32 with AVX-512VL)"),
+      llvm::cl::init(16)};
+  Option<bool> parallel{
+      *this, "parallel",
+      llvm::cl::desc("Run the kernels' tiles on OpenMP threads"),
+      llvm::cl::init(false)};
 };
 
 /// cnn (forward) -> entry points -> linalg on tensors.
@@ -45,7 +59,8 @@ void buildCNNToLinalgPipeline(mlir::OpPassManager &pm,
                               const CPUPipelineOptions &options);
 
 /// linalg on tensors -> bufferized loops -> C wrappers -> LLVM dialect.
-void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm);
+void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
+                               const CPUPipelineOptions &options);
 
 /// The whole CPU pipeline up to `stage`.
 void buildCPUPipeline(mlir::OpPassManager &pm,

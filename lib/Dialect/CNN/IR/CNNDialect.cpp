@@ -29,3 +29,15 @@ void CNNDialect::initialize() {
 #include "cnnc/Dialect/CNN/IR/CNNAttrs.cpp.inc"
       >();
 }
+
+LogicalResult
+TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t rows,
+                   int64_t vectors, int64_t width, bool parallel) {
+  if (rows < 1 || vectors < 1)
+    return emitError() << "tiling needs at least one row and one vector, got "
+                       << rows << " x " << vectors;
+  if (width < 1 || !llvm::isPowerOf2_64(width))
+    return emitError() << "tiling vector width must be a power of two, got "
+                       << width;
+  return success();
+}

@@ -107,4 +107,32 @@ def CNN_InitializerAttr : EnumAttr<CNN_Dialect, CNN_InitializerEnum, "init"> {
   let assemblyFormat = "$value";
 }
 
+
+//===----------------------------------------------------------------------===//
+// Code generation attributes
+//===----------------------------------------------------------------------===//
+
+def CNN_TilingAttr : AttrDef<CNN_Dialect, "Tiling"> {
+  let mnemonic = "tiling";
+  let summary = "register tile of a contraction, chosen by cnn-select-tiling";
+  let description = [{
+    Attached as `cnn.tiling` to a linalg contraction (convolution, its
+    gradients, matrix products) by `cnn-select-tiling` and consumed by
+    `cnn-vectorize-contractions`. The output is computed in register tiles of
+    `rows` positions of the row dimension (the output's second-to-last
+    dimension) by `vectors` vectors of `width` f32 lanes along the output's
+    last dimension; `rows * vectors` accumulators stay in registers while the
+    reduction loops run. `parallel` asks for the loops outside the tile to be
+    an `scf.forall`, which the pipeline maps to threads.
+
+    ```mlir
+    linalg.conv_2d_nhwc_hwcf {cnn.tiling = #cnn.tiling<rows = 6, vectors = 2, width = 8, parallel = true>} ...
+    ```
+  }];
+  let parameters = (ins "int64_t":$rows, "int64_t":$vectors, "int64_t":$width,
+                        "bool":$parallel);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+}
+
 #endif // CNNC_DIALECT_CNN_IR_CNNBASE_TD

@@ -1,0 +1,77 @@
+//===- Passes.td - CPU code generation passes --------------*- tablegen -*-===//
+//
+// Passes between linalg on tensors and bufferization that decide how the
+// heavy ops run on the CPU: the tiling strategy and the register-blocked
+// kernels it selects.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNC_CODEGEN_PASSES_TD
+#define CNNC_CODEGEN_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def CNNSelectTiling : Pass<"cnn-select-tiling"> {
+  let summary = "Choose a register tile for every contraction and record it";
+  let description = [{
+    Annotates each linalg contraction that `cnn-vectorize-contractions` can
+    compute (see ContractionAnalysis.h: convolutions, their gradients and
+    matrix products on f32 tensors whose output's last dimension is a
+    multiple of the vector width) with a `cnn.tiling` attribute
+    `#cnn.tiling<rows = R, vectors = J, width = W, parallel = P>`.
+
+    The strategy keeps `R * J` accumulators, the `J` vectors loaded per
+    reduction step and one broadcast in the target's vector registers and
+    maximizes the FMAs per load, `R * J / (R + J)`, with `J` dividing the
+    number of vectors in a row and `R` at most the row extent. `R` is
+    then lowered while that does not add row blocks, so remainder blocks
+    stay large. Ops already annotated are left alone, so a hand-written
+    tiling in the IR wins.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "8",
+           "f32 lanes per vector register (8 for AVX2)">,
+    Option<"vectorRegisters", "vector-registers", "int64_t", "16",
+           "vector registers the kernels may use (16 for AVX2, 32 with "
+           "AVX-512VL)">,
+    Option<"parallel", "parallel", "bool", "true",
+           "distribute the tiles over threads (scf.forall)">,
+  ];
+}
+
+def CNNVectorizeContractions : Pass<"cnn-vectorize-contractions"> {
+  let summary = "Compute annotated contractions with register-blocked vector kernels";
+  let description = [{
+    Replaces every linalg contraction carrying a `cnn.tiling` attribute by
+    an `scf.forall` over its row blocks and outer parallel loops. Each
+    iteration computes a `rows x (vectors * width)` output tile: its
+    accumulators are `vector<W x f32>` loop-carried values of the reduction
+    loops, every reduction step loads `vectors` vectors of the column operand,
+    broadcasts `rows` scalars of the row operand and issues
+    `rows * vectors` `vector.fma`s. A row extent that is not a multiple of
+    `rows` gets one smaller block (static extent) or single-row blocks
+    (dynamic extent).
+
+    With `fuse-producers`, an accumulator initialized by `linalg.fill` or by
+    a `linalg.broadcast` of a bias vector starts from that value in
+    registers instead of memory. With `fuse-consumers`, an element-wise
+    `linalg.generic` that is the only user of the contraction (an activation,
+    a bias add, an activation gradient) is applied to the accumulators
+    before they are stored, so the pre-activation tensor is never written.
+  }];
+  let options = [
+    Option<"fuseProducers", "fuse-producers", "bool", "true",
+           "start accumulators from fill/broadcast producers in registers">,
+    Option<"fuseConsumers", "fuse-consumers", "bool", "true",
+           "apply an element-wise consumer before storing the tile">,
+  ];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect",
+    "mlir::arith::ArithDialect",
+    "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect",
+    "mlir::vector::VectorDialect",
+  ];
+}
+
+#endif // CNNC_CODEGEN_PASSES_TD

@@ -1,0 +1,93 @@
+//===- SelectTiling.cpp - register tiles for contractions -----------------===//
+//
+// The tiling strategy: for every contraction the CPU kernels handle, pick
+// how many output rows and column vectors one kernel iteration keeps in
+// registers, and record it as a `cnn.tiling` attribute.
+//
+//===----------------------------------------------------------------------===//
+
+#include "cnnc/Codegen/ContractionAnalysis.h"
+#include "cnnc/Codegen/Passes.h"
+#include "cnnc/Dialect/CNN/IR/CNNDialect.h"
+
+namespace cnnc::codegen {
+#define GEN_PASS_DEF_CNNSELECTTILING
+#include "cnnc/Codegen/Passes.h.inc"
+} // namespace cnnc::codegen
+
+using namespace mlir;
+using namespace cnnc;
+using namespace cnnc::codegen;
+
+namespace {
+
+struct Tile {
+  int64_t rows = 0;
+  int64_t vectors = 0;
+};
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// Picks the register tile of a contraction with `rows` (possibly dynamic)
+/// output rows and `vectorsPerRow` vectors per row, given `registers`
+/// vector registers. Returns a tile with 0 rows when none fits.
+Tile chooseTile(int64_t rows, int64_t vectorsPerRow, int64_t registers) {
+  Tile best;
+  double bestScore = 0;
+  for (int64_t vectors = 1; vectors <= std::min<int64_t>(vectorsPerRow, 8);
+       ++vectors) {
+    if (vectorsPerRow % vectors)
+      continue;
+    // Accumulators, the column vectors of one step and one broadcast.
+    int64_t maxRows = (registers - vectors - 1) / vectors;
+    if (maxRows < 1)
+      continue;
+    int64_t tileRows = maxRows;
+    if (!ShapedType::isDynamic(rows)) {
+      tileRows = std::min(tileRows, rows);
+      // Fewer rows per tile while the number of row blocks stays the same:
+      // the remainder block grows and the blocks balance.
+      while (tileRows > 1 &&
+             ceilDiv(rows, tileRows - 1) == ceilDiv(rows, tileRows))
+        --tileRows;
+    }
+    double score = double(tileRows * vectors) / double(tileRows + vectors);
+    if (score > bestScore + 1e-9 ||
+        (score > bestScore - 1e-9 && vectors > best.vectors)) {
+      best = {tileRows, vectors};
+      bestScore = score;
+    }
+  }
+  return best;
+}
+
+struct SelectTilingPass
+    : codegen::impl::CNNSelectTilingBase<SelectTilingPass> {
+  using CNNSelectTilingBase::CNNSelectTilingBase;
+
+  void runOnOperation() override {
+    if (vectorWidth < 1 || !llvm::isPowerOf2_64(vectorWidth)) {
+      getOperation()->emitError("cnn-select-tiling: vector-width must be a "
+                                "power of two, got ")
+          << vectorWidth;
+      return signalPassFailure();
+    }
+    MLIRContext *ctx = &getContext();
+    getOperation()->walk([&](linalg::LinalgOp op) {
+      if (op->hasAttr("cnn.tiling"))
+        return;
+      FailureOr<ContractionInfo> info = analyzeContraction(op);
+      if (failed(info) || info->columns % vectorWidth)
+        return;
+      Tile tile = chooseTile(info->rows, info->columns / vectorWidth,
+                             vectorRegisters);
+      if (tile.rows == 0)
+        return;
+      op->setAttr("cnn.tiling",
+                  cnn::TilingAttr::get(ctx, tile.rows, tile.vectors,
+                                       vectorWidth, parallel));
+    });
+  }
+};
+
+} // namespace
