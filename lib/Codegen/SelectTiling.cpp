@@ -61,6 +61,18 @@ Tile chooseTile(int64_t rows, int64_t vectorsPerRow, int64_t registers) {
   return best;
 }
 
+/// Multiply-adds below which a fork/join costs more than it saves (about
+/// a microsecond of work on one core); a dynamic batch counts as 1.
+constexpr int64_t kMinParallelWork = 1 << 15;
+
+bool worthThreads(linalg::LinalgOp op) {
+  int64_t work = 1;
+  for (int64_t extent : op.getStaticLoopRanges())
+    if (!ShapedType::isDynamic(extent))
+      work = std::min<int64_t>(work * extent, kMinParallelWork);
+  return work >= kMinParallelWork;
+}
+
 struct SelectTilingPass
     : codegen::impl::CNNSelectTilingBase<SelectTilingPass> {
   using CNNSelectTilingBase::CNNSelectTilingBase;
@@ -85,7 +97,8 @@ struct SelectTilingPass
         return;
       op->setAttr("cnn.tiling",
                   cnn::TilingAttr::get(ctx, tile.rows, tile.vectors,
-                                       vectorWidth, parallel));
+                                       vectorWidth,
+                                       parallel && worthThreads(op)));
     });
   }
 };

@@ -143,7 +143,8 @@ public:
                 std::optional<Epilogue> epilogue)
       : op(op), info(info), accumulator(accumulator), epilogue(epilogue),
         rows(tiling.getRows()), vectors(tiling.getVectors()),
-        width(tiling.getWidth()), loc(op.getLoc()) {
+        width(tiling.getWidth()), parallel(tiling.getParallel()),
+        loc(op.getLoc()) {
     outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
     lhsMap = op.getIndexingMapsArray()[info.lhsOperand];
     rhsMap = op.getIndexingMapsArray()[info.rhsOperand];
@@ -183,6 +184,7 @@ private:
   AccumulatorSource accumulator;
   std::optional<Epilogue> epilogue;
   int64_t rows, vectors, width;
+  bool parallel;
   Location loc;
   AffineMap outMap, lhsMap, rhsMap;
   VectorType vectorType;
@@ -421,6 +423,8 @@ Value KernelBuilder::build(OpBuilder &b) {
 
   auto forall = scf::ForallOp::create(b, loc, upperBounds,
                                       ValueRange{destination}, std::nullopt);
+  if (!parallel)
+    forall->setAttr("cnn.sequential", b.getUnitAttr());
   {
         OpBuilder nb = OpBuilder::atBlockBegin(forall.getBody());
         ValueRange ivs = forall.getInductionVars();

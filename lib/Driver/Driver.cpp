@@ -25,6 +25,7 @@
 #include "mlir/Target/LLVMIR/Export.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
+#include "llvm/MC/MCSubtargetInfo.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
@@ -101,6 +102,12 @@ struct DriverOptions {
   llvm::cl::opt<bool> nesterov{"nesterov",
                                llvm::cl::desc("SGD with Nesterov momentum"),
                                llvm::cl::cat(category)};
+  llvm::cl::opt<bool> parallel{
+      "parallel",
+      llvm::cl::desc("Distribute the kernels' tiles over OpenMP threads "
+                     "(default on; the thread count is chosen at run time: "
+                     "OMP_NUM_THREADS, CNNC_NUM_THREADS, cnnc-train --threads)"),
+      llvm::cl::init(true), llvm::cl::cat(category)};
   llvm::cl::opt<std::string> supportLibrary{
       "support-library",
       llvm::cl::desc("libcnnc_support.a to link (default: ../lib next to "
@@ -258,6 +265,11 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   // A shared library is linked next to the output and renamed into place;
   // check that both the output directory and the support library are usable
   // before spending time on compilation.
+  if (emit == EmitKind::SharedLibrary && options.parallel &&
+      !llvm::sys::fs::exists(CNNC_OPENMP_LIBRARY))
+    return fail("--parallel needs the OpenMP runtime '" CNNC_OPENMP_LIBRARY
+                "' (Debian: libomp-22-dev); compile with --parallel=false "
+                "for single-threaded kernels");
   std::string supportLibrary;
   SmallString<256> stagingPath;
   llvm::FileRemover removeStaging;
@@ -283,6 +295,10 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   pipelineOptions.loss = options.loss;
   pipelineOptions.momentum = options.momentum;
   pipelineOptions.nesterov = options.nesterov;
+  pipelineOptions.parallel = options.parallel;
+  // AVX-512VL gives the 256-bit kernels 32 registers instead of 16.
+  pipelineOptions.vectorRegisters =
+      (*machine)->getMCSubtargetInfo()->checkFeatures("+avx512vl") ? 32 : 16;
   buildCPUPipeline(pm, pipelineOptions,
                    emit == EmitKind::Linalg ? PipelineStage::Linalg
                                             : PipelineStage::LLVM);
@@ -330,8 +346,11 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
     if (llvm::Error err = emitObjectFile(*llvmModule, **machine, objectStream))
       return fail(std::move(err));
   }
-  if (llvm::Error err =
-          linkSharedLibrary(objectPath, supportLibrary, stagingPath))
+  std::vector<std::string> runtimeLibraries;
+  if (options.parallel)
+    runtimeLibraries.push_back(CNNC_OPENMP_LIBRARY);
+  if (llvm::Error err = linkSharedLibrary(objectPath, supportLibrary,
+                                          stagingPath, runtimeLibraries))
     return fail(std::move(err));
   if (std::error_code ec = llvm::sys::fs::rename(stagingPath, output))
     return fail("cannot write '" + output + "': " + ec.message());

@@ -53,12 +53,21 @@ void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(cnn::createCNNExportCInterface());
-  pm.addNestedPass<func::FuncOp>(createForallToForLoopPass());
+  codegen::CNNDistributeTilesOptions distributeOptions;
+  distributeOptions.parallel = options.parallel;
+  pm.addNestedPass<func::FuncOp>(
+      codegen::createCNNDistributeTiles(distributeOptions));
   pm.addNestedPass<func::FuncOp>(cnn::createCNNCopiesToLinalg());
   pm.addNestedPass<func::FuncOp>(cnn::createCNNInnermostChannelLoop());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
+  if (options.parallel) {
+    pm.addPass(createConvertSCFToOpenMPPass());
+    // The kernels allocate nothing: canonicalization inlines the
+    // memref.alloca_scope the conversion wraps each loop body in.
+    pm.addPass(createCanonicalizerPass());
+  }
   pm.addPass(createConvertVectorToSCFPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createConvertVectorToLLVMPass());
@@ -68,6 +77,8 @@ void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
+  if (options.parallel)
+    pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
   pm.addPass(createCanonicalizerPass());

@@ -26,6 +26,8 @@
 #include "mlir/IR/DialectRegistry.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
+#include "mlir/Dialect/OpenMP/OpenMPDialect.h"
 
 void cnnc::registerAllDialects(mlir::DialectRegistry &registry) {
   using namespace mlir;
@@ -34,7 +36,7 @@ void cnnc::registerAllDialects(mlir::DialectRegistry &registry) {
                   func::FuncDialect, index::IndexDialect, linalg::LinalgDialect,
                   LLVM::LLVMDialect, math::MathDialect, memref::MemRefDialect,
                   scf::SCFDialect, tensor::TensorDialect,
-                  vector::VectorDialect>();
+                  omp::OpenMPDialect, vector::VectorDialect>();
 
   // One-shot bufferization of the ops the lowering produces.
   arith::registerBufferizableOpInterfaceExternalModels(registry);
@@ -48,4 +50,5 @@ void cnnc::registerAllDialects(mlir::DialectRegistry &registry) {
   // Translation of the final module to LLVM IR.
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
 }

@@ -9,6 +9,7 @@
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
 #include "llvm/Target/TargetMachine.h"
@@ -115,7 +116,8 @@ static Expected<std::string> findLinkerDriver() {
 }
 
 Error cnnc::linkSharedLibrary(StringRef objectPath, StringRef supportLibrary,
-                              StringRef outputPath) {
+                              StringRef outputPath,
+                              ArrayRef<std::string> runtimeLibraries) {
   Expected<std::string> driver = findLinkerDriver();
   if (!driver)
     return driver.takeError();
@@ -128,6 +130,14 @@ Error cnnc::linkSharedLibrary(StringRef objectPath, StringRef supportLibrary,
                                  objectPath,    supportLibrary,
                                  "-lm",         "-Wl,--no-undefined",
                                  "-Wl,--as-needed"};
+  std::vector<std::string> runPaths;
+  for (const std::string &library : runtimeLibraries)
+    runPaths.push_back(
+        ("-Wl,-rpath," + sys::path::parent_path(library)).str());
+  for (size_t i = 0; i < runtimeLibraries.size(); ++i) {
+    args.push_back(runtimeLibraries[i]);
+    args.push_back(runPaths[i]);
+  }
   std::optional<StringRef> redirects[] = {std::nullopt, StringRef(errorFile),
                                           StringRef(errorFile)};
   std::string execError;

@@ -74,4 +74,20 @@ def CNNVectorizeContractions : Pass<"cnn-vectorize-contractions"> {
   ];
 }
 
+def CNNDistributeTiles : Pass<"cnn-distribute-tiles"> {
+  let summary = "Run the kernels' scf.forall loops on threads or in sequence";
+  let description = [{
+    After bufferization, turns every `scf.forall` into an `scf.parallel`
+    (which `convert-scf-to-openmp` maps onto OpenMP threads) when `parallel`
+    is set and the loop is not marked `cnn.sequential` (tilings with
+    `parallel = false`), and into nested `scf.for` loops otherwise. Uses
+    upstream's forallToParallelLoop and forallToForLoop.
+  }];
+  let options = [
+    Option<"parallel", "parallel", "bool", "true",
+           "map unmarked forall loops to scf.parallel">,
+  ];
+  let dependentDialects = ["mlir::scf::SCFDialect"];
+}
+
 #endif // CNNC_CODEGEN_PASSES_TD

@@ -51,7 +51,7 @@ struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
   Option<bool> parallel{
       *this, "parallel",
       llvm::cl::desc("Run the kernels' tiles on OpenMP threads"),
-      llvm::cl::init(false)};
+      llvm::cl::init(true)};
 };
 
 /// cnn (forward) -> entry points -> linalg on tensors.

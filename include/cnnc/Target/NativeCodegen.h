@@ -41,10 +41,13 @@ llvm::Error emitObjectFile(llvm::Module &module, llvm::TargetMachine &machine,
                            llvm::raw_pwrite_stream &os);
 
 /// Links `objectPath` and the support library into a shared library at
-/// `outputPath` with the system C compiler driver.
+/// `outputPath` with the system C compiler driver. `runtimeLibraries` are
+/// shared libraries the generated code calls (the OpenMP runtime); each is
+/// linked by path and its directory added to the library's run path.
 llvm::Error linkSharedLibrary(llvm::StringRef objectPath,
                               llvm::StringRef supportLibrary,
-                              llvm::StringRef outputPath);
+                              llvm::StringRef outputPath,
+                              llvm::ArrayRef<std::string> runtimeLibraries = {});
 
 } // namespace cnnc
 

@@ -179,8 +179,26 @@ struct MatmulLowering : OpConversionPattern<MatmulOp> {
     auto map = [&](AffineExpr a, AffineExpr c) {
       return AffineMap::get(3, 0, {a, c}, ctx);
     };
+    // A transposed rhs is materialized first: it is a parameter-sized
+    // matrix, and the product then reads rows of it contiguously along j,
+    // which is what the vector kernels (and LLVM's vectorizer) need.
+    if (op.getTransposeRhs()) {
+      auto rhsType = cast<RankedTensorType>(rhs.getType());
+      auto transposedType = RankedTensorType::get(
+          {rhsType.getDimSize(1), rhsType.getDimSize(0)},
+          rhsType.getElementType());
+      SmallVector<Value> sizes;
+      for (int64_t d : {1, 0})
+        if (rhsType.isDynamicDim(d))
+          sizes.push_back(tensor::DimOp::create(b, loc, rhs, d));
+      Value transposedInit = tensor::EmptyOp::create(
+          b, loc, transposedType.getShape(), b.getF32Type(), sizes);
+      rhs = linalg::TransposeOp::create(b, loc, rhs, transposedInit,
+                                        ArrayRef<int64_t>{1, 0})
+                .getResult()[0];
+    }
     AffineMap lhsMap = op.getTransposeLhs() ? map(k, i) : map(i, k);
-    AffineMap rhsMap = op.getTransposeRhs() ? map(j, k) : map(k, j);
+    AffineMap rhsMap = map(k, j);
     b.replaceOp(op, linalg::GenericOp::create(
                         b, loc, TypeRange{type}, ValueRange{lhs, rhs},
                         ValueRange{init},

@@ -15,13 +15,15 @@ using namespace mlir;
 
 namespace {
 
-/// The loop that indexes the last dimension of the op's only output, when
-/// it is parallel and not innermost yet.
+/// The loop that indexes the last dimension of the op's outputs (all
+/// indexed alike), when it is parallel and not innermost yet.
 std::optional<unsigned> channelLoopToMove(linalg::LinalgOp op) {
-  if (op.getNumDpsInits() != 1)
+  if (op.getNumDpsInits() < 1)
     return std::nullopt;
-  OpOperand *init = op.getDpsInitOperand(0);
-  AffineMap map = op.getMatchingIndexingMap(init);
+  AffineMap map = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+  for (OpOperand &init : op.getDpsInitsMutable())
+    if (op.getMatchingIndexingMap(&init) != map)
+      return std::nullopt;
   if (map.getNumResults() < 2)
     return std::nullopt;
   auto last = dyn_cast<AffineDimExpr>(map.getResults().back());
