@@ -17,6 +17,8 @@ PACKAGES=(
   cmake ninja-build
   # tests, runtime and plots
   libgtest-dev zlib1g-dev gnuplot-nox
+  # OpenMP runtime for the generated kernels' threads
+  libomp-22-dev
   # the real data
   dataset-fashion-mnist
 )

@@ -164,6 +164,12 @@ struct Pool2DGradLowering : OpConversionPattern<Pool2DGradOp> {
       return padHW(b, loc, dilated, window[0] - 1, high(height),
                    window[1] - 1, high(width), fill);
     };
+    if (height.stride == height.window && width.stride == width.window &&
+        height.padBefore == 0 && height.padAfter == 0 &&
+        width.padBefore == 0 && width.padAfter == 0) {
+      b.replaceOp(op, tiledWindowGrad(b, loc, op, adaptor, height, width));
+      return success();
+    }
     SmallVector<int64_t> paddedShape(inputType.getShape());
     paddedShape[1] += height.padBefore + height.padAfter;
     paddedShape[2] += width.padBefore + width.padAfter;
@@ -191,6 +197,84 @@ struct Pool2DGradLowering : OpConversionPattern<Pool2DGradOp> {
     }
     b.replaceOp(op, unpadHW(b, loc, paddedGrad, inputType, height, width));
     return success();
+  }
+
+  /// Windows that tile the input (stride = window, no padding): every input
+  /// element lies in at most one window, so its gradient is read from that
+  /// window's output gradient directly (`h floordiv KH`, `h mod KH`), with
+  /// no spreading, padding or masks. Rows and columns past the last window
+  /// get zeros.
+  static Value tiledWindowGrad(OpBuilder &b, Location loc, Pool2DGradOp op,
+                               OpAdaptor adaptor, const WindowDim &height,
+                               const WindowDim &width) {
+    MLIRContext *ctx = b.getContext();
+    RankedTensorType inputType = op.getType();
+    int64_t kh = height.window, kw = width.window;
+    SmallVector<int64_t> coveredShape(inputType.getShape());
+    coveredShape[1] = height.output * kh;
+    coveredShape[2] = width.output * kw;
+    auto coveredType = RankedTensorType::get(coveredShape, b.getF32Type());
+    Value dy = adaptor.getOutputGrad();
+    // loops: (n, h, w, c) over the covered part of the input
+    AffineExpr n = dim(ctx, 0), h = dim(ctx, 1), w = dim(ctx, 2),
+               c = dim(ctx, 3);
+    AffineMap windowMap =
+        AffineMap::get(4, 0, {n, h.floorDiv(kh), w.floorDiv(kw), c}, ctx);
+    AffineMap id = b.getMultiDimIdentityMap(4);
+    Value init = createEmptyLike(b, loc, coveredType, dy);
+    Value grad;
+    if (op.getKind() == PoolKind::Avg) {
+      double scale = 1.0 / double(kh * kw);
+      grad = linalg::GenericOp::create(
+                 b, loc, TypeRange{coveredType}, ValueRange{dy},
+                 ValueRange{init}, ArrayRef<AffineMap>{windowMap, id},
+                 SmallVector<IteratorType>(4, kParallel),
+                 [&](OpBuilder &nb, Location l, ValueRange args) {
+                   linalg::YieldOp::create(
+                       nb, l,
+                       Value(arith::MulFOp::create(nb, l, args[0],
+                                                   f32(nb, l, scale))));
+                 })
+                 .getResult(0);
+    } else {
+      Value positions = extremalPositions(b, loc, op, adaptor, height, width);
+      grad = linalg::GenericOp::create(
+                 b, loc, TypeRange{coveredType}, ValueRange{dy, positions},
+                 ValueRange{init}, ArrayRef<AffineMap>{windowMap, windowMap, id},
+                 SmallVector<IteratorType>(4, kParallel),
+                 [&](OpBuilder &nb, Location l, ValueRange args) {
+                   auto idx = [&](int64_t d) {
+                     return linalg::IndexOp::create(nb, l, d);
+                   };
+                   auto c = [&](int64_t v) {
+                     return arith::ConstantIndexOp::create(nb, l, v);
+                   };
+                   Value row = arith::RemUIOp::create(nb, l, idx(1), c(kh));
+                   Value col = arith::RemUIOp::create(nb, l, idx(2), c(kw));
+                   Value here = arith::IndexCastOp::create(
+                       nb, l, nb.getI32Type(),
+                       arith::AddIOp::create(
+                           nb, l, arith::MulIOp::create(nb, l, row, c(kw)),
+                           col));
+                   Value hit = arith::CmpIOp::create(
+                       nb, l, arith::CmpIPredicate::eq, args[1], here);
+                   linalg::YieldOp::create(
+                       nb, l,
+                       Value(arith::SelectOp::create(nb, l, hit, args[0],
+                                                     f32(nb, l, 0))));
+                 })
+                 .getResult(0);
+    }
+    if (coveredType == inputType)
+      return grad;
+    Value zeros = createZeros(b, loc, inputType, dy);
+    SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0)),
+        strides(4, b.getIndexAttr(1));
+    SmallVector<OpFoldResult> sizes = {
+        tensor::getMixedSize(b, loc, grad, 0), b.getIndexAttr(coveredShape[1]),
+        b.getIndexAttr(coveredShape[2]), b.getIndexAttr(coveredShape[3])};
+    return tensor::InsertSliceOp::create(b, loc, grad, zeros, offsets, sizes,
+                                         strides);
   }
 
   /// For every window, the row-major index (kh * KW + kw) of its first

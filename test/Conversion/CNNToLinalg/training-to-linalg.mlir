@@ -5,6 +5,7 @@
 // CHECK-DAG: #[[$FLIP:.*]] = affine_map<(d0, d1, d2, d3) -> (-d0 + 2, -d1 + 2, d3, d2)>
 // CHECK-DAG: #[[$XMAP:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5 * 2 + d0, d6 * 2 + d1, d2)>
 // CHECK-DAG: #[[$DYMAP:.*]] = affine_map<(d0, d1, d2, d3, d4, d5, d6) -> (d4, d5, d6, d3)>
+// CHECK-DAG: #[[$WINDOW:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1 floordiv 2, d2 floordiv 2, d3)>
 
 // Stride 2, same padding on 8x8 with 3x3: the gradient is dilated to 7x7,
 // padded by (3-1)-0 = 2 before and 8+0-6-1 = 1 after, and convolved at
@@ -32,8 +33,9 @@ func.func @conv_grad_filter(%x: tensor<?x8x8x2xf32>, %dy: tensor<?x4x4x4xf32>) -
   return %0 : tensor<3x3x2x4xf32>
 }
 
-// Max pooling: first maximum of each window (strict ogt), then a gather of
-// the dilated gradient where the recorded position matches.
+// Max pooling with overlapping windows: first maximum of each window (strict
+// ogt), then a gather of the dilated gradient where the recorded position
+// matches.
 // CHECK-LABEL: func.func @max_pool_grad
 // CHECK:         %[[POS:.*]]:2 = linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction"]
 // CHECK:           arith.cmpf ogt
@@ -46,8 +48,34 @@ func.func @conv_grad_filter(%x: tensor<?x8x8x2xf32>, %dy: tensor<?x4x4x4xf32>) -
 // CHECK:           arith.select
 // CHECK:         tensor.extract_slice %{{.*}}[0, 0, 0, 0] [%{{.*}}, 5, 5, 3] [1, 1, 1, 1]
 func.func @max_pool_grad(%x: tensor<?x5x5x3xf32>, %dy: tensor<?x2x2x3xf32>) -> tensor<?x5x5x3xf32> {
+  %0 = cnn.pool2d_grad max %x, %dy window = [3, 3] strides = [2, 2] padding = valid : tensor<?x5x5x3xf32>, tensor<?x2x2x3xf32>
+  return %0 : tensor<?x5x5x3xf32>
+}
+
+// Windows that tile the input (stride = window, valid): each input element
+// reads its own window's gradient through floordiv maps; the last row and
+// column, outside every window, are zeros.
+// CHECK-LABEL: func.func @max_pool_grad_tiled
+// CHECK:         %[[POS:.*]]:2 = linalg.generic
+// CHECK:         %[[DX:.*]] = linalg.generic {indexing_maps = [#[[$WINDOW]], #[[$WINDOW]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%{{.*}}, %[[POS]]#1 : tensor<?x2x2x3xf32>, tensor<?x2x2x3xi32>) outs(%{{.*}} : tensor<?x4x4x3xf32>)
+// CHECK:           arith.remui
+// CHECK:           arith.cmpi eq
+// CHECK:           arith.select
+// CHECK:         %[[ZEROS:.*]] = linalg.fill
+// CHECK:         tensor.insert_slice %[[DX]] into %[[ZEROS]][0, 0, 0, 0] [%{{.*}}, 4, 4, 3] [1, 1, 1, 1]
+func.func @max_pool_grad_tiled(%x: tensor<?x5x5x3xf32>, %dy: tensor<?x2x2x3xf32>) -> tensor<?x5x5x3xf32> {
   %0 = cnn.pool2d_grad max %x, %dy window = [2, 2] strides = [2, 2] padding = valid : tensor<?x5x5x3xf32>, tensor<?x2x2x3xf32>
   return %0 : tensor<?x5x5x3xf32>
+}
+
+// CHECK-LABEL: func.func @avg_pool_grad_tiled
+// CHECK:         linalg.generic {indexing_maps = [#[[$WINDOW]], #{{.*}}], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%{{.*}} : tensor<?x2x2x3xf32>) outs(%{{.*}} : tensor<?x4x4x3xf32>)
+// CHECK:           arith.mulf %{{.*}}, %{{.*}} : f32
+// CHECK-NOT:     tensor.insert_slice
+// CHECK:         return
+func.func @avg_pool_grad_tiled(%x: tensor<?x4x4x3xf32>, %dy: tensor<?x2x2x3xf32>) -> tensor<?x4x4x3xf32> {
+  %0 = cnn.pool2d_grad avg %x, %dy window = [2, 2] strides = [2, 2] padding = valid : tensor<?x4x4x3xf32>, tensor<?x2x2x3xf32>
+  return %0 : tensor<?x4x4x3xf32>
 }
 
 // Average pooling: scale by 1/count, dilate, pad, sum-pool at stride 1.
