@@ -81,7 +81,7 @@ struct SelectTilingPass
     if (vectorWidth < 1 || !llvm::isPowerOf2_64(vectorWidth)) {
       getOperation()->emitError("cnn-select-tiling: vector-width must be a "
                                 "power of two, got ")
-          << vectorWidth;
+          << static_cast<int64_t>(vectorWidth);
       return signalPassFailure();
     }
     MLIRContext *ctx = &getContext();

@@ -38,13 +38,19 @@ void cnnc::buildCNNToLinalgPipeline(OpPassManager &pm,
 
 void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
                                      const CPUPipelineOptions &options) {
+  if (options.fuseElementwise)
+    pm.addNestedPass<func::FuncOp>(codegen::createCNNFuseElementwise());
   if (options.vectorize) {
     codegen::CNNSelectTilingOptions tilingOptions;
     tilingOptions.vectorRegisters = options.vectorRegisters;
     tilingOptions.parallel = options.parallel;
     pm.addNestedPass<func::FuncOp>(
         codegen::createCNNSelectTiling(tilingOptions));
-    pm.addNestedPass<func::FuncOp>(codegen::createCNNVectorizeContractions());
+    codegen::CNNVectorizeContractionsOptions kernelOptions;
+    kernelOptions.fuseProducers = options.fuseAccumulators;
+    kernelOptions.fuseConsumers = options.fuseEpilogues;
+    pm.addNestedPass<func::FuncOp>(
+        codegen::createCNNVectorizeContractions(kernelOptions));
     pm.addPass(createCanonicalizerPass());
     pm.addPass(createCSEPass());
   }

@@ -11,6 +11,21 @@
 
 include "mlir/Pass/PassBase.td"
 
+def CNNFuseElementwise : Pass<"cnn-fuse-elementwise"> {
+  let summary = "Fuse chains of element-wise linalg ops into one loop nest";
+  let description = [{
+    Applies upstream's element-wise op fusion (linalg::
+    populateElementwiseOpsFusionPatterns) to producers whose only user is
+    the consumer, so nothing is computed twice. In a training step this
+    folds an activation gradient into the pooling gradient that produces
+    its input (`relu'(y) * route(dy)` in one pass over the tensor instead
+    of two) and merges the element-wise tails of the loss and optimizer.
+    Contractions are left to cnn-vectorize-contractions, which fuses their
+    element-wise consumers into its kernels.
+  }];
+  let dependentDialects = ["mlir::linalg::LinalgDialect"];
+}
+
 def CNNSelectTiling : Pass<"cnn-select-tiling"> {
   let summary = "Choose a register tile for every contraction and record it";
   let description = [{

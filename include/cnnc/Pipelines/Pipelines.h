@@ -43,6 +43,20 @@ struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Register-blocked vector kernels for contractions "
                      "(cnn-select-tiling, cnn-vectorize-contractions)"),
       llvm::cl::init(true)};
+  Option<bool> fuseElementwise{
+      *this, "fuse-elementwise",
+      llvm::cl::desc("Fuse element-wise producer/consumer chains "
+                     "(cnn-fuse-elementwise)"),
+      llvm::cl::init(true)};
+  Option<bool> fuseAccumulators{
+      *this, "fuse-accumulators",
+      llvm::cl::desc("Kernels start from fill/bias broadcasts in registers"),
+      llvm::cl::init(true)};
+  Option<bool> fuseEpilogues{
+      *this, "fuse-epilogues",
+      llvm::cl::desc("Kernels apply element-wise consumers (activations, "
+                     "activation gradients) before storing"),
+      llvm::cl::init(true)};
   Option<int64_t> vectorRegisters{
       *this, "vector-registers",
       llvm::cl::desc("Vector registers of the target the kernels may use "

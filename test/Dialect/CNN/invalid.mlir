@@ -333,3 +333,21 @@ func.func @relu_type_change(%x: tensor<?x4xf32>) {
   %0 = "cnn.relu"(%x) : (tensor<?x4xf32>) -> tensor<4x4xf32>
   return
 }
+
+// -----
+
+func.func @tiling_no_rows(%a: tensor<4x8xf32>, %b: tensor<8x8xf32>, %c: tensor<4x8xf32>) {
+  // expected-error @+1 {{tiling needs at least one row and one vector, got 0 x 1}}
+  %0 = linalg.matmul {cnn.tiling = #cnn.tiling<rows = 0, vectors = 1, width = 8, parallel = true>}
+         ins(%a, %b : tensor<4x8xf32>, tensor<8x8xf32>) outs(%c : tensor<4x8xf32>) -> tensor<4x8xf32>
+  return
+}
+
+// -----
+
+func.func @tiling_width(%a: tensor<4x8xf32>, %b: tensor<8x8xf32>, %c: tensor<4x8xf32>) {
+  // expected-error @+1 {{tiling vector width must be a power of two, got 6}}
+  %0 = linalg.matmul {cnn.tiling = #cnn.tiling<rows = 2, vectors = 1, width = 6, parallel = true>}
+         ins(%a, %b : tensor<4x8xf32>, tensor<8x8xf32>) outs(%c : tensor<4x8xf32>) -> tensor<4x8xf32>
+  return
+}

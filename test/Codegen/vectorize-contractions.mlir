@@ -1,0 +1,103 @@
+// Register-blocked kernels for annotated contractions.
+// RUN: cnnc-opt %s --cnn-vectorize-contractions --canonicalize --cse | FileCheck %s
+// RUN: cnnc-opt %s --cnn-vectorize-contractions="fuse-producers=false fuse-consumers=false" \
+// RUN:   --canonicalize --cse | FileCheck %s --check-prefix=NOFUSE
+
+#id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+
+// 6 output columns in tiles of 4 rows: a full block and a 2-row remainder,
+// each with 2 x rows accumulators starting from the bias in registers, the
+// (kh, kw, c) reduction innermost, relu applied before the store.
+// CHECK-LABEL: func.func @conv_bias_relu
+// CHECK-SAME:    (%[[X:.*]]: tensor<?x8x8x4xf32>, %[[W:.*]]: tensor<3x3x4x16xf32>, %[[B:.*]]: tensor<16xf32>)
+// CHECK-NOT:     linalg.
+// CHECK:         %[[EMPTY:.*]] = tensor.empty(%{{.*}}) : tensor<?x6x6x16xf32>
+// CHECK:         scf.forall (%[[N:.*]], %[[OH:.*]], %[[BLOCK:.*]]) in (%{{.*}}, 6, 2) shared_outs(%[[OUT:.*]] = %[[EMPTY]])
+// CHECK:           %[[TILE:.*]] = tensor.extract_slice %[[OUT]][%[[N]], %[[OH]], %{{.*}}, 0] [1, 1, %{{.*}}, 16] [1, 1, 1, 1]
+// CHECK:           scf.if
+// CHECK:             %[[B0:.*]] = vector.transfer_read %[[B]][%c0]
+// CHECK:             %[[B1:.*]] = vector.transfer_read %[[B]][%c8]
+// CHECK:             %[[ACC:.*]]:8 = scf.for {{.*}} iter_args(%{{.*}} = %[[B0]], %{{.*}} = %[[B1]], %{{.*}} = %[[B0]]
+// CHECK:               scf.for
+// CHECK:                 scf.for {{.*}} = %c0 to %c4 step %c1
+// CHECK:                   vector.transfer_read %[[W]]
+// CHECK:                   vector.transfer_read %[[W]]
+// CHECK:                   tensor.extract %[[X]]
+// CHECK:                   vector.broadcast
+// CHECK-COUNT-2:           vector.fma
+// CHECK:                   tensor.extract %[[X]]
+// CHECK-COUNT-2:           vector.fma
+// CHECK:             arith.maximumf %[[ACC]]#0, %{{.*}} : vector<8xf32>
+// CHECK:             vector.transfer_write {{.*}}, %[[TILE]][%c0, %c0, %c0, %c0]
+// CHECK:           } else {
+// CHECK:             scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// CHECK:           scf.forall.in_parallel
+// CHECK:             tensor.parallel_insert_slice
+// CHECK-NOT:     linalg.
+// CHECK:         return
+
+// Without fusion the broadcast and the relu stay linalg ops and the
+// accumulators are read from the output tile.
+// NOFUSE-LABEL: func.func @conv_bias_relu
+// NOFUSE:         %[[BIAS:.*]] = linalg.broadcast
+// NOFUSE:         %[[CONV:.*]] = scf.forall {{.*}} shared_outs(%[[OUT:.*]] = %[[BIAS]])
+// NOFUSE:           %[[TILE:.*]] = tensor.extract_slice %[[OUT]]
+// NOFUSE:           vector.transfer_read %[[TILE]][%c0, %c0, %c0, %c0]
+// NOFUSE-NOT:       arith.maximumf
+// NOFUSE:         linalg.generic {{.*}} ins(%[[CONV]] : tensor<?x6x6x16xf32>)
+// NOFUSE:           arith.maximumf
+func.func @conv_bias_relu(%x: tensor<?x8x8x4xf32>, %w: tensor<3x3x4x16xf32>, %b: tensor<16xf32>) -> tensor<?x6x6x16xf32> {
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %x, %c0 : tensor<?x8x8x4xf32>
+  %e = tensor.empty(%n) : tensor<?x6x6x16xf32>
+  %bias = linalg.broadcast ins(%b : tensor<16xf32>) outs(%e : tensor<?x6x6x16xf32>) dimensions = [0, 1, 2]
+  %conv = linalg.conv_2d_nhwc_hwcf {cnn.tiling = #cnn.tiling<rows = 4, vectors = 2, width = 8, parallel = true>,
+                                    dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+            ins(%x, %w : tensor<?x8x8x4xf32>, tensor<3x3x4x16xf32>) outs(%bias : tensor<?x6x6x16xf32>) -> tensor<?x6x6x16xf32>
+  %relu = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+            ins(%conv : tensor<?x6x6x16xf32>) outs(%conv : tensor<?x6x6x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %zero = arith.constant 0.0 : f32
+    %max = arith.maximumf %in, %zero : f32
+    linalg.yield %max : f32
+  } -> tensor<?x6x6x16xf32>
+  return %relu : tensor<?x6x6x16xf32>
+}
+
+// A dynamic row count (the batch): full blocks of 3 rows, then the rest one
+// row at a time. The zero fill becomes a splat; an activation gradient
+// that reads a second tensor loads it along the columns. Not parallel:
+// marked cnn.sequential for cnn-distribute-tiles.
+// CHECK-LABEL: func.func @matmul_dynamic_rows
+// CHECK-SAME:    (%[[A:.*]]: tensor<?x32xf32>, %[[B:.*]]: tensor<32x16xf32>, %[[Y:.*]]: tensor<?x16xf32>)
+// CHECK-DAG:     %[[ZERO:.*]] = arith.constant dense<0.000000e+00> : vector<8xf32>
+// CHECK:         scf.forall (%[[BLOCK:.*]]) in (%{{.*}}) shared_outs
+// CHECK:           scf.if
+// CHECK:             scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]])
+// CHECK:           } else {
+// CHECK:             scf.for %[[ROW:.*]] = %c0 to %{{.*}} step %c1
+// CHECK:               scf.for {{.*}} iter_args(%{{.*}} = %[[ZERO]], %{{.*}} = %[[ZERO]])
+// CHECK:               vector.transfer_read %[[Y]]
+// CHECK:               arith.cmpf ogt
+// CHECK:               arith.select {{.*}} : vector<8xi1>, vector<8xf32>
+// CHECK:         } {cnn.sequential}
+func.func @matmul_dynamic_rows(%a: tensor<?x32xf32>, %b: tensor<32x16xf32>, %y: tensor<?x16xf32>) -> tensor<?x16xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %n = tensor.dim %a, %c0 : tensor<?x32xf32>
+  %e = tensor.empty(%n) : tensor<?x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?x16xf32>) -> tensor<?x16xf32>
+  %mm = linalg.matmul {cnn.tiling = #cnn.tiling<rows = 3, vectors = 2, width = 8, parallel = false>}
+          ins(%a, %b : tensor<?x32xf32>, tensor<32x16xf32>) outs(%init : tensor<?x16xf32>) -> tensor<?x16xf32>
+  %e2 = tensor.empty(%n) : tensor<?x16xf32>
+  %grad = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                          iterator_types = ["parallel", "parallel"]}
+            ins(%y, %mm : tensor<?x16xf32>, tensor<?x16xf32>) outs(%e2 : tensor<?x16xf32>) {
+  ^bb0(%yv: f32, %dy: f32, %out: f32):
+    %z = arith.constant 0.0 : f32
+    %pos = arith.cmpf ogt, %yv, %z : f32
+    %r = arith.select %pos, %dy, %z : f32
+    linalg.yield %r : f32
+  } -> tensor<?x16xf32>
+  return %grad : tensor<?x16xf32>
+}
