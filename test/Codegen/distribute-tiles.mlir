@@ -4,9 +4,9 @@
 // RUN: cnnc-opt %s --cnn-distribute-tiles=parallel=false -split-input-file -verify-diagnostics | FileCheck %s --check-prefix=SEQ
 
 // CHECK-LABEL: func.func @tiles
-// CHECK:         scf.parallel (%{{.*}}, %{{.*}}) = (%c0, %c0) to (%{{.*}}, %c4) step (%c1, %c1)
+// CHECK:         scf.parallel (%{{.*}}, %{{.*}}) = (%{{.*}}, %{{.*}}) to (%{{.*}}, %c4{{.*}}) step
 // CHECK:           memref.store
-// CHECK:         scf.for %{{.*}} = %c0 to %c4 step %c1
+// CHECK:         scf.for %{{.*}} = %c0{{.*}} to %c4{{.*}} step %c1
 // CHECK:           memref.store
 // CHECK-NOT:     scf.forall
 // SEQ-LABEL:   func.func @tiles
