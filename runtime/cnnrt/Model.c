@@ -18,6 +18,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/// More threads than any machine cnnc targets has cores.
+enum { kMaxThreads = 4096 };
+
 static char *copyString(const char *text) {
   size_t length = strlen(text) + 1;
   char *copy = malloc(length);
@@ -57,6 +60,56 @@ static cnnrt_model *createModel(void *handle, const cnnc_model_desc *desc,
   return model;
 }
 
+/// The OpenMP runtime's entry `name` as the model sees it: through the
+/// library's own dependencies when it was loaded here, else the process's.
+static void *openmpSymbol(const cnnrt_model *model, const char *name) {
+  void *symbol = dlsym(model->handle ? model->handle : RTLD_DEFAULT, name);
+  dlerror();
+  return symbol;
+}
+
+int cnnrt_set_num_threads(cnnrt_model *model, int threads) {
+  if (!model) {
+    cnnrt_fail("cnnrt_set_num_threads", "the model is NULL");
+    return -1;
+  }
+  if (threads < 1 || threads > kMaxThreads) {
+    cnnrt_fail(model->path, "thread count %d is not in [1, %d]", threads,
+               kMaxThreads);
+    return -1;
+  }
+  void (*setThreads)(int);
+  *(void **)&setThreads = openmpSymbol(model, "omp_set_num_threads");
+  if (setThreads)
+    setThreads(threads);
+  return 0;
+}
+
+int cnnrt_num_threads(const cnnrt_model *model) {
+  if (!model)
+    return 1;
+  int (*maxThreads)(void);
+  *(void **)&maxThreads = openmpSymbol(model, "omp_get_max_threads");
+  return maxThreads ? maxThreads() : 1;
+}
+
+/// Applies CNNC_NUM_THREADS when it is set; a value that is not a thread
+/// count is an error rather than silently ignored.
+static int applyThreadEnvironment(cnnrt_model *model) {
+  const char *value = getenv("CNNC_NUM_THREADS");
+  if (!value || !*value)
+    return 0;
+  char *end;
+  errno = 0;
+  long threads = strtol(value, &end, 10);
+  if (errno || *end || threads < 1 || threads > kMaxThreads) {
+    cnnrt_fail("CNNC_NUM_THREADS", "expected a thread count in [1, %d], got "
+               "'%s'", kMaxThreads, value);
+    return -1;
+  }
+  return cnnrt_set_num_threads(model, (int)threads);
+}
+
 cnnrt_model *cnnrt_load(const char *path) {
   if (!path) {
     cnnrt_fail("cnnrt_load", "the library path is NULL");
@@ -91,8 +144,14 @@ cnnrt_model *cnnrt_load(const char *path) {
   cnnrt_model *model = cnnrt_check_model_desc(desc, path)
                            ? NULL
                            : createModel(handle, desc, path);
-  if (!model)
+  if (!model) {
     dlclose(handle);
+    return NULL;
+  }
+  if (applyThreadEnvironment(model)) {
+    cnnrt_unload(model);
+    return NULL;
+  }
   return model;
 }
 
@@ -103,7 +162,12 @@ cnnrt_model *cnnrt_model_wrap(const cnnc_model_desc *desc, const char *origin) {
                  : "cnnrt_model_wrap";
   if (cnnrt_check_model_desc(desc, origin))
     return NULL;
-  return createModel(NULL, desc, origin);
+  cnnrt_model *model = createModel(NULL, desc, origin);
+  if (model && applyThreadEnvironment(model)) {
+    cnnrt_unload(model);
+    return NULL;
+  }
+  return model;
 }
 
 void cnnrt_unload(cnnrt_model *model) {

@@ -62,6 +62,7 @@ static const Flag kFlags[] = {
     {"--test-subset", kAll, kInteger, FIELD(test_subset), 1, 9e18, NULL},
     {"--count", kPredict, kInteger, FIELD(count), 1, 1000000, NULL},
     {"--progress", kFit, kChoice, 0, 0, 0, "auto|bar|plain"},
+    {"--threads", kAll, kInteger, FIELD(threads), 1, 4096, NULL},
 };
 #undef FIELD
 

@@ -45,7 +45,9 @@ int cnnrt_session_open(const cnnrt_tool_options *options,
                        cnnrt_session *session, int loadCheckpoint) {
   session->state = cnnrt_train_state_initial(options->seed);
   session->model = cnnrt_load(options->model);
-  if (!session->model)
+  if (!session->model ||
+      (options->threads &&
+       cnnrt_set_num_threads(session->model, (int)options->threads)))
     return cnnrt_train_fail_runtime();
   if (options->command != CNNRT_TOOL_PREDICT &&
       !cnnrt_model_has_training(session->model))

@@ -57,6 +57,8 @@ typedef struct cnnrt_tool_options {
   int64_t train_subset;    ///< -1: all
   int64_t test_subset;     ///< -1: all
   int64_t count;           ///< predict: 10
+  int64_t threads;         ///< 0: the runtime's default (CNNC_NUM_THREADS,
+                           ///< OMP_NUM_THREADS, every core)
   cnnrt_progress_mode progress;
 } cnnrt_tool_options;
 

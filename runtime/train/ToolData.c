@@ -76,6 +76,8 @@ void cnnrt_tool_usage(FILE *out) {
       "training:\n"
       "  --epochs N (1)  --batch N (32)  --lr X (0.001)  --seed N (1)\n"
       "  --max-steps N                  at most N steps per epoch (debug)\n"
+      "  --threads N                    threads of the model's kernels (default:\n"
+      "                                 CNNC_NUM_THREADS, OMP_NUM_THREADS, all cores)\n"
       "  --checkpoint FILE              save after every epoch (evaluate/"
       "predict: load)\n"
       "  --resume FILE                  continue a checkpointed run exactly\n"

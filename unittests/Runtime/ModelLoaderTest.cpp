@@ -50,6 +50,33 @@ TEST(ModelLoader, LoadsAValidLibrary) {
   cnnrt_unload(model);
 }
 
+TEST(ModelLoader, ThreadCounts) {
+  cnnrt_model *model = cnnrt_load(CNNRT_FIXTURE_TINY);
+  ASSERT_NE(model, nullptr) << cnnrt_last_error();
+  EXPECT_EQ(cnnrt_set_num_threads(model, 0), -1);
+  EXPECT_TRUE(isErrorAbout(lastError(), CNNRT_FIXTURE_TINY));
+  EXPECT_NE(lastError().find("thread count 0 is not in [1, 4096]"),
+            std::string::npos)
+      << lastError();
+  EXPECT_EQ(cnnrt_set_num_threads(model, 4097), -1);
+  // The fixture has no OpenMP kernels: a valid count is accepted and the
+  // model runs on one thread.
+  EXPECT_EQ(cnnrt_set_num_threads(model, 2), 0);
+  EXPECT_EQ(cnnrt_num_threads(model), 1);
+  EXPECT_EQ(cnnrt_set_num_threads(nullptr, 2), -1);
+  cnnrt_unload(model);
+}
+
+TEST(ModelLoader, RefusesABadThreadEnvironment) {
+  setenv("CNNC_NUM_THREADS", "0x2", 1);
+  cnnrt_model *model = cnnrt_load(CNNRT_FIXTURE_TINY);
+  unsetenv("CNNC_NUM_THREADS");
+  EXPECT_EQ(model, nullptr);
+  cnnrt_unload(model);
+  EXPECT_EQ(lastError(), "CNNC_NUM_THREADS: expected a thread count in "
+                         "[1, 4096], got '0x2'");
+}
+
 TEST(ModelLoader, InferenceOnlyLibraryHasNoTraining) {
   cnnrt_model *model = cnnrt_load(CNNRT_FIXTURE_TINY_INFERENCE);
   ASSERT_NE(model, nullptr) << cnnrt_last_error();

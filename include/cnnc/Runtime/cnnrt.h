@@ -79,6 +79,19 @@ CNNRT_API int64_t cnnrt_model_image_elements(const cnnrt_model *model);
 /// 1 when the model was compiled with training entry points, 0 otherwise.
 CNNRT_API int cnnrt_model_has_training(const cnnrt_model *model);
 
+/// Sets how many threads the kernels of `model` run on. Libraries compiled
+/// with `cnnc --parallel` (the default) run their kernels on OpenMP threads;
+/// their default is the environment variable CNNC_NUM_THREADS (read by
+/// cnnrt_load), else OMP_NUM_THREADS, else every core. The setting belongs
+/// to the calling thread (and the threads it starts). Returns 0; -1 when
+/// `threads` is not in [1, 4096]. A library compiled without threads
+/// ignores it.
+CNNRT_API int cnnrt_set_num_threads(cnnrt_model *model, int threads);
+
+/// The number of threads the kernels of `model` would use for a call from
+/// the calling thread: 1 for a library compiled without threads.
+CNNRT_API int cnnrt_num_threads(const cnnrt_model *model);
+
 /// Checks that `desc` is usable by this runtime: ABI version and descriptor
 /// size, non-null name/target/optimizer/loss strings and init_params/forward
 /// entry points, input shape [-1, H, W, C] with positive H, W, C,
