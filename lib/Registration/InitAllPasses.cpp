@@ -3,6 +3,8 @@
 #include "cnnc/InitAllPasses.h"
 #include "cnnc/Conversion/Passes.h"
 #include "cnnc/Dialect/CNN/Transforms/Passes.h"
+#include "cnnc/GPU/Passes.h"
+#include "cnnc/Pipelines/GPUPipeline.h"
 #include "cnnc/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -17,6 +19,8 @@ void cnnc::registerAllPasses() {
   cnn::registerCNNPasses();
   registerCNNCConversionPasses();
   registerPipelines();
+  cnnc::gpu::registerCNNCGPUPasses();
+  registerGPUPipelines();
 
   // The upstream passes the pipelines are built from, to run stages alone.
   mlir::registerTransformsPasses();
