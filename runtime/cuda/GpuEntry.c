@@ -44,6 +44,7 @@ typedef struct EntryState {
   uint64_t signature; ///< hash of this call's launch sequence
   GraphSlot graphs[kGraphCacheSize];
   int nextSlot;
+  int64_t calls; ///< entry calls made by this thread
 } EntryState;
 
 static _Thread_local EntryState state;
@@ -113,7 +114,9 @@ int32_t cnnc_gpu_entry_begin(void) {
           "cannot create a CUDA stream"))
     return CNNC_ERR_DEVICE;
   state.capturing = 0;
-  if (graphsEnabled()) {
+  // The first call of a thread runs uncaptured: it loads the kernel module
+  // and grows the workspace, neither of which belongs in a graph.
+  if (graphsEnabled() && state.calls++ > 0) {
     if (cnnc_gpu_check(cuda->streamBeginCapture(
                            state.stream,
                            CNNC_CU_STREAM_CAPTURE_MODE_THREAD_LOCAL),

@@ -58,6 +58,7 @@ typedef struct cnnrt_tool_options {
   int64_t test_subset;     ///< -1: all
   int64_t count;           ///< predict: 10
   cnnrt_progress_mode progress;
+  const char *device;      ///< "cpu" (default) or "cuda"
 } cnnrt_tool_options;
 
 /// Parses argv. On failure returns -1 and cnnrt_train_last_error() holds
