@@ -38,3 +38,19 @@ fashion_mnist_dir = os.environ.get("CNNC_FASHION_MNIST_DIR",
 if os.path.exists(os.path.join(fashion_mnist_dir, "t10k-images-idx3-ubyte.gz")):
     config.available_features.add("fashion-mnist")
 config.environment["CNNC_FASHION_MNIST_DIR"] = fashion_mnist_dir
+
+# The NVPTX back end (docs/gpu.md). `ptxas`: the CUDA toolkit's assembler,
+# to check that every generated PTX assembles. `cuda-gpu`: a CUDA driver and
+# device, for the tests that run kernels (skipped on CPU-only machines).
+ptxas = os.environ.get("CNNC_PTXAS", "/usr/local/cuda/bin/ptxas")
+if os.access(ptxas, os.X_OK):
+    config.available_features.add("ptxas")
+    config.substitutions.append(("%ptxas", ptxas))
+config.substitutions.append(
+    ("%cuda-probe", os.path.join(config.cnnc_tools_dir, "cnnc-cuda-probe")))
+if os.access(os.path.join(config.cnnc_tools_dir, "cnnc-cuda-probe"), os.X_OK):
+    import subprocess
+    probe = subprocess.run([os.path.join(config.cnnc_tools_dir, "cnnc-cuda-probe")],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    if probe.returncode == 0:
+        config.available_features.add("cuda-gpu")

@@ -12,10 +12,13 @@
 #include "cnnc/Dialect/CNN/Analysis/ModelInfo.h"
 #include "cnnc/Driver/ModelSummary.h"
 #include "cnnc/InitAllDialects.h"
+#include "cnnc/Pipelines/GPUPipeline.h"
 #include "cnnc/Pipelines/Pipelines.h"
+#include "cnnc/Target/GPUBinary.h"
 #include "cnnc/Target/ModelDescriptor.h"
 #include "cnnc/Target/NativeCodegen.h"
 
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
@@ -42,7 +45,7 @@ using namespace cnnc;
 
 namespace {
 
-enum class EmitKind { CNN, Linalg, LLVMMLIR, LLVMIR, Object, SharedLibrary };
+enum class EmitKind { CNN, Linalg, LLVMMLIR, LLVMIR, PTX, Object, SharedLibrary };
 
 struct DriverOptions {
   llvm::cl::OptionCategory category{"cnnc options"};
@@ -63,6 +66,8 @@ struct DriverOptions {
           clEnumValN(EmitKind::LLVMMLIR, "llvm-mlir",
                      "the LLVM dialect before translation"),
           clEnumValN(EmitKind::LLVMIR, "llvm-ir", "optimized LLVM IR"),
+          clEnumValN(EmitKind::PTX, "ptx",
+                     "the kernels' PTX (--target=nvptx only)"),
           clEnumValN(EmitKind::Object, "obj", "a relocatable object file"),
           clEnumValN(EmitKind::SharedLibrary, "so",
                      "a shared library with the C ABI (default)")),
@@ -74,6 +79,21 @@ struct DriverOptions {
   llvm::cl::opt<bool> summary{
       "summary", llvm::cl::desc("Print a Keras-style summary of the model"),
       llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> target{
+      "target",
+      llvm::cl::desc("host (default: the CPU cnnc runs on) or nvptx (NVIDIA "
+                     "GPU kernels, docs/gpu.md)"),
+      llvm::cl::init("host"), llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> gpuArch{
+      "gpu-arch",
+      llvm::cl::desc("GPU architecture for --target=nvptx (default sm_90)"),
+      llvm::cl::init("sm_90"), llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> ptxas{
+      "ptxas",
+      llvm::cl::desc("--target=nvptx: ptxas building the embedded cubin: "
+                     "auto (default; the CUDA toolkit's when present), none "
+                     "(PTX only), or a path"),
+      llvm::cl::init("auto"), llvm::cl::cat(category)};
   llvm::cl::opt<std::string> cpu{
       "mcpu", llvm::cl::desc("Target CPU (default: the host CPU)"),
       llvm::cl::value_desc("name"), llvm::cl::cat(category)};
@@ -157,13 +177,14 @@ std::string defaultOutput(StringRef input, EmitKind emit) {
   }
 }
 
-std::string findSupportLibrary(const char *argv0, StringRef override) {
+std::string findSupportLibrary(const char *argv0, StringRef override,
+                               StringRef name) {
   if (!override.empty())
     return override.str();
   std::string executable = llvm::sys::fs::getMainExecutable(
       argv0, reinterpret_cast<void *>(&runCompilerDriver));
   SmallString<256> path(llvm::sys::path::parent_path(executable));
-  llvm::sys::path::append(path, "..", "lib", "libcnnc_support.a");
+  llvm::sys::path::append(path, "..", "lib", name);
   return std::string(path);
 }
 
@@ -178,6 +199,22 @@ int writeOutput(StringRef path, WriteFn &&write) {
   write(file->os());
   file->keep();
   return 0;
+}
+
+/// The PTX of every gpu.binary in `module`, concatenated.
+llvm::Error collectPTX(ModuleOp module, std::string &ptx) {
+  for (auto binary : module.getOps<gpu::BinaryOp>())
+    for (Attribute attr : binary.getObjects()) {
+      auto object = cast<gpu::ObjectAttr>(attr);
+      llvm::Expected<std::vector<GPUImage>> images =
+          unpackGPUImages(object.getObject().getValue());
+      if (!images)
+        return images.takeError();
+      for (const GPUImage &image : *images)
+        if (image.kind == 2 /* CNNC_GPU_IMAGE_PTX */)
+          ptx += StringRef(image.bytes).rtrim('\0');
+    }
+  return llvm::Error::success();
 }
 
 } // namespace
@@ -203,6 +240,20 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
                 "categorical_crossentropy or mean_squared_error");
   if (options.momentum < 0 || options.momentum >= 1)
     return fail("--momentum must be in [0, 1)");
+  bool gpu = options.target == "nvptx";
+  if (!gpu && options.target != "host")
+    return fail("--target=" + options.target + ": expected host or nvptx");
+  if (gpu && !parseGPUArch(options.gpuArch))
+    return fail("--gpu-arch=" + options.gpuArch +
+                ": expected sm_<major><minor>, e.g. sm_80 or sm_90");
+  if (!gpu && options.emit == EmitKind::PTX)
+    return fail("--emit=ptx needs --target=nvptx");
+  if (gpu) {
+    if (llvm::Expected<std::optional<std::string>> found =
+            findPtxas(options.ptxas);
+        !found)
+      return fail(found.takeError());
+  }
   if (options.optLevel > 3)
     return fail("-O" + llvm::Twine(options.optLevel) +
                 ": the optimization level must be 0, 1, 2 or 3");
@@ -235,6 +286,8 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
       return 0;
   }
   ModelDescription description = describe(*model);
+  if (gpu)
+    description.target = "nvptx";
   if (options.optimizer != "none") {
     description.optimizer = options.optimizer;
     description.loss = options.loss;
@@ -265,7 +318,9 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   // A shared library is linked next to the output and renamed into place;
   // check that both the output directory and the support library are usable
   // before spending time on compilation.
-  if (emit == EmitKind::SharedLibrary && options.parallel &&
+  // CPU kernels on threads link the OpenMP runtime.
+  bool openmp = options.parallel && !gpu;
+  if (emit == EmitKind::SharedLibrary && openmp &&
       !llvm::sys::fs::exists(CNNC_OPENMP_LIBRARY))
     return fail("--parallel needs the OpenMP runtime '" CNNC_OPENMP_LIBRARY
                 "' (Debian: libomp-22-dev); compile with --parallel=false "
@@ -274,10 +329,15 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   SmallString<256> stagingPath;
   llvm::FileRemover removeStaging;
   if (emit == EmitKind::SharedLibrary) {
-    supportLibrary = findSupportLibrary(argv[0], options.supportLibrary);
+    // GPU libraries also link the CUDA driver layer (runtime/cuda).
+    StringRef supportName =
+        gpu ? "libcnnc_gpu_support.a" : "libcnnc_support.a";
+    supportLibrary =
+        findSupportLibrary(argv[0], options.supportLibrary, supportName);
     if (!llvm::sys::fs::exists(supportLibrary))
       return fail("cannot find the support library '" + supportLibrary +
-                  "' (build the cnnc_support target)");
+                  "' (build the " +
+                  (gpu ? "cnnc_gpu_support" : "cnnc_support") + " target)");
     int stagingFd;
     if (std::error_code ec = llvm::sys::fs::createUniqueFile(
             output + ".tmp-%%%%%%", stagingFd, stagingPath))
@@ -299,11 +359,29 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   // AVX-512VL gives the 256-bit kernels 32 registers instead of 16.
   pipelineOptions.vectorRegisters =
       (*machine)->getMCSubtargetInfo()->checkFeatures("+avx512vl") ? 32 : 16;
-  buildCPUPipeline(pm, pipelineOptions,
-                   emit == EmitKind::Linalg ? PipelineStage::Linalg
-                                            : PipelineStage::LLVM);
+  if (gpu && emit != EmitKind::Linalg) {
+    GPUPipelineOptions gpuOptions;
+    gpuOptions.modelName = description.name;
+    gpuOptions.optimizer = options.optimizer;
+    gpuOptions.loss = options.loss;
+    gpuOptions.momentum = options.momentum;
+    gpuOptions.nesterov = options.nesterov;
+    gpuOptions.chip = options.gpuArch;
+    gpuOptions.ptxas = options.ptxas;
+    buildGPUPipeline(pm, gpuOptions);
+  } else {
+    buildCPUPipeline(pm, pipelineOptions,
+                     emit == EmitKind::Linalg ? PipelineStage::Linalg
+                                              : PipelineStage::LLVM);
+  }
   if (failed(pm.run(*module)))
     return 1;
+  if (emit == EmitKind::PTX) {
+    std::string ptx;
+    if (llvm::Error err = collectPTX(*module, ptx))
+      return fail(std::move(err));
+    return writeOutput(output, [&](llvm::raw_ostream &os) { os << ptx; });
+  }
   if (emit == EmitKind::Linalg || emit == EmitKind::LLVMMLIR)
     return writeOutput(output,
                        [&](llvm::raw_ostream &os) { module->print(os); os << "\n"; });
@@ -347,7 +425,7 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
       return fail(std::move(err));
   }
   std::vector<std::string> runtimeLibraries;
-  if (options.parallel)
+  if (openmp)
     runtimeLibraries.push_back(CNNC_OPENMP_LIBRARY);
   if (llvm::Error err = linkSharedLibrary(objectPath, supportLibrary,
                                           stagingPath, runtimeLibraries))

@@ -2,6 +2,7 @@
 
 #include "cnnc/InitAllDialects.h"
 #include "cnnc/Dialect/CNN/IR/CNNDialect.h"
+#include "cnnc/GPU/Passes.h"
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -51,4 +52,7 @@ void cnnc::registerAllDialects(mlir::DialectRegistry &registry) {
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
+
+  // The NVPTX back end: gpu, nvvm and their translations.
+  cnnc::gpu::registerGPUDialects(registry);
 }

@@ -4,6 +4,8 @@
 #include "cnnc/Codegen/Passes.h"
 #include "cnnc/Conversion/Passes.h"
 #include "cnnc/Dialect/CNN/Transforms/Passes.h"
+#include "cnnc/GPU/Passes.h"
+#include "cnnc/Pipelines/GPUPipeline.h"
 #include "cnnc/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
@@ -19,6 +21,8 @@ void cnnc::registerAllPasses() {
   registerCNNCConversionPasses();
   codegen::registerCNNCCodegenPasses();
   registerPipelines();
+  cnnc::gpu::registerCNNCGPUPasses();
+  registerGPUPipelines();
 
   // The upstream passes the pipelines are built from, to run stages alone.
   mlir::registerTransformsPasses();

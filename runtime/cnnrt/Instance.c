@@ -8,6 +8,8 @@
 
 #include "ModelInternal.h"
 
+#include "CudaInstance.h"
+
 #include "CheckedMath.h"
 #include "Error.h"
 
@@ -20,6 +22,7 @@ struct cnnrt_instance {
   float *params;
   float *optState;
   int64_t step; ///< optimizer steps taken
+  cnnrt_cuda_instance *cuda; ///< device buffers of an nvptx model, or NULL
 };
 
 enum { kBufferAlignment = 64 };
@@ -58,6 +61,8 @@ static int initialize(cnnrt_instance *instance, uint64_t seed) {
          (size_t)desc->opt_state_elements * sizeof(float));
   instance->step = 0;
   int32_t status = desc->init_params(instance->params, seed);
+  if (instance->cuda)
+    cnnrt_cuda_host_changed(instance->cuda);
   return status ? failStatus(instance, "init_params", status) : 0;
 }
 
@@ -81,6 +86,12 @@ cnnrt_instance *cnnrt_instance_create(const cnnrt_model *model, uint64_t seed) {
     cnnrt_instance_destroy(instance);
     return NULL;
   }
+  // Kernels of an nvptx library run on the device; without one, fail here.
+  if (cnnrt_model_is_cuda_desc(model->desc) &&
+      !(instance->cuda = cnnrt_cuda_instance_create(model))) {
+    cnnrt_instance_destroy(instance);
+    return NULL;
+  }
   if (initialize(instance, seed)) {
     cnnrt_instance_destroy(instance);
     return NULL;
@@ -91,6 +102,7 @@ cnnrt_instance *cnnrt_instance_create(const cnnrt_model *model, uint64_t seed) {
 void cnnrt_instance_destroy(cnnrt_instance *instance) {
   if (!instance)
     return;
+  cnnrt_cuda_instance_destroy(instance->cuda);
   free(instance->params);
   free(instance->optState);
   free(instance);
@@ -106,7 +118,19 @@ const cnnrt_model *cnnrt_instance_model(const cnnrt_instance *instance) {
   return instance ? instance->model : NULL;
 }
 
+/// For a CUDA instance: brings the host copies up to date and, since the
+/// caller may write through the returned pointer, uploads them again before
+/// the next call.
+static void exposeHostCopies(cnnrt_instance *instance) {
+  if (!instance || !instance->cuda)
+    return;
+  (void)cnnrt_cuda_sync_host(instance->cuda, instance->params,
+                             instance->optState);
+  cnnrt_cuda_host_changed(instance->cuda);
+}
+
 float *cnnrt_instance_params(cnnrt_instance *instance) {
+  exposeHostCopies(instance);
   return instance ? instance->params : NULL;
 }
 
@@ -115,6 +139,7 @@ int64_t cnnrt_instance_param_elements(const cnnrt_instance *instance) {
 }
 
 float *cnnrt_instance_opt_state(cnnrt_instance *instance) {
+  exposeHostCopies(instance);
   return instance ? instance->optState : NULL;
 }
 
@@ -173,6 +198,9 @@ int cnnrt_predict(cnnrt_instance *instance, const float *images, int64_t batch,
     return -1;
   if (batch == 0)
     return 0;
+  if (instance->cuda)
+    return cnnrt_cuda_forward(instance->cuda, instance->params,
+                              instance->optState, images, batch, logits);
   int32_t status =
       instance->model->desc->forward(instance->params, images, batch, logits);
   return status ? failStatus(instance, "forward", status) : 0;
@@ -202,6 +230,14 @@ static int writeResults(float *loss, int64_t *correct, float batchLoss,
 int cnnrt_train_step(cnnrt_instance *instance, const float *images,
                      const int32_t *labels, int64_t batch, float learning_rate,
                      float *loss, int64_t *correct) {
+  return cnnrt_train_step_at(instance, images, labels, batch, learning_rate,
+                             instance ? instance->step + 1 : 1, loss, correct);
+}
+
+int cnnrt_train_step_at(cnnrt_instance *instance, const float *images,
+                        const int32_t *labels, int64_t batch,
+                        float learning_rate, int64_t step, float *loss,
+                        int64_t *correct) {
   if (checkBatch(instance, "train_step", images, batch, labels, 1, NULL, NULL))
     return -1;
   const cnnc_model_desc *desc = instance->model->desc;
@@ -216,12 +252,22 @@ int cnnrt_train_step(cnnrt_instance *instance, const float *images,
   int64_t batchCorrect = 0;
   if (batch == 0) // nothing to learn from: no step
     return writeResults(loss, correct, 0.0f, 0);
-  int32_t status = desc->train_step(
-      instance->params, instance->optState, images, labels, batch,
-      learning_rate, instance->step + 1, &batchLoss, &batchCorrect);
-  if (status)
-    return failStatus(instance, "train_step", status);
-  ++instance->step;
+  if (step < 1)
+    return cnnrt_fail(instance->model->path,
+                      "train_step: step %lld is not positive", (long long)step);
+  if (instance->cuda) {
+    if (cnnrt_cuda_train_step(instance->cuda, instance->params,
+                              instance->optState, images, labels, batch,
+                              learning_rate, step, &batchLoss, &batchCorrect))
+      return -1;
+  } else {
+    int32_t status = desc->train_step(instance->params, instance->optState,
+                                      images, labels, batch, learning_rate,
+                                      step, &batchLoss, &batchCorrect);
+    if (status)
+      return failStatus(instance, "train_step", status);
+  }
+  instance->step = step;
   return writeResults(loss, correct, batchLoss, batchCorrect);
 }
 
@@ -237,6 +283,12 @@ int cnnrt_evaluate(cnnrt_instance *instance, const float *images,
   int64_t batchCorrect = 0;
   if (batch == 0)
     return writeResults(loss, correct, 0.0f, 0);
+  if (instance->cuda)
+    return cnnrt_cuda_evaluate(instance->cuda, instance->params,
+                               instance->optState, images, labels, batch,
+                               &batchLoss, &batchCorrect)
+               ? -1
+               : writeResults(loss, correct, batchLoss, batchCorrect);
   int32_t status = desc->evaluate(instance->params, images, labels, batch,
                                   &batchLoss, &batchCorrect);
   if (status)

@@ -70,15 +70,29 @@ static int step(cnnrt_instance *instance, const cnnrt_fit_options *options,
   float loss = 0.0f;
   int64_t correct = 0;
   double start = cnnrt_train_now();
-  int32_t status = cnnrt_model_desc(model)->train_step(
-      cnnrt_instance_params(instance), cnnrt_instance_opt_state(instance),
-      batch->images, batch->labels, batch->size, options->learning_rate,
-      state->step + 1, &loss, &correct);
+  int failed;
+  if (cnnrt_model_is_cuda(model)) {
+    // Device-resident parameters: libcnnrt copies the batch in.
+    failed = cnnrt_train_step_at(instance, batch->images, batch->labels,
+                                 batch->size, options->learning_rate,
+                                 state->step + 1, &loss, &correct)
+                 ? cnnrt_train_fail_runtime()
+                 : 0;
+  } else {
+    int32_t status = cnnrt_model_desc(model)->train_step(
+        cnnrt_instance_params(instance), cnnrt_instance_opt_state(instance),
+        batch->images, batch->labels, batch->size, options->learning_rate,
+        state->step + 1, &loss, &correct);
+    failed = status ? cnnrt_train_fail(cnnrt_model_path(model),
+                                       "train_step returned status %d at "
+                                       "step %lld",
+                                       (int)status,
+                                       (long long)(state->step + 1))
+                    : 0;
+  }
   stats->train_seconds += cnnrt_train_now() - start;
-  if (status)
-    return cnnrt_train_fail(cnnrt_model_path(model),
-                            "train_step returned status %d at step %lld",
-                            (int)status, (long long)(state->step + 1));
+  if (failed)
+    return -1;
   ++state->step;
   ++state->batch;
   state->loss_sum += (double)loss * (double)batch->size;

@@ -63,6 +63,7 @@ static const Flag kFlags[] = {
     {"--count", kPredict, kInteger, FIELD(count), 1, 1000000, NULL},
     {"--progress", kFit, kChoice, 0, 0, 0, "auto|bar|plain"},
     {"--threads", kAll, kInteger, FIELD(threads), 1, 4096, NULL},
+    {"--device", kAll, kChoice, FIELD(device), 0, 0, "cpu|cuda"},
 };
 #undef FIELD
 
@@ -215,6 +216,7 @@ int cnnrt_tool_parse(int argc, char **argv, cnnrt_tool_options *options) {
   options->learning_rate = 1e-3;
   options->seed = 1;
   options->plot_format = "png";
+  options->device = "cpu";
   options->train_subset = options->test_subset = -1;
   options->count = 10;
   int first = 1;

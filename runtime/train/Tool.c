@@ -44,11 +44,23 @@ void cnnrt_session_close(cnnrt_session *session) {
 int cnnrt_session_open(const cnnrt_tool_options *options,
                        cnnrt_session *session, int loadCheckpoint) {
   session->state = cnnrt_train_state_initial(options->seed);
+  int cuda = strcmp(options->device, "cuda") == 0;
+  const char *unavailable = cuda ? cnnrt_cuda_unavailable() : NULL;
+  if (unavailable)
+    return cnnrt_train_fail("--device=cuda", "%s", unavailable);
   session->model = cnnrt_load(options->model);
   if (!session->model ||
       (options->threads &&
        cnnrt_set_num_threads(session->model, (int)options->threads)))
     return cnnrt_train_fail_runtime();
+  if (cuda && !cnnrt_model_is_cuda(session->model))
+    return cnnrt_train_fail(options->model,
+                            "compiled for the CPU; --device=cuda needs a "
+                            "library built with cnnc --target=nvptx");
+  if (!cuda && cnnrt_model_is_cuda(session->model))
+    return cnnrt_train_fail(options->model,
+                            "compiled for NVIDIA GPUs (cnnc --target=nvptx); "
+                            "run it with --device=cuda");
   if (options->command != CNNRT_TOOL_PREDICT &&
       !cnnrt_model_has_training(session->model))
     return cnnrt_train_fail(options->model,

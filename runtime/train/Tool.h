@@ -60,6 +60,7 @@ typedef struct cnnrt_tool_options {
   int64_t threads;         ///< 0: the runtime's default (CNNC_NUM_THREADS,
                            ///< OMP_NUM_THREADS, every core)
   cnnrt_progress_mode progress;
+  const char *device;      ///< "cpu" (default) or "cuda"
 } cnnrt_tool_options;
 
 /// Parses argv. On failure returns -1 and cnnrt_train_last_error() holds

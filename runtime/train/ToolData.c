@@ -87,6 +87,10 @@ void cnnrt_tool_usage(FILE *out) {
       "(gnuplot)\n"
       "  --progress auto|bar|plain      progress bar (auto: when stdout is a "
       "terminal)\n"
-      "  --count N                      predict: images to classify (10)\n",
+      "  --count N                      predict: images to classify (10)\n"
+      "  --device cpu|cuda              where the library's kernels run (cpu); "
+      "cuda needs\n"
+      "                                 a library built with cnnc "
+      "--target=nvptx\n",
       out);
 }

@@ -92,6 +92,18 @@ CNNRT_API int cnnrt_set_num_threads(cnnrt_model *model, int threads);
 /// the calling thread: 1 for a library compiled without threads.
 CNNRT_API int cnnrt_num_threads(const cnnrt_model *model);
 
+/// 1 when the model's kernels run on an NVIDIA GPU (built with `cnnc
+/// --target=nvptx`, descriptor target "nvptx"), 0 otherwise. Instances of
+/// such models keep parameters and optimizer state on the device; the
+/// functions below work the same, with host copies synchronized on demand.
+CNNRT_API int cnnrt_model_is_cuda(const cnnrt_model *model);
+
+/// NULL when a CUDA driver (libcuda.so.1, loaded with dlopen) and a device
+/// are usable; otherwise why not, one line: "no CUDA driver (libcuda.so.1):
+/// <reason>" or "no CUDA device". $CNNC_CUDA_DRIVER names another driver
+/// library, $CNNC_CUDA_DEVICE another device than 0.
+CNNRT_API const char *cnnrt_cuda_unavailable(void);
+
 /// Checks that `desc` is usable by this runtime: ABI version and descriptor
 /// size, non-null name/target/optimizer/loss strings and init_params/forward
 /// entry points, input shape [-1, H, W, C] with positive H, W, C,
@@ -126,6 +138,8 @@ cnnrt_instance_model(const cnnrt_instance *instance);
 
 /// The flat parameter buffer (desc->param_elements floats, 64-byte aligned);
 /// tensor i starts at desc->params[i].offset. Writable, e.g. to load weights.
+/// For a CUDA model this first copies the device's parameters and optimizer
+/// state to the host, and the next call uploads both again.
 CNNRT_API float *cnnrt_instance_params(cnnrt_instance *instance);
 CNNRT_API int64_t cnnrt_instance_param_elements(const cnnrt_instance *instance);
 
@@ -150,6 +164,14 @@ CNNRT_API int cnnrt_train_step(cnnrt_instance *instance, const float *images,
                                const int32_t *labels, int64_t batch,
                                float learning_rate, float *loss,
                                int64_t *correct);
+
+/// cnnrt_train_step with an explicit optimizer step number (>= 1, Adam's
+/// bias correction), for loops that count steps themselves (resume);
+/// afterwards cnnrt_instance_step() is `step`.
+CNNRT_API int cnnrt_train_step_at(cnnrt_instance *instance,
+                                  const float *images, const int32_t *labels,
+                                  int64_t batch, float learning_rate,
+                                  int64_t step, float *loss, int64_t *correct);
 
 /// Mean loss and number of correct predictions on a batch, no update.
 CNNRT_API int cnnrt_evaluate(cnnrt_instance *instance, const float *images,

@@ -1,0 +1,139 @@
+//===- Passes.td - the NVPTX back end's passes -------------*- tablegen -*-===//
+//
+// What the GPU pipeline (`cnn-gpu-pipeline`) adds to upstream MLIR: a
+// block/thread strategy for the bufferized linalg code, device buffers for
+// temporaries, math without libdevice, one kernel module per model, status
+// guards around the C entry points, and the PTX/cubin serialization.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNC_GPU_PASSES_TD
+#define CNNC_GPU_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def CNNGPUPrepareLinalg : Pass<"cnn-gpu-prepare-linalg", "mlir::func::FuncOp"> {
+  let summary = "Order linalg loops for the GPU: parallel dimensions first";
+  let description = [{
+    `convert-linalg-to-parallel-loops` turns the leading run of parallel
+    dimensions of a linalg op into one `scf.parallel` (which becomes a kernel)
+    and everything from the first reduction dimension on into `scf.for`.
+    This pass interchanges the iterators of every `linalg.generic` so that
+    all parallel dimensions come first (reductions become per-thread loops
+    instead of host loops around kernel launches), and wraps every linalg op
+    without a parallel dimension (full reductions, 0-d updates) in a
+    one-iteration `scf.parallel`, so it runs on the device as one thread
+    rather than on the host, which cannot read device memory.
+  }];
+  let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
+}
+
+def CNNGPUMapParallelLoops : Pass<"cnn-gpu-map-parallel-loops", "mlir::func::FuncOp"> {
+  let summary = "Map each outermost scf.parallel to a 1-D grid of blocks";
+  let description = [{
+    Collapses every outermost `scf.parallel` into one dimension, tiles it by
+    `block-size` without min/max bounds (the tail is guarded by an `scf.if`)
+    and maps the tile loop to `block_x` and the intra-tile loop to
+    `thread_x`. Nested `scf.parallel` loops run sequentially in their thread.
+    `convert-parallel-loops-to-gpu` then turns each nest into a `gpu.launch`.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", "256",
+           "Threads per block">,
+  ];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect",
+    "mlir::arith::ArithDialect",
+    "mlir::gpu::GPUDialect",
+    "mlir::scf::SCFDialect",
+  ];
+}
+
+def CNNGPUDeviceBuffers : Pass<"cnn-gpu-device-buffers", "mlir::func::FuncOp"> {
+  let summary = "Allocate host-side temporaries in device memory";
+  let description = [{
+    Rewrites `memref.alloc` in host code as an async `gpu.alloc` (the form
+    gpu-to-llvm lowers to `mgpuMemAlloc`) and drops `memref.dealloc`: after
+    the loops became kernels, every buffer a host function allocates is only
+    touched by kernels, and the runtime layer serves these allocations from a
+    per-call workspace that is recycled when the entry point returns
+    (docs/gpu.md). `memref.alloca` in host code is rejected: nothing on the
+    host may hold tensor data.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+def CNNGPUMergeKernelModules : Pass<"cnn-gpu-merge-kernel-modules", "mlir::ModuleOp"> {
+  let summary = "Gather all outlined kernels in one gpu.module";
+  let description = [{
+    `gpu-kernel-outlining` puts every kernel in its own `gpu.module`. This
+    pass moves all kernels into one module named `module-name`, so the
+    library embeds one PTX text and one cubin, loads one CUDA module and runs
+    `ptxas` once. Kernel launches are updated to the new symbol.
+  }];
+  let options = [
+    Option<"moduleName", "module-name", "std::string", "\"cnn_kernels\"",
+           "Name of the merged gpu.module">,
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+def CNNGPULegalizeMath : Pass<"cnn-gpu-legalize-math", "mlir::gpu::GPUModuleOp"> {
+  let summary = "Lower math ops in kernels without libdevice";
+  let description = [{
+    Expands `math.powf`, `math.tanh` and friends into exp/log, replaces
+    exp/log/erf by MLIR's f32 polynomial approximations and sqrt/abs/fma by
+    LLVM intrinsics that the NVPTX back end selects directly
+    (`sqrt.rn.f32`, ...). The kernels then need no libdevice bitcode, so PTX
+    generation does not depend on a CUDA toolkit being installed and gives
+    the same code everywhere.
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::LLVM::LLVMDialect",
+    "mlir::math::MathDialect",
+    "mlir::vector::VectorDialect",
+  ];
+}
+
+def CNNGPUEntryGuards : Pass<"cnn-gpu-entry-guards", "mlir::ModuleOp"> {
+  let summary = "Bracket every C entry point with the runtime's begin/end calls";
+  let description = [{
+    In every public C wrapper written by `cnn-export-c-interface`, the call
+    of the implementation is preceded by `cnnc_gpu_entry_begin()` (driver,
+    context, stream, workspace; optional CUDA graph capture) and only made
+    when it returned 0; `cnnc_gpu_entry_end(begin_status)` then submits and
+    synchronizes the work and its status (0, or 2 for a device error) is the
+    wrapper's result. Both functions are implemented by the CUDA layer linked
+    into every GPU library (runtime/cuda).
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::func::FuncDialect",
+    "mlir::scf::SCFDialect",
+  ];
+}
+
+def CNNGPUSerialize : Pass<"cnn-gpu-serialize", "mlir::ModuleOp"> {
+  let summary = "Compile NVVM kernel modules to PTX (and cubin) in a gpu.binary";
+  let description = [{
+    Translates every `gpu.module` (already in the NVVM/LLVM dialects) to LLVM
+    IR, emits PTX with LLVM's NVPTX back end for `chip`, assembles it with
+    `ptxas` when one is available, and replaces the module by a `gpu.binary`
+    holding one object in cnnc's GPU image container
+    (include/cnnc/Runtime/gpu_binary.h): the cubin, preferred at load time,
+    and the PTX, JIT-compiled by the driver when no cubin fits the device.
+  }];
+  let options = [
+    Option<"chip", "chip", "std::string", "\"sm_90\"",
+           "Target GPU architecture (sm_80, sm_90, ...)">,
+    Option<"ptxas", "ptxas", "std::string", "\"auto\"",
+           "ptxas to build the cubin: `auto` (/usr/local/cuda/bin/ptxas or "
+           "PATH when present), `none` (PTX only), or a path">,
+    Option<"optLevel", "opt-level", "unsigned", "3",
+           "LLVM optimization level of the kernels">,
+  ];
+  let dependentDialects = ["mlir::gpu::GPUDialect"];
+}
+
+#endif // CNNC_GPU_PASSES_TD

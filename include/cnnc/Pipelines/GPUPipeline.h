@@ -1,0 +1,72 @@
+//===- GPUPipeline.h - cnn to NVPTX kernels and host code -------*- C++ -*-===//
+//
+// `cnn-gpu-pipeline`: the same cnn -> linalg front half as the CPU pipeline,
+// then bufferization, block/thread mapping, kernel outlining, NVVM, PTX and
+// cubin. The result is an LLVM-dialect module whose host functions launch
+// kernels through the mgpu* functions of runtime/cuda (docs/gpu.md).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNC_PIPELINES_GPUPIPELINE_H
+#define CNNC_PIPELINES_GPUPIPELINE_H
+
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Pass/PassOptions.h"
+
+namespace cnnc {
+
+struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
+  Option<std::string> modelName{
+      *this, "model-name",
+      llvm::cl::desc("Model name when the module has no symbol name"),
+      llvm::cl::init("model")};
+  Option<std::string> optimizer{
+      *this, "optimizer",
+      llvm::cl::desc("adam, sgd, or none (inference entry points only)"),
+      llvm::cl::init("adam")};
+  Option<std::string> loss{
+      *this, "loss",
+      llvm::cl::desc("sparse_categorical_crossentropy, "
+                     "categorical_crossentropy or mean_squared_error"),
+      llvm::cl::init("sparse_categorical_crossentropy")};
+  Option<float> momentum{*this, "momentum", llvm::cl::desc("SGD momentum"),
+                         llvm::cl::init(0.0f)};
+  Option<bool> nesterov{*this, "nesterov",
+                        llvm::cl::desc("SGD with Nesterov momentum"),
+                        llvm::cl::init(false)};
+  Option<std::string> chip{*this, "chip",
+                           llvm::cl::desc("GPU architecture (sm_80, sm_90)"),
+                           llvm::cl::init("sm_90")};
+  Option<std::string> ptxas{
+      *this, "ptxas",
+      llvm::cl::desc("auto (use the CUDA toolkit's when present), none, or "
+                     "a path"),
+      llvm::cl::init("auto")};
+  Option<int64_t> blockSize{*this, "block-size",
+                            llvm::cl::desc("Threads per block"),
+                            llvm::cl::init(256)};
+  Option<unsigned> optLevel{*this, "opt-level",
+                            llvm::cl::desc("LLVM optimization of kernels"),
+                            llvm::cl::init(3)};
+};
+
+/// Where the GPU pipeline stops; each stage includes the ones before it.
+enum class GPUPipelineStage {
+  Kernels, ///< gpu.launch_func + gpu.module in the gpu dialect
+  NVVM,    ///< host in the LLVM dialect, kernels in NVVM, not yet serialized
+  Binary,  ///< kernels replaced by a gpu.binary: ready for translation
+};
+
+/// cnn (forward) -> ... up to `stage`.
+void buildGPUPipeline(mlir::OpPassManager &pm,
+                      const GPUPipelineOptions &options,
+                      GPUPipelineStage stage = GPUPipelineStage::Binary);
+
+/// Registers `cnn-gpu-pipeline` (to the gpu.binary), `cnn-gpu-kernels-pipeline`
+/// (stops at gpu.launch_func) and `cnn-gpu-nvvm-pipeline` (stops before
+/// serialization).
+void registerGPUPipelines();
+
+} // namespace cnnc
+
+#endif // CNNC_PIPELINES_GPUPIPELINE_H

@@ -1,0 +1,109 @@
+//===- GPUPipeline.cpp - cnn to NVPTX kernels and host code ---------------===//
+
+#include "cnnc/Pipelines/GPUPipeline.h"
+#include "cnnc/Dialect/CNN/Transforms/Passes.h"
+#include "cnnc/GPU/Passes.h"
+#include "cnnc/Pipelines/Pipelines.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/GPU/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+using namespace mlir;
+
+void cnnc::buildGPUPipeline(OpPassManager &pm,
+                            const GPUPipelineOptions &options,
+                            GPUPipelineStage stage) {
+  // The front half is the CPU pipeline's: entry points, training, linalg.
+  CPUPipelineOptions front;
+  front.modelName = options.modelName;
+  front.optimizer = options.optimizer;
+  front.loss = options.loss;
+  front.momentum = options.momentum;
+  front.nesterov = options.nesterov;
+  buildCNNToLinalgPipeline(pm, front);
+
+  // Buffers. Temporaries are not freed one by one: they come from a
+  // per-call device workspace (docs/gpu.md), so no deallocation pipeline.
+  bufferization::OneShotBufferizePassOptions bufferizeOptions;
+  bufferizeOptions.bufferizeFunctionBoundaries = false;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  pm.addPass(cnn::createCNNExportCInterface());
+  pm.addPass(gpu::createCNNGPUEntryGuards());
+
+  // Loops -> blocks and threads -> kernels.
+  pm.addNestedPass<func::FuncOp>(cnn::createCNNCopiesToLinalg());
+  pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUPrepareLinalg());
+  pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(
+      gpu::createCNNGPUMapParallelLoops({options.blockSize}));
+  pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
+  pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUDeviceBuffers());
+  pm.addPass(createGpuKernelOutliningPass());
+  pm.addPass(gpu::createCNNGPUMergeKernelModules(
+      {options.modelName.getValue() + "_kernels"}));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  if (stage == GPUPipelineStage::Kernels)
+    return;
+
+  // Kernels -> NVVM; host -> LLVM with mgpu* calls.
+  pm.addNestedPass<mlir::gpu::GPUModuleOp>(gpu::createCNNGPULegalizeMath());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  GpuNVVMAttachTargetOptions target;
+  target.chip = options.chip;
+  target.optLevel = options.optLevel;
+  pm.addPass(createGpuNVVMAttachTarget(target));
+  pm.addNestedPass<mlir::gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());
+  // Host scalars (Adam's bias correction) use libm like the CPU path.
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createGpuToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+  pm.addPass(createCanonicalizerPass());
+  if (stage == GPUPipelineStage::NVVM)
+    return;
+
+  // PTX (+ cubin) inside a gpu.binary.
+  gpu::CNNGPUSerializeOptions serialize;
+  serialize.chip = options.chip;
+  serialize.ptxas = options.ptxas;
+  serialize.optLevel = options.optLevel;
+  pm.addPass(gpu::createCNNGPUSerialize(serialize));
+}
+
+void cnnc::registerGPUPipelines() {
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "cnn-gpu-kernels-pipeline",
+      "GPU pipeline up to outlined kernels (gpu.launch_func + gpu.module)",
+      [](OpPassManager &pm, const GPUPipelineOptions &options) {
+        buildGPUPipeline(pm, options, GPUPipelineStage::Kernels);
+      });
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "cnn-gpu-nvvm-pipeline",
+      "GPU pipeline up to NVVM kernels and LLVM-dialect host code",
+      [](OpPassManager &pm, const GPUPipelineOptions &options) {
+        buildGPUPipeline(pm, options, GPUPipelineStage::NVVM);
+      });
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "cnn-gpu-pipeline",
+      "The whole GPU pipeline of `cnnc --target=nvptx`: cnn to host LLVM "
+      "dialect and a gpu.binary with PTX and cubin",
+      [](OpPassManager &pm, const GPUPipelineOptions &options) {
+        buildGPUPipeline(pm, options, GPUPipelineStage::Binary);
+      });
+}

@@ -1,0 +1,45 @@
+// The GPU pipeline up to outlined kernels: the C wrapper is bracketed by the
+// runtime's entry calls, the host code only allocates device buffers and
+// launches 1-D grids of 256-thread blocks, all kernels sit in one module.
+// RUN: cnnc-opt %S/Inputs/small.mlir \
+// RUN:   --cnn-gpu-kernels-pipeline="model-name=small optimizer=none" \
+// RUN:   | FileCheck %s
+// RUN: cnnc-opt %S/Inputs/small.mlir \
+// RUN:   --cnn-gpu-kernels-pipeline="model-name=small block-size=128" \
+// RUN:   | FileCheck %s --check-prefix=TRAIN
+
+// CHECK-LABEL: func.func @small_forward(
+// CHECK:         %[[BEGIN:.*]] = func.call @cnnc_gpu_entry_begin() : () -> i32
+// CHECK:         %[[READY:.*]] = arith.cmpi eq, %[[BEGIN]], %{{.*}} : i32
+// CHECK:         scf.if %[[READY]] {
+// CHECK-NEXT:      func.call @small_forward_impl(
+// CHECK:         %[[END:.*]] = func.call @cnnc_gpu_entry_end(%[[BEGIN]]) : (i32) -> i32
+// CHECK:         scf.yield %[[END]] : i32
+
+// Host code touches no tensor data: no host buffers, loads, stores or loops.
+// CHECK-LABEL: func.func private @small_forward_impl(
+// CHECK-NOT:     memref.alloc
+// CHECK-NOT:     memref.load
+// CHECK-NOT:     scf.for
+// CHECK:         %[[T:.*]] = gpu.wait async
+// CHECK:         %{{.*}}, %[[DONE:.*]] = gpu.alloc async [%[[T]]] (%{{.*}}) : memref<?x4x4x4xf32>
+// CHECK:         gpu.wait [%[[DONE]]]
+// CHECK:         gpu.launch_func @small_kernels::@small_forward_impl_kernel blocks in (%{{.*}}, %c1, %c1) threads in (%c256, %c1, %c1)
+// CHECK-NOT:     memref.load
+// CHECK-NOT:     scf.for
+// CHECK:       gpu.module @small_kernels {
+// CHECK-COUNT-7: gpu.func @small_forward_impl_kernel{{.*}} kernel
+// CHECK-NOT:   gpu.module
+
+// Training: three entry points, each guarded, kernels of all in one module;
+// the loss reduction over the batch runs as a single-thread kernel.
+// TRAIN-LABEL: func.func @small_train_step(
+// TRAIN:         func.call @cnnc_gpu_entry_begin()
+// TRAIN:         blocks in (%c1, %c1, %c1) threads in (%c128, %c1, %c1)
+// TRAIN:       gpu.module @small_kernels {
+// TRAIN:         gpu.func @small_train_step_impl_kernel
+// TRAIN-LABEL: func.func @small_evaluate(
+// TRAIN:         func.call @cnnc_gpu_entry_begin()
+// TRAIN-LABEL: func.func @small_forward(
+// TRAIN:         func.call @cnnc_gpu_entry_begin()
+// TRAIN-NOT:   gpu.module
