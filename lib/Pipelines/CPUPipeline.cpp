@@ -51,9 +51,11 @@ void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
     kernelOptions.fuseConsumers = options.fuseEpilogues;
     pm.addNestedPass<func::FuncOp>(
         codegen::createCNNVectorizeContractions(kernelOptions));
-    pm.addPass(createCanonicalizerPass());
-    pm.addPass(createCSEPass());
   }
+  if (options.parallel)
+    pm.addNestedPass<func::FuncOp>(codegen::createCNNTileParallel());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
   bufferization::OneShotBufferizePassOptions bufferizeOptions;
   bufferizeOptions.bufferizeFunctionBoundaries = false;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
@@ -79,7 +81,11 @@ void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  // Temporaries come from libcnnc_support's caching allocator
+  // (runtime/support/Allocator.c).
+  FinalizeMemRefToLLVMConversionPassOptions memrefOptions;
+  memrefOptions.useGenericFunctions = true;
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass(memrefOptions));
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());

@@ -15,9 +15,9 @@
 // CHECK: llvm.func @fashion_mnist_cnn_forward(%{{.*}}: !llvm.ptr, %{{.*}}: !llvm.ptr, %{{.*}}: i64, %{{.*}}: !llvm.ptr) -> i32
 // CHECK: llvm.call @fashion_mnist_cnn_forward_impl
 // CHECK: llvm.func internal @fashion_mnist_cnn_forward_impl
-// Temporaries are freed on every call.
-// CHECK: llvm.call @malloc
-// CHECK: llvm.call @free
+// Temporaries come from the support library's caching allocator.
+// CHECK: llvm.call @_mlir_memref_to_llvm_alloc
+// CHECK: llvm.call @_mlir_memref_to_llvm_free
 
 // LINALG: func.func @fashion_mnist_cnn_forward_impl(%{{.*}}: memref<93322xf32>, %{{.*}}: memref<?x28x28x1xf32>, %{{.*}}: memref<?x10xf32>)
 // LINALG-COUNT-3: linalg.conv_2d_nhwc_hwcf

@@ -89,6 +89,34 @@ def CNNVectorizeContractions : Pass<"cnn-vectorize-contractions"> {
   ];
 }
 
+def CNNTileParallel : Pass<"cnn-tile-parallel"> {
+  let summary = "Tile the remaining linalg ops over their outer parallel loop";
+  let description = [{
+    Every linalg op on tensors that is not a register-blocked kernel
+    (pooling, its gradients, element-wise ops, the optimizer update, ...)
+    whose outermost loop is parallel is tiled with upstream's TilingInterface
+    (scf::tileUsingSCF) into an `scf.forall` over that loop: one image per
+    iteration for the dynamic batch, `chunk` elements per iteration for a
+    static extent. cnn-distribute-tiles later runs those loops on threads, so
+    the whole step, not only its contractions, uses every core. Ops with
+    less work than a fork/join costs (static extents below `min-work`
+    multiply-adds per batch image) stay sequential, as do ops already inside
+    a loop.
+  }];
+  let options = [
+    Option<"chunk", "chunk", "int64_t", "4096",
+           "iterations of a static outer loop per tile">,
+    Option<"minWork", "min-work", "int64_t", "4096",
+           "loop iterations (a dynamic batch counting 1) below which an op "
+           "stays sequential">,
+  ];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect",
+    "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect",
+  ];
+}
+
 def CNNDistributeTiles : Pass<"cnn-distribute-tiles"> {
   let summary = "Run the kernels' scf.forall loops on threads or in sequence";
   let description = [{
