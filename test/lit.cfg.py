@@ -18,6 +18,7 @@ config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%cnnc_src_root", config.cnnc_src_root))
 config.substitutions.append(("%cnnc_lib_dir", config.cnnc_lib_dir))
 config.substitutions.append(("%examples", os.path.join(config.cnnc_src_root, "examples")))
+config.substitutions.append(("%unittests", os.path.join(config.cnnc_obj_root, "unittests")))
 
 llvm_config.with_system_environment(["HOME", "TMPDIR"])
 llvm_config.use_default_substitutions()

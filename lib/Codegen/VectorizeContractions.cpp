@@ -176,7 +176,9 @@ private:
                                          Value target,
                                          ArrayRef<Value> targetRows,
                                          ArrayRef<Value> columnValues,
-                                         ArrayRef<Value> targetOuter);
+                                         ArrayRef<Value> targetOuter,
+                                         ArrayRef<Value> rowValues,
+                                         SmallVector<Value> loops);
   Value applyEpilogue(OpBuilder &b, Value acc, ArrayRef<Value> loops);
 
   linalg::LinalgOp op;
@@ -189,6 +191,8 @@ private:
   AffineMap outMap, lhsMap, rhsMap;
   VectorType vectorType;
   SmallVector<Value> loopSizes;
+  /// The tensor the kernel writes into.
+  Value destination;
 };
 
 SmallVector<Value> KernelBuilder::applyMap(OpBuilder &b, AffineMap map,
@@ -207,7 +211,8 @@ SmallVector<Value> KernelBuilder::applyMap(OpBuilder &b, AffineMap map,
 
 SmallVector<Value> KernelBuilder::initialAccumulators(
     OpBuilder &b, int64_t count, Value target, ArrayRef<Value> targetRows,
-    ArrayRef<Value> columnValues, ArrayRef<Value> targetOuter) {
+    ArrayRef<Value> columnValues, ArrayRef<Value> targetOuter,
+    ArrayRef<Value> rowValues, SmallVector<Value> loops) {
   SmallVector<Value> accs;
   Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
   switch (accumulator.kind) {
@@ -227,19 +232,28 @@ SmallVector<Value> KernelBuilder::initialAccumulators(
       accs.append(bias);
     return accs;
   }
-  case AccumulatorSource::Kind::Output:
+  case AccumulatorSource::Kind::Output: {
+    // The tile holds the initial values when the kernel writes into the
+    // contraction's own init; otherwise (an epilogue with its own
+    // destination) they are read from the init at the global position.
+    Value init = op.getDpsInitOperand(0)->get();
+    bool fromTile = destination == init;
     for (int64_t r = 0; r < count; ++r)
       for (int64_t v = 0; v < vectors; ++v) {
-        SmallVector<Value> loops(op.getNumLoops());
-        for (auto [i, loop] : llvm::enumerate(info.outerLoops))
-          loops[loop] = targetOuter[i];
-        loops[info.rowLoop] = targetRows[r];
+        if (fromTile) {
+          for (auto [i, loop] : llvm::enumerate(info.outerLoops))
+            loops[loop] = targetOuter[i];
+          loops[info.rowLoop] = targetRows[r];
+        } else {
+          loops[info.rowLoop] = rowValues[r];
+        }
         loops[info.columnLoop] = columnValues[v];
         accs.push_back(vector::TransferReadOp::create(
-            b, loc, vectorType, target, applyMap(b, outMap, loops), zero,
-            ArrayRef<bool>{true}));
+            b, loc, vectorType, fromTile ? target : init,
+            applyMap(b, outMap, loops), zero, ArrayRef<bool>{true}));
       }
     return accs;
+  }
   }
   llvm_unreachable("unknown accumulator source");
 }
@@ -372,8 +386,9 @@ Value KernelBuilder::emitRows(OpBuilder &b, int64_t count, Value target,
         for (size_t i = 0; i < info.outerLoops.size(); ++i)
           targetOuter.push_back(constant(nb, 0));
 
-        SmallVector<Value> accs = initialAccumulators(
-            nb, count, tile, targetRows, columnValues, targetOuter);
+        SmallVector<Value> accs =
+            initialAccumulators(nb, count, tile, targetRows, columnValues,
+                                targetOuter, rowValues, loops);
         SmallVector<Value> result =
             emitReductions(nb, 0, loops, rowValues, columnValues, accs);
 
@@ -409,7 +424,7 @@ Value KernelBuilder::build(OpBuilder &b) {
       arith::AddIOp::create(b, loc, rowExtent, constant(b, rows - 1)),
       constant(b, rows));
 
-  Value destination = accumulator.destination;
+  destination = accumulator.destination;
   if (epilogue) {
     Value epilogueInit = epilogue->op.getDpsInitOperand(0)->get();
     if (epilogueInit != op->getResult(0))

@@ -122,6 +122,14 @@ struct DriverOptions {
   llvm::cl::opt<bool> nesterov{"nesterov",
                                llvm::cl::desc("SGD with Nesterov momentum"),
                                llvm::cl::cat(category)};
+  llvm::cl::list<std::string> disable{
+      "disable",
+      llvm::cl::desc("Switch optimizations off (comma-separated): "
+                     "fuse-activations, fuse-activation-grads, "
+                     "fuse-elementwise, fuse-accumulators, fuse-epilogues, "
+                     "vectorize"),
+      llvm::cl::CommaSeparated, llvm::cl::value_desc("name,..."),
+      llvm::cl::cat(category)};
   llvm::cl::opt<bool> parallel{
       "parallel",
       llvm::cl::desc("Distribute the kernels' tiles over OpenMP threads "
@@ -134,6 +142,35 @@ struct DriverOptions {
                      "cnnc)"),
       llvm::cl::Hidden, llvm::cl::cat(category)};
 };
+
+/// Prints `cnnc: error: <message>` and returns exit code 1.
+int fail(const llvm::Twine &message);
+
+/// Turns off the pipeline options named by --disable.
+LogicalResult applyDisabledOptimizations(ArrayRef<std::string> names,
+                                         CPUPipelineOptions &options) {
+  for (const std::string &name : names) {
+    if (name == "fuse-activations")
+      options.fuseActivations = false;
+    else if (name == "fuse-activation-grads")
+      options.fuseActivationGrads = false;
+    else if (name == "fuse-elementwise")
+      options.fuseElementwise = false;
+    else if (name == "fuse-accumulators")
+      options.fuseAccumulators = false;
+    else if (name == "fuse-epilogues")
+      options.fuseEpilogues = false;
+    else if (name == "vectorize")
+      options.vectorize = false;
+    else {
+      fail("--disable=" + name +
+           ": expected fuse-activations, fuse-activation-grads, "
+           "fuse-elementwise, fuse-accumulators, fuse-epilogues or vectorize");
+      return failure();
+    }
+  }
+  return success();
+}
 
 /// Prints `cnnc: error: <message>` and returns exit code 1.
 int fail(const llvm::Twine &message) {
@@ -356,6 +393,8 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   pipelineOptions.momentum = options.momentum;
   pipelineOptions.nesterov = options.nesterov;
   pipelineOptions.parallel = options.parallel;
+  if (failed(applyDisabledOptimizations(options.disable, pipelineOptions)))
+    return 1;
   // AVX-512VL gives the 256-bit kernels 32 registers instead of 16.
   pipelineOptions.vectorRegisters =
       (*machine)->getMCSubtargetInfo()->checkFeatures("+avx512vl") ? 32 : 16;

@@ -19,6 +19,8 @@ using namespace mlir;
 
 void cnnc::buildCNNToLinalgPipeline(OpPassManager &pm,
                                     const CPUPipelineOptions &options) {
+  if (options.fuseActivations)
+    pm.addNestedPass<func::FuncOp>(cnn::createCNNFuseActivations());
   if (options.optimizer != "none") {
     cnn::CNNSynthesizeTrainingOptions trainingOptions;
     trainingOptions.modelName = options.modelName;
@@ -27,6 +29,8 @@ void cnnc::buildCNNToLinalgPipeline(OpPassManager &pm,
     trainingOptions.momentum = options.momentum;
     trainingOptions.nesterov = options.nesterov;
     pm.addPass(cnn::createCNNSynthesizeTraining(trainingOptions));
+    if (options.fuseActivationGrads)
+      pm.addNestedPass<func::FuncOp>(cnn::createCNNFuseActivationGrads());
   }
   cnn::CNNSynthesizeEntryPointsOptions entryOptions;
   entryOptions.modelName = options.modelName;
@@ -38,8 +42,13 @@ void cnnc::buildCNNToLinalgPipeline(OpPassManager &pm,
 
 void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
                                      const CPUPipelineOptions &options) {
-  if (options.fuseElementwise)
+  if (options.fuseElementwise) {
     pm.addNestedPass<func::FuncOp>(codegen::createCNNFuseElementwise());
+    // Fusion reads result sizes with tensor.dim; folding those to the
+    // operands' sizes leaves each contraction result to its consumer.
+    pm.addPass(createCanonicalizerPass());
+    pm.addPass(createCSEPass());
+  }
   if (options.vectorize) {
     codegen::CNNSelectTilingOptions tilingOptions;
     tilingOptions.vectorRegisters = options.vectorRegisters;

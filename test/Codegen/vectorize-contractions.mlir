@@ -101,3 +101,31 @@ func.func @matmul_dynamic_rows(%a: tensor<?x32xf32>, %b: tensor<32x16xf32>, %y: 
   } -> tensor<?x16xf32>
   return %grad : tensor<?x16xf32>
 }
+
+// RUN: cnnc-opt %s --cnn-vectorize-contractions="fuse-producers=false" \
+// RUN:   --canonicalize --cse | FileCheck %s --check-prefix=INIT
+// The epilogue writes into its own tensor: accumulators not taken from a
+// producer are read from the contraction's init at the global position,
+// never from the (uninitialized) destination.
+// INIT-LABEL: func.func @separate_epilogue_destination
+// INIT:         %[[DEST:.*]] = tensor.empty
+// INIT:         %[[FILL:.*]] = linalg.fill {{.*}} outs(%[[DEST]]
+// INIT:         scf.forall {{.*}} shared_outs(%{{.*}} = %[[DEST]])
+// INIT:           vector.transfer_read %[[FILL]][
+// INIT:           arith.negf {{.*}} : vector<8xf32>
+func.func @separate_epilogue_destination(%a: tensor<16x32xf32>, %b: tensor<32x16xf32>) -> tensor<16x16xf32> {
+  %one = arith.constant 1.0 : f32
+  %e = tensor.empty() : tensor<16x16xf32>
+  %init = linalg.fill ins(%one : f32) outs(%e : tensor<16x16xf32>) -> tensor<16x16xf32>
+  %mm = linalg.matmul {cnn.tiling = #cnn.tiling<rows = 4, vectors = 2, width = 8, parallel = true>}
+          ins(%a, %b : tensor<16x32xf32>, tensor<32x16xf32>) outs(%init : tensor<16x16xf32>) -> tensor<16x16xf32>
+  %dest = tensor.empty() : tensor<16x16xf32>
+  %neg = linalg.generic {indexing_maps = [affine_map<(d0, d1) -> (d0, d1)>, affine_map<(d0, d1) -> (d0, d1)>],
+                         iterator_types = ["parallel", "parallel"]}
+           ins(%mm : tensor<16x16xf32>) outs(%dest : tensor<16x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %n = arith.negf %in : f32
+    linalg.yield %n : f32
+  } -> tensor<16x16xf32>
+  return %neg : tensor<16x16xf32>
+}

@@ -19,6 +19,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <random>
@@ -59,6 +60,14 @@ std::string compileLibrary(const std::string &mlir,
   std::string cnnc = CNNC_TOOLS_DIR "/cnnc";
   std::vector<std::string> args = {cnnc, mlirPath, "-o", libraryPath};
   args.insert(args.end(), flags.begin(), flags.end());
+  // test/e2e/optimizations-off.test reruns the suites with optimizations
+  // switched off: CNNC_EXTRA_FLAGS holds space-separated cnnc flags.
+  if (const char *extra = std::getenv("CNNC_EXTRA_FLAGS")) {
+    llvm::SmallVector<llvm::StringRef> words;
+    llvm::StringRef(extra).split(words, ' ', -1, /*KeepEmpty=*/false);
+    for (llvm::StringRef word : words)
+      args.push_back(word.str());
+  }
   args.push_back("--support-library=" CNNC_LIB_DIR "/libcnnc_support.a");
   std::vector<llvm::StringRef> argRefs(args.begin(), args.end());
   std::optional<llvm::StringRef> redirects[] = {

@@ -38,6 +38,16 @@ struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
   Option<bool> nesterov{*this, "nesterov",
                         llvm::cl::desc("SGD with Nesterov momentum"),
                         llvm::cl::init(false)};
+  Option<bool> fuseActivations{
+      *this, "fuse-activations",
+      llvm::cl::desc("Fold standalone activations into their conv2d/dense "
+                     "(cnn-fuse-activations)"),
+      llvm::cl::init(true)};
+  Option<bool> fuseActivationGrads{
+      *this, "fuse-activation-grads",
+      llvm::cl::desc("Take activation gradients on the layout of the "
+                     "gradient's producer (cnn-fuse-activation-grads)"),
+      llvm::cl::init(true)};
   Option<bool> vectorize{
       *this, "vectorize",
       llvm::cl::desc("Register-blocked vector kernels for contractions "

@@ -67,6 +67,33 @@ def CNNSynthesizeTraining : Pass<"cnn-synthesize-training", "mlir::ModuleOp"> {
   ];
 }
 
+def CNNFuseActivations : Pass<"cnn-fuse-activations"> {
+  let summary = "Fold standalone activations into the conv2d/dense before them";
+  let description = [{
+    `cnn.relu`, `cnn.sigmoid` and `cnn.tanh` applied to the only use of a
+    `cnn.conv2d` or `cnn.dense` without an activation become that layer's
+    `activation` attribute (Keras models often write `Activation('relu')` as
+    its own layer). The fused layer is one op for training synthesis (its
+    gradient rule differentiates the activation from the layer's output)
+    and one kernel for code generation (the activation runs on the
+    accumulators before they are stored).
+  }];
+}
+
+def CNNFuseActivationGrads : Pass<"cnn-fuse-activation-grads"> {
+  let summary = "Move reshapes below activation gradients";
+  let description = [{
+    Rewrites `cnn.activation_grad(y, cnn.reshape(g))` into
+    `cnn.reshape(cnn.activation_grad(cnn.reshape(y), g))`: the gradient of
+    the activation is then taken on the layout `g` was produced in. In the
+    reference model this puts the relu gradient of the last convolution
+    directly on the dense layer's input gradient (a matrix product), whose
+    kernel applies it to its accumulators (cnn-vectorize-contractions'
+    consumer fusion); the activation gradients of the other convolutions
+    are folded into their pooling gradients by cnn-fuse-elementwise.
+  }];
+}
+
 def CNNCopiesToLinalg : Pass<"cnn-copies-to-linalg"> {
   let summary = "Rewrite memref.copy as linalg.copy";
   let description = [{
