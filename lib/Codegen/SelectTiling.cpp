@@ -73,6 +73,26 @@ bool worthThreads(linalg::LinalgOp op) {
   return work >= kMinParallelWork;
 }
 
+/// Whether the first reduction loop should run outside the row blocks: a
+/// filter gradient reduces over the batch (dynamic) and then over the
+/// positions of one image; running the batch outside keeps one image of
+/// both operands in the cache for every row block. Needs a static row
+/// extent and enough work per image to amortize storing the accumulators.
+bool batchOutside(linalg::LinalgOp op, const ContractionInfo &info) {
+  if (info.reductionLoops.size() < 2 || ShapedType::isDynamic(info.rows))
+    return false;
+  SmallVector<int64_t> ranges = op.getStaticLoopRanges();
+  if (!ShapedType::isDynamic(ranges[info.reductionLoops.front()]))
+    return false;
+  int64_t perImage = 1;
+  for (unsigned loop : ArrayRef<unsigned>(info.reductionLoops).drop_front()) {
+    if (ShapedType::isDynamic(ranges[loop]))
+      return false;
+    perImage *= ranges[loop];
+  }
+  return perImage >= 16;
+}
+
 struct SelectTilingPass
     : codegen::impl::CNNSelectTilingBase<SelectTilingPass> {
   using CNNSelectTilingBase::CNNSelectTilingBase;
@@ -98,7 +118,8 @@ struct SelectTilingPass
       op->setAttr("cnn.tiling",
                   cnn::TilingAttr::get(ctx, tile.rows, tile.vectors,
                                        vectorWidth,
-                                       parallel && worthThreads(op)));
+                                       parallel && worthThreads(op),
+                                       batchOutside(op, *info) ? 1 : 0));
     });
   }
 };

@@ -144,6 +144,7 @@ public:
       : op(op), info(info), accumulator(accumulator), epilogue(epilogue),
         rows(tiling.getRows()), vectors(tiling.getVectors()),
         width(tiling.getWidth()), parallel(tiling.getParallel()),
+        batchOutside(tiling.getOuterReductions() == 1),
         loc(op.getLoc()) {
     outMap = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
     lhsMap = op.getIndexingMapsArray()[info.lhsOperand];
@@ -162,10 +163,24 @@ private:
   /// The indices of `map` at the loop positions `loops`.
   SmallVector<Value> applyMap(OpBuilder &b, AffineMap map,
                               ArrayRef<Value> loops);
+  /// What emitRows does with a block of rows.
+  enum class Phase {
+    Full,       ///< initialize, reduce over every reduction loop, finish
+    Init,       ///< store the initial accumulators
+    Accumulate, ///< load, reduce over all but the first reduction loop, store
+    Finish,     ///< load, apply the epilogue, store
+  };
+
   /// Computes `count` rows of the target starting at `targetRow` (the
   /// contraction's row `firstRow`), all column groups.
   Value emitRows(OpBuilder &b, int64_t count, Value target, Value targetRow,
-                 Value firstRow, SmallVector<Value> loops);
+                 Value firstRow, SmallVector<Value> loops,
+                 Phase phase = Phase::Full);
+  /// emitRows over every row block of a tile that holds all rows.
+  Value emitAllRows(OpBuilder &b, Value tile, SmallVector<Value> loops,
+                    Phase phase);
+  /// The kernel with the first reduction loop outside the row blocks.
+  Value buildBatchOutside(OpBuilder &b);
   /// The reduction loops from `depth` on, carrying `accs`.
   SmallVector<Value> emitReductions(OpBuilder &b, unsigned depth,
                                     SmallVector<Value> &loops,
@@ -187,6 +202,7 @@ private:
   std::optional<Epilogue> epilogue;
   int64_t rows, vectors, width;
   bool parallel;
+  bool batchOutside;
   Location loc;
   AffineMap outMap, lhsMap, rhsMap;
   VectorType vectorType;
@@ -363,7 +379,7 @@ Value KernelBuilder::applyEpilogue(OpBuilder &b, Value acc,
 
 Value KernelBuilder::emitRows(OpBuilder &b, int64_t count, Value target,
                               Value targetRow, Value firstRow,
-                              SmallVector<Value> loops) {
+                              SmallVector<Value> loops, Phase phase) {
   int64_t groupColumns = vectors * width;
   auto forOp = scf::ForOp::create(
       b, loc, constant(b, 0), constant(b, info.columns / groupColumns),
@@ -386,29 +402,116 @@ Value KernelBuilder::emitRows(OpBuilder &b, int64_t count, Value target,
         for (size_t i = 0; i < info.outerLoops.size(); ++i)
           targetOuter.push_back(constant(nb, 0));
 
-        SmallVector<Value> accs =
-            initialAccumulators(nb, count, tile, targetRows, columnValues,
-                                targetOuter, rowValues, loops);
-        SmallVector<Value> result =
-            emitReductions(nb, 0, loops, rowValues, columnValues, accs);
-
         Value zero = constant(nb, 0);
+        auto tileIndices = [&](int64_t r, int64_t v) {
+          SmallVector<Value> tileLoops(op.getNumLoops(), zero);
+          tileLoops[info.rowLoop] = targetRows[r];
+          tileLoops[info.columnLoop] = columnValues[v];
+          return applyMap(nb, outMap, tileLoops);
+        };
+        SmallVector<Value> accs;
+        if (phase == Phase::Full || phase == Phase::Init) {
+          accs = initialAccumulators(nb, count, tile, targetRows, columnValues,
+                                     targetOuter, rowValues, loops);
+        } else {
+          Value padding =
+              arith::ConstantOp::create(nb, loc, nb.getF32FloatAttr(0));
+          for (int64_t r = 0; r < count; ++r)
+            for (int64_t v = 0; v < vectors; ++v)
+              accs.push_back(vector::TransferReadOp::create(
+                  nb, loc, vectorType, tile, tileIndices(r, v), padding,
+                  ArrayRef<bool>{true}));
+        }
+        SmallVector<Value> result = accs;
+        if (phase == Phase::Full || phase == Phase::Accumulate)
+          result = emitReductions(nb, phase == Phase::Full ? 0 : 1, loops,
+                                  rowValues, columnValues, accs);
+
         for (int64_t r = 0; r < count; ++r)
           for (int64_t v = 0; v < vectors; ++v) {
             loops[info.rowLoop] = rowValues[r];
             loops[info.columnLoop] = columnValues[v];
-            Value value = applyEpilogue(nb, result[r * vectors + v], loops);
-            SmallVector<Value> tileLoops(op.getNumLoops(), zero);
-            tileLoops[info.rowLoop] = targetRows[r];
-            tileLoops[info.columnLoop] = columnValues[v];
-            tile = vector::TransferWriteOp::create(
-                       nb, loc, value, tile, applyMap(nb, outMap, tileLoops),
-                       ArrayRef<bool>{true})
+            Value value = result[r * vectors + v];
+            if (phase == Phase::Full || phase == Phase::Finish)
+              value = applyEpilogue(nb, value, loops);
+            tile = vector::TransferWriteOp::create(nb, loc, value, tile,
+                                                   tileIndices(r, v),
+                                                   ArrayRef<bool>{true})
                        .getResult();
           }
         scf::YieldOp::create(nb, loc, tile);
       });
   return forOp.getResult(0);
+}
+
+Value KernelBuilder::emitAllRows(OpBuilder &b, Value tile,
+                                 SmallVector<Value> loops, Phase phase) {
+  int64_t fullBlocks = info.rows / rows, remainder = info.rows % rows;
+  auto blockLoop = scf::ForOp::create(
+      b, loc, constant(b, 0), constant(b, fullBlocks), constant(b, 1),
+      ValueRange{tile},
+      [&](OpBuilder &nb, Location, Value block, ValueRange args) {
+        Value first = arith::MulIOp::create(nb, loc, block, constant(nb, rows));
+        scf::YieldOp::create(
+            nb, loc, emitRows(nb, rows, args[0], first, first, loops, phase));
+      });
+  Value result = blockLoop.getResult(0);
+  if (remainder) {
+    Value first = constant(b, fullBlocks * rows);
+    result = emitRows(b, remainder, result, first, first, loops, phase);
+  }
+  return result;
+}
+
+Value KernelBuilder::buildBatchOutside(OpBuilder &b) {
+  // One iteration per position of the outer parallel loops; it owns all
+  // rows and columns of its tile and runs the first reduction loop outside
+  // the row blocks, keeping the partial sums in the tile.
+  int64_t outputRank = outMap.getNumResults();
+  SmallVector<OpFoldResult> upperBounds;
+  for (unsigned loop : info.outerLoops)
+    upperBounds.push_back(loopSizes[loop]);
+  auto forall = scf::ForallOp::create(b, loc, upperBounds,
+                                      ValueRange{destination}, std::nullopt);
+  if (!parallel)
+    forall->setAttr("cnn.sequential", b.getUnitAttr());
+  OpBuilder nb = OpBuilder::atBlockBegin(forall.getBody());
+  SmallVector<Value> ivs = forall.getInductionVars();
+  Value shared = forall.getRegionIterArgs().front();
+  SmallVector<Value> loops(op.getNumLoops());
+  for (auto [i, loop] : llvm::enumerate(info.outerLoops))
+    loops[loop] = ivs[i];
+  SmallVector<OpFoldResult> offsets, sizes,
+      strides(outputRank, nb.getIndexAttr(1));
+  for (int64_t d = 0; d < outputRank; ++d) {
+    unsigned loop = outMap.getDimPosition(d);
+    bool inTile = loop == info.rowLoop || loop == info.columnLoop;
+    offsets.push_back(inTile ? OpFoldResult(nb.getIndexAttr(0))
+                             : OpFoldResult(loops[loop]));
+    sizes.push_back(nb.getIndexAttr(loop == info.rowLoop      ? info.rows
+                                    : loop == info.columnLoop ? info.columns
+                                                              : 1));
+  }
+  Value tile = tensor::ExtractSliceOp::create(nb, loc, shared, offsets, sizes,
+                                              strides);
+  tile = emitAllRows(nb, tile, loops, Phase::Init);
+  unsigned batchLoop = info.reductionLoops.front();
+  auto batch = scf::ForOp::create(
+      nb, loc, constant(nb, 0), loopSizes[batchLoop], constant(nb, 1),
+      ValueRange{tile},
+      [&](OpBuilder &lb, Location, Value iv, ValueRange args) {
+        SmallVector<Value> inner = loops;
+        inner[batchLoop] = iv;
+        scf::YieldOp::create(
+            lb, loc, emitAllRows(lb, args[0], inner, Phase::Accumulate));
+      });
+  tile = batch.getResult(0);
+  if (epilogue)
+    tile = emitAllRows(nb, tile, loops, Phase::Finish);
+  nb.setInsertionPointToStart(forall.getTerminator().getBody());
+  tensor::ParallelInsertSliceOp::create(nb, loc, tile, shared, offsets, sizes,
+                                        strides);
+  return forall.getResult(0);
 }
 
 Value KernelBuilder::build(OpBuilder &b) {
@@ -430,6 +533,8 @@ Value KernelBuilder::build(OpBuilder &b) {
     if (epilogueInit != op->getResult(0))
       destination = epilogueInit;
   }
+  if (batchOutside)
+    return buildBatchOutside(b);
   int64_t outputRank = outMap.getNumResults();
   SmallVector<OpFoldResult> upperBounds;
   for (unsigned loop : info.outerLoops)
@@ -442,7 +547,7 @@ Value KernelBuilder::build(OpBuilder &b) {
     forall->setAttr("cnn.sequential", b.getUnitAttr());
   {
         OpBuilder nb = OpBuilder::atBlockBegin(forall.getBody());
-        ValueRange ivs = forall.getInductionVars();
+        SmallVector<Value> ivs = forall.getInductionVars();
         Value shared = forall.getRegionIterArgs().front();
         Value block = ivs.back();
         Value firstRow =

@@ -73,3 +73,22 @@ func.func @annotated(%a: tensor<?x576xf32>, %b: tensor<576x64xf32>, %init: tenso
          ins(%a, %b : tensor<?x576xf32>, tensor<576x64xf32>) outs(%init : tensor<?x64xf32>) -> tensor<?x64xf32>
   return %0 : tensor<?x64xf32>
 }
+
+// A filter gradient reduces over the (dynamic) batch, then 11 x 11
+// positions of one image: the batch loop goes outside the row blocks.
+// CHECK-LABEL: func.func @filter_gradient
+// CHECK:         #cnn.tiling<rows = 6, vectors = 2, width = 8, parallel = true, outer_reductions = 1>
+func.func @filter_gradient(%x: tensor<?x13x13x32xf32>, %dy: tensor<?x11x11x64xf32>, %init: tensor<3x3x32x64xf32>) -> tensor<3x3x32x64xf32> {
+  %0 = linalg.generic {
+         indexing_maps = [affine_map<(kh, kw, c, f, n, oh, ow) -> (n, oh + kh, ow + kw, c)>,
+                          affine_map<(kh, kw, c, f, n, oh, ow) -> (n, oh, ow, f)>,
+                          affine_map<(kh, kw, c, f, n, oh, ow) -> (kh, kw, c, f)>],
+         iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+         ins(%x, %dy : tensor<?x13x13x32xf32>, tensor<?x11x11x64xf32>) outs(%init : tensor<3x3x32x64xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<3x3x32x64xf32>
+  return %0 : tensor<3x3x32x64xf32>
+}

@@ -129,3 +129,38 @@ func.func @separate_epilogue_destination(%a: tensor<16x32xf32>, %b: tensor<32x16
   } -> tensor<16x16xf32>
   return %neg : tensor<16x16xf32>
 }
+
+// RUN: cnnc-opt %s --cnn-vectorize-contractions --canonicalize --cse | FileCheck %s --check-prefix=BATCH
+// Batch outside the row blocks: one forall iteration per (kh, kw) owns its
+// whole 4 x 16 tile: it stores the initial accumulators, then for every
+// image loads them, reduces over the image's positions and stores them.
+// BATCH-LABEL: func.func @filter_gradient_batch_outside
+// BATCH:         scf.forall (%{{.*}}, %{{.*}}) in (3, 3) shared_outs
+// BATCH:           %[[TILE:.*]] = tensor.extract_slice {{.*}} [1, 1, 4, 16] [1, 1, 1, 1]
+// BATCH:           %[[STORED:.*]] = vector.transfer_write {{.*}}, %[[TILE]]
+// BATCH:           scf.for %[[N:.*]] = %c0 to %{{.*}} step %c1 iter_args(%[[T:.*]] = %{{.*}})
+// BATCH:             vector.transfer_read %[[T]]
+// BATCH:             scf.for {{.*}} to %c5
+// BATCH:               scf.for {{.*}} to %c5
+// BATCH:                 tensor.extract %{{.*}}[%[[N]],
+// BATCH:                 vector.fma
+// BATCH:             vector.transfer_write
+// BATCH:           tensor.parallel_insert_slice
+func.func @filter_gradient_batch_outside(%x: tensor<?x7x7x4xf32>, %dy: tensor<?x5x5x16xf32>) -> tensor<3x3x4x16xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x3x4x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<3x3x4x16xf32>) -> tensor<3x3x4x16xf32>
+  %0 = linalg.generic {
+         cnn.tiling = #cnn.tiling<rows = 4, vectors = 2, width = 8, parallel = true, outer_reductions = 1>,
+         indexing_maps = [affine_map<(kh, kw, c, f, n, oh, ow) -> (n, oh + kh, ow + kw, c)>,
+                          affine_map<(kh, kw, c, f, n, oh, ow) -> (n, oh, ow, f)>,
+                          affine_map<(kh, kw, c, f, n, oh, ow) -> (kh, kw, c, f)>],
+         iterator_types = ["parallel", "parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+         ins(%x, %dy : tensor<?x7x7x4xf32>, tensor<?x5x5x16xf32>) outs(%init : tensor<3x3x4x16xf32>) {
+  ^bb0(%a: f32, %b: f32, %acc: f32):
+    %p = arith.mulf %a, %b : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<3x3x4x16xf32>
+  return %0 : tensor<3x3x4x16xf32>
+}

@@ -351,3 +351,12 @@ func.func @tiling_width(%a: tensor<4x8xf32>, %b: tensor<8x8xf32>, %c: tensor<4x8
          ins(%a, %b : tensor<4x8xf32>, tensor<8x8xf32>) outs(%c : tensor<4x8xf32>) -> tensor<4x8xf32>
   return
 }
+
+// -----
+
+func.func @tiling_outer_reductions(%a: tensor<4x8xf32>, %b: tensor<8x8xf32>, %c: tensor<4x8xf32>) {
+  // expected-error @+1 {{tiling outer_reductions must be 0 or 1, got 2}}
+  %0 = linalg.matmul {cnn.tiling = #cnn.tiling<rows = 2, vectors = 1, width = 8, parallel = true, outer_reductions = 2>}
+         ins(%a, %b : tensor<4x8xf32>, tensor<8x8xf32>) outs(%c : tensor<4x8xf32>) -> tensor<4x8xf32>
+  return
+}

@@ -32,12 +32,16 @@ void CNNDialect::initialize() {
 
 LogicalResult
 TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t rows,
-                   int64_t vectors, int64_t width, bool parallel) {
+                   int64_t vectors, int64_t width, bool parallel,
+                   int64_t outerReductions) {
   if (rows < 1 || vectors < 1)
     return emitError() << "tiling needs at least one row and one vector, got "
                        << rows << " x " << vectors;
   if (width < 1 || !llvm::isPowerOf2_64(width))
     return emitError() << "tiling vector width must be a power of two, got "
                        << width;
+  if (outerReductions < 0 || outerReductions > 1)
+    return emitError() << "tiling outer_reductions must be 0 or 1, got "
+                       << outerReductions;
   return success();
 }

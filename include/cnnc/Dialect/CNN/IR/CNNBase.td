@@ -123,14 +123,20 @@ def CNN_TilingAttr : AttrDef<CNN_Dialect, "Tiling"> {
     dimension) by `vectors` vectors of `width` f32 lanes along the output's
     last dimension; `rows * vectors` accumulators stay in registers while the
     reduction loops run. `parallel` asks for the loops outside the tile to be
-    an `scf.forall`, which the pipeline maps to threads.
+    an `scf.forall`, which the pipeline maps to threads. With
+    `outer_reductions = 1` the first reduction loop (the batch of a filter
+    gradient) runs outside the row blocks: each of its iterations updates
+    the whole output tile, kept in the cache, so the slice of the operands
+    it reads (one image) is reused by every row block instead of being
+    streamed again for each.
 
     ```mlir
     linalg.conv_2d_nhwc_hwcf {cnn.tiling = #cnn.tiling<rows = 6, vectors = 2, width = 8, parallel = true>} ...
     ```
   }];
   let parameters = (ins "int64_t":$rows, "int64_t":$vectors, "int64_t":$width,
-                        "bool":$parallel);
+                        "bool":$parallel,
+                        DefaultValuedParameter<"int64_t", "0">:$outer_reductions);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
 }
