@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
-# Installs the reference frameworks for bench/run.sh into bench/.venv (PyPI,
-# CPU wheels). Only the benchmarks use them.
+# Installs the reference frameworks for bench/run.sh into bench/.venv (PyPI):
+# PyTorch (its CPU index when reachable, else PyPI's wheel), TensorFlow/Keras
+# (tensorflow-cpu), ONNX Runtime and onnx for the inference comparison.
+# Only the benchmarks use them; the build and the tests never do.
 set -euo pipefail
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 python3 -m venv "$HERE/.venv"
-# PyTorch's CPU wheels come from its own index; TensorFlow's from PyPI.
-"$HERE/.venv/bin/pip" install -q torch --index-url https://download.pytorch.org/whl/cpu ||
-  echo "setup-frameworks: PyTorch CPU wheels not reachable; skipping PyTorch"
-"$HERE/.venv/bin/pip" install -q tensorflow-cpu ||
+PIP="$HERE/.venv/bin/pip"
+"$PIP" install -q torch --index-url https://download.pytorch.org/whl/cpu \
+    --retries 0 --timeout 10 2> /dev/null ||
+  "$PIP" install -q torch ||
+  echo "setup-frameworks: PyTorch not installable; skipping PyTorch"
+"$PIP" install -q tensorflow-cpu ||
   echo "setup-frameworks: tensorflow-cpu not installable; skipping Keras"
+"$PIP" install -q onnxruntime onnx ||
+  echo "setup-frameworks: onnxruntime not installable; skipping ONNX Runtime"

@@ -127,7 +127,7 @@ struct DriverOptions {
       llvm::cl::desc("Switch optimizations off (comma-separated): "
                      "fuse-activations, fuse-activation-grads, "
                      "fuse-elementwise, fuse-accumulators, fuse-epilogues, "
-                     "vectorize"),
+                     "fuse-pooling, vectorize"),
       llvm::cl::CommaSeparated, llvm::cl::value_desc("name,..."),
       llvm::cl::cat(category)};
   llvm::cl::opt<bool> parallel{
@@ -162,10 +162,13 @@ LogicalResult applyDisabledOptimizations(ArrayRef<std::string> names,
       options.fuseEpilogues = false;
     else if (name == "vectorize")
       options.vectorize = false;
+    else if (name == "fuse-pooling")
+      options.fusePooling = false;
     else {
       fail("--disable=" + name +
            ": expected fuse-activations, fuse-activation-grads, "
-           "fuse-elementwise, fuse-accumulators, fuse-epilogues or vectorize");
+           "fuse-elementwise, fuse-accumulators, fuse-epilogues, fuse-pooling or "
+           "vectorize");
       return failure();
     }
   }

@@ -58,6 +58,7 @@ void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
     codegen::CNNVectorizeContractionsOptions kernelOptions;
     kernelOptions.fuseProducers = options.fuseAccumulators;
     kernelOptions.fuseConsumers = options.fuseEpilogues;
+    kernelOptions.fusePooling = options.fusePooling;
     pm.addNestedPass<func::FuncOp>(
         codegen::createCNNVectorizeContractions(kernelOptions));
   }

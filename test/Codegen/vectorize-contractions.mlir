@@ -164,3 +164,50 @@ func.func @filter_gradient_batch_outside(%x: tensor<?x7x7x4xf32>, %dy: tensor<?x
   } -> tensor<3x3x4x16xf32>
   return %0 : tensor<3x3x4x16xf32>
 }
+
+// RUN: cnnc-opt %s --cnn-vectorize-contractions --canonicalize --cse | FileCheck %s --check-prefix=POOL
+// RUN: cnnc-opt %s --cnn-vectorize-contractions=fuse-pooling=false --canonicalize --cse | FileCheck %s --check-prefix=NOPOOL
+// Convolution + ReLU + 2x2 max pooling in one kernel: one iteration per
+// (image, pooled row, block of 2 pooled columns); the window's two output
+// rows are computed one after the other (each its own reduction nest over
+// 4 output columns x 2 vectors) and only their maximum is stored (the
+// pooling's -inf start folds away).
+// POOL-LABEL: func.func @conv_relu_pool
+// POOL:         %[[POOLED:.*]] = tensor.empty(%{{.*}}) : tensor<?x3x3x16xf32>
+// POOL:         scf.forall (%{{.*}}, %{{.*}}, %{{.*}}) in (%{{.*}}, 3, 2) shared_outs(%{{.*}} = %[[POOLED]])
+// POOL:           %[[ROW0:.*]]:8 = scf.for
+// POOL:           %[[A:.*]] = arith.maximumf %[[ROW0]]#0, %{{.*}} : vector<8xf32>
+// POOL:           %[[B:.*]] = arith.maximumf %[[ROW0]]#2, %{{.*}} : vector<8xf32>
+// POOL:           arith.maximumf %[[A]], %[[B]] : vector<8xf32>
+// POOL:           %[[ROW1:.*]]:8 = scf.for
+// POOL:           arith.maximumf %[[ROW1]]#0, %{{.*}} : vector<8xf32>
+// POOL:           vector.transfer_write
+// POOL:           tensor.parallel_insert_slice
+// POOL-NOT:     linalg.pooling_nhwc_max
+// POOL-NOT:     tensor<?x6x6x16xf32>
+// POOL:         return
+// NOPOOL-LABEL: func.func @conv_relu_pool
+// NOPOOL:         linalg.pooling_nhwc_max
+func.func @conv_relu_pool(%x: tensor<?x8x8x4xf32>, %w: tensor<3x3x4x16xf32>) -> tensor<?x3x3x16xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x8x8x4xf32>
+  %e = tensor.empty(%n) : tensor<?x6x6x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?x6x6x16xf32>) -> tensor<?x6x6x16xf32>
+  %conv = linalg.conv_2d_nhwc_hwcf {cnn.tiling = #cnn.tiling<rows = 4, vectors = 2, width = 8, parallel = true>,
+                                    dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+            ins(%x, %w : tensor<?x8x8x4xf32>, tensor<3x3x4x16xf32>) outs(%init : tensor<?x6x6x16xf32>) -> tensor<?x6x6x16xf32>
+  %relu = linalg.generic {indexing_maps = [#id4, #id4], iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+            ins(%conv : tensor<?x6x6x16xf32>) outs(%conv : tensor<?x6x6x16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %max = arith.maximumf %in, %zero : f32
+    linalg.yield %max : f32
+  } -> tensor<?x6x6x16xf32>
+  %pe = tensor.empty(%n) : tensor<?x3x3x16xf32>
+  %pinit = linalg.fill ins(%ninf : f32) outs(%pe : tensor<?x3x3x16xf32>) -> tensor<?x3x3x16xf32>
+  %window = tensor.empty() : tensor<2x2xf32>
+  %pooled = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<2> : tensor<2xi64>}
+              ins(%relu, %window : tensor<?x6x6x16xf32>, tensor<2x2xf32>) outs(%pinit : tensor<?x3x3x16xf32>) -> tensor<?x3x3x16xf32>
+  return %pooled : tensor<?x3x3x16xf32>
+}

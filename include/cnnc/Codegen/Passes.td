@@ -73,12 +73,23 @@ def CNNVectorizeContractions : Pass<"cnn-vectorize-contractions"> {
     `linalg.generic` that is the only user of the contraction (an activation,
     a bias add, an activation gradient) is applied to the accumulators
     before they are stored, so the pre-activation tensor is never written.
+    With `fuse-pooling`, a `linalg.pooling_nhwc_max` whose windows tile the
+    output (stride = window, no padding) and that is the (activated)
+    output's only user - a convolution + ReLU + max-pool in inference - is
+    computed in the kernel too: an iteration computes the window's output
+    rows one after the other, keeps the running maximum in registers and
+    stores only the pooled tile (half the column vectors per group, to leave
+    registers for the maxima). Kernels whose tiling is not parallel get a
+    forall marked `cnn.sequential`.
   }];
   let options = [
     Option<"fuseProducers", "fuse-producers", "bool", "true",
            "start accumulators from fill/broadcast producers in registers">,
     Option<"fuseConsumers", "fuse-consumers", "bool", "true",
            "apply an element-wise consumer before storing the tile">,
+    Option<"fusePooling", "fuse-pooling", "bool", "true",
+           "compute a max pooling that is the output's only user in the "
+           "kernel and store only the pooled tensor">,
   ];
   let dependentDialects = [
     "mlir::affine::AffineDialect",

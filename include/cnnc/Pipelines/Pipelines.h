@@ -67,6 +67,11 @@ struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Kernels apply element-wise consumers (activations, "
                      "activation gradients) before storing"),
       llvm::cl::init(true)};
+  Option<bool> fusePooling{
+      *this, "fuse-pooling",
+      llvm::cl::desc("Kernels compute a following max pooling (inference: "
+                     "conv + activation + pool in one pass)"),
+      llvm::cl::init(true)};
   Option<int64_t> vectorRegisters{
       *this, "vector-registers",
       llvm::cl::desc("Vector registers of the target the kernels may use "
