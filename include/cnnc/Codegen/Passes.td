@@ -112,7 +112,7 @@ def CNNTileParallel : Pass<"cnn-tile-parallel"> {
     the whole step, not only its contractions, uses every core. Ops with
     less work than a fork/join costs (static extents below `min-work`
     multiply-adds per batch image) stay sequential, as do ops already inside
-    a loop.
+    a loop and ops with several results.
   }];
   let options = [
     Option<"chunk", "chunk", "int64_t", "4096",
