@@ -254,6 +254,15 @@ Value KernelBuilder::emitRows(OpBuilder &b, int64_t count, Value target,
 }
 
 
+scf::ForallOp KernelBuilder::createTileLoop(OpBuilder &b,
+                                           ArrayRef<OpFoldResult> upperBounds) {
+  auto forall = scf::ForallOp::create(b, loc, upperBounds,
+                                      ValueRange{destination}, std::nullopt);
+  if (!parallel)
+    forall->setAttr("cnn.sequential", b.getUnitAttr());
+  return forall;
+}
+
 Value KernelBuilder::build(OpBuilder &b) {
   for (Range range : op.createLoopRanges(b, loc))
     loopSizes.push_back(getValueOrCreateConstantIndexOp(b, loc, range.size));
@@ -283,10 +292,7 @@ Value KernelBuilder::build(OpBuilder &b) {
     upperBounds.push_back(loopSizes[loop]);
   upperBounds.push_back(rowBlocks);
 
-  auto forall = scf::ForallOp::create(b, loc, upperBounds,
-                                      ValueRange{destination}, std::nullopt);
-  if (!parallel)
-    forall->setAttr("cnn.sequential", b.getUnitAttr());
+  scf::ForallOp forall = createTileLoop(b, upperBounds);
   {
         OpBuilder nb = OpBuilder::atBlockBegin(forall.getBody());
         SmallVector<Value> ivs = forall.getInductionVars();

@@ -15,6 +15,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 namespace cnnc::codegen {
@@ -117,6 +118,10 @@ private:
   /// emitRows over every row block of a tile that holds all rows.
   Value emitAllRows(OpBuilder &b, Value tile, SmallVector<Value> loops,
                     Phase phase);
+  /// An scf.forall over `upperBounds` writing into `destination`, marked
+  /// `cnn.sequential` when the tiling is not parallel.
+  mlir::scf::ForallOp createTileLoop(OpBuilder &b,
+                                     ArrayRef<mlir::OpFoldResult> upperBounds);
   /// The kernel with the first reduction loop outside the row blocks.
   Value buildBatchOutside(OpBuilder &b);
   /// The kernel fused with a max pooling: one iteration per (image, pooled

@@ -46,10 +46,7 @@ Value KernelBuilder::buildBatchOutside(OpBuilder &b) {
   SmallVector<OpFoldResult> upperBounds;
   for (unsigned loop : info.outerLoops)
     upperBounds.push_back(loopSizes[loop]);
-  auto forall = scf::ForallOp::create(b, loc, upperBounds,
-                                      ValueRange{destination}, std::nullopt);
-  if (!parallel)
-    forall->setAttr("cnn.sequential", b.getUnitAttr());
+  scf::ForallOp forall = createTileLoop(b, upperBounds);
   OpBuilder nb = OpBuilder::atBlockBegin(forall.getBody());
   SmallVector<Value> ivs = forall.getInductionVars();
   Value shared = forall.getRegionIterArgs().front();
@@ -166,10 +163,7 @@ Value KernelBuilder::buildPooled(OpBuilder &b) {
   SmallVector<OpFoldResult> upperBounds = {
       loopSizes[info.outerLoops[0]], b.getIndexAttr(pooledRows),
       b.getIndexAttr(fullBlocks + (remainder ? 1 : 0))};
-  auto forall = scf::ForallOp::create(b, loc, upperBounds,
-                                      ValueRange{destination}, std::nullopt);
-  if (!parallel)
-    forall->setAttr("cnn.sequential", b.getUnitAttr());
+  scf::ForallOp forall = createTileLoop(b, upperBounds);
   OpBuilder nb = OpBuilder::atBlockBegin(forall.getBody());
   SmallVector<Value> ivs = forall.getInductionVars();
   Value shared = forall.getRegionIterArgs().front();
