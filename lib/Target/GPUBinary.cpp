@@ -2,6 +2,7 @@
 
 #include "cnnc/Target/GPUBinary.h"
 #include "cnnc/Runtime/gpu_binary.h"
+#include "cnnc/Target/NativeCodegen.h"
 
 #include "llvm/ADT/SmallString.h"
 #include "llvm/IR/LegacyPassManager.h"
@@ -63,25 +64,6 @@ createNVPTXMachine(StringRef chip, unsigned optLevel) {
   return machine;
 }
 
-static void optimize(Module &module, TargetMachine &machine,
-                     unsigned optLevel) {
-  LoopAnalysisManager loopAM;
-  FunctionAnalysisManager functionAM;
-  CGSCCAnalysisManager cgsccAM;
-  ModuleAnalysisManager moduleAM;
-  PassBuilder builder(&machine);
-  builder.registerModuleAnalyses(moduleAM);
-  builder.registerCGSCCAnalyses(cgsccAM);
-  builder.registerFunctionAnalyses(functionAM);
-  builder.registerLoopAnalyses(loopAM);
-  builder.crossRegisterProxies(loopAM, functionAM, cgsccAM, moduleAM);
-  OptimizationLevel level = optLevel >= 3   ? OptimizationLevel::O3
-                            : optLevel == 2 ? OptimizationLevel::O2
-                            : optLevel == 1 ? OptimizationLevel::O1
-                                            : OptimizationLevel::O0;
-  builder.buildPerModuleDefaultPipeline(level).run(module, moduleAM);
-}
-
 Expected<std::string> cnnc::compileToPTX(Module &module, StringRef chip,
                                          unsigned optLevel) {
   Expected<std::unique_ptr<TargetMachine>> machine =
@@ -90,7 +72,7 @@ Expected<std::string> cnnc::compileToPTX(Module &module, StringRef chip,
     return machine.takeError();
   module.setTargetTriple((*machine)->getTargetTriple());
   module.setDataLayout((*machine)->createDataLayout());
-  optimize(module, **machine, optLevel);
+  runLLVMPipeline(module, **machine, optLevel);
   for (const Function &fn : module)
     if (fn.isDeclaration() && !fn.isIntrinsic() && !fn.use_empty())
       return createStringError("GPU kernels call '%s', which is not defined "

@@ -59,25 +59,13 @@ cnnc::createNativeTargetMachine(const CodegenOptions &options) {
   return machine;
 }
 
-void cnnc::optimizeModule(Module &module, TargetMachine &machine,
-                          unsigned optLevel) {
-  module.setTargetTriple(machine.getTargetTriple());
-  module.setDataLayout(machine.createDataLayout());
-
+void cnnc::runLLVMPipeline(Module &module, TargetMachine &machine,
+                           unsigned optLevel,
+                           const PipelineTuningOptions &tuning) {
   LoopAnalysisManager loopAM;
   FunctionAnalysisManager functionAM;
   CGSCCAnalysisManager cgsccAM;
   ModuleAnalysisManager moduleAM;
-  PipelineTuningOptions tuning;
-  tuning.LoopVectorization = optLevel >= 2;
-  tuning.SLPVectorization = optLevel >= 2;
-  // LLVM's generic unroller fully unrolls the small window loops of every
-  // convolution and pooling nest into huge straight-line code. Measured on
-  // the reference model, 2-core Zen 4 (`cnnc-train --max-steps 100` for the
-  // step, `bench/run.sh` for compile time): with unrolling 94 ms per batch-32
-  // step and 6.9 s to compile, without it 60 ms and 1.1 s.
-  // The vectorizer's own interleaving stays on.
-  tuning.LoopUnrolling = false;
   PassBuilder builder(&machine, tuning);
   builder.registerModuleAnalyses(moduleAM);
   builder.registerCGSCCAnalyses(cgsccAM);
@@ -88,8 +76,25 @@ void cnnc::optimizeModule(Module &module, TargetMachine &machine,
                             : optLevel == 2 ? OptimizationLevel::O2
                             : optLevel == 1 ? OptimizationLevel::O1
                                             : OptimizationLevel::O0;
-  ModulePassManager passes = builder.buildPerModuleDefaultPipeline(level);
-  passes.run(module, moduleAM);
+  builder.buildPerModuleDefaultPipeline(level).run(module, moduleAM);
+}
+
+void cnnc::optimizeModule(Module &module, TargetMachine &machine,
+                          unsigned optLevel) {
+  module.setTargetTriple(machine.getTargetTriple());
+  module.setDataLayout(machine.createDataLayout());
+
+  PipelineTuningOptions tuning;
+  tuning.LoopVectorization = optLevel >= 2;
+  tuning.SLPVectorization = optLevel >= 2;
+  // LLVM's generic unroller fully unrolls the small window loops of every
+  // convolution and pooling nest into huge straight-line code. Measured on
+  // the reference model, 2-core Zen 4 (`cnnc-train --max-steps 100` for the
+  // step, `bench/run.sh` for compile time): with unrolling 94 ms per batch-32
+  // step and 6.9 s to compile, without it 60 ms and 1.1 s.
+  // The vectorizer's own interleaving stays on.
+  tuning.LoopUnrolling = false;
+  runLLVMPipeline(module, machine, optLevel, tuning);
 }
 
 Error cnnc::emitObjectFile(Module &module, TargetMachine &machine,

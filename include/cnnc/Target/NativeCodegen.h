@@ -9,6 +9,7 @@
 #ifndef CNNC_TARGET_NATIVECODEGEN_H
 #define CNNC_TARGET_NATIVECODEGEN_H
 
+#include "llvm/Passes/PassBuilder.h"
 #include "llvm/Support/Error.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -32,7 +33,13 @@ struct CodegenOptions {
 llvm::Expected<std::unique_ptr<llvm::TargetMachine>>
 createNativeTargetMachine(const CodegenOptions &options);
 
-/// Sets triple and data layout, then runs the default -O<level> pipeline.
+/// Runs LLVM's default -O<level> module pipeline for `machine`.
+void runLLVMPipeline(llvm::Module &module, llvm::TargetMachine &machine,
+                     unsigned optLevel,
+                     const llvm::PipelineTuningOptions &tuning = {});
+
+/// Sets triple and data layout, then runs the default -O<level> pipeline
+/// (without LLVM's generic loop unroller, see NativeCodegen.cpp).
 void optimizeModule(llvm::Module &module, llvm::TargetMachine &machine,
                     unsigned optLevel);
 
