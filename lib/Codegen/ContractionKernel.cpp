@@ -254,6 +254,25 @@ Value KernelBuilder::emitRows(OpBuilder &b, int64_t count, Value target,
 }
 
 
+void KernelBuilder::tileBounds(OpBuilder &b, ArrayRef<Value> loops,
+                               OpFoldResult rowOffset, OpFoldResult rowCount,
+                               SmallVectorImpl<OpFoldResult> &offsets,
+                               SmallVectorImpl<OpFoldResult> &sizes) {
+  for (int64_t d = 0, e = outMap.getNumResults(); d < e; ++d) {
+    unsigned loop = outMap.getDimPosition(d);
+    if (loop == info.rowLoop) {
+      offsets.push_back(rowOffset);
+      sizes.push_back(rowCount);
+    } else if (loop == info.columnLoop) {
+      offsets.push_back(b.getIndexAttr(0));
+      sizes.push_back(b.getIndexAttr(info.columns));
+    } else {
+      offsets.push_back(loops[loop]);
+      sizes.push_back(b.getIndexAttr(1));
+    }
+  }
+}
+
 scf::ForallOp KernelBuilder::createTileLoop(OpBuilder &b,
                                            ArrayRef<OpFoldResult> upperBounds) {
   auto forall = scf::ForallOp::create(b, loc, upperBounds,
@@ -311,20 +330,10 @@ Value KernelBuilder::build(OpBuilder &b) {
         // all columns.
         SmallVector<OpFoldResult> offsets, sizes,
             strides(outputRank, nb.getIndexAttr(1));
-        for (int64_t d = 0; d < outputRank; ++d) {
-          unsigned loop = outMap.getDimPosition(d);
-          if (loop == info.rowLoop) {
-            offsets.push_back(firstRow);
-            sizes.push_back(remainder == 0 ? OpFoldResult(nb.getIndexAttr(rows))
-                                           : OpFoldResult(rowCount));
-          } else if (loop == info.columnLoop) {
-            offsets.push_back(nb.getIndexAttr(0));
-            sizes.push_back(nb.getIndexAttr(info.columns));
-          } else {
-            offsets.push_back(loops[loop]);
-            sizes.push_back(nb.getIndexAttr(1));
-          }
-        }
+        tileBounds(nb, loops, firstRow,
+                   remainder == 0 ? OpFoldResult(nb.getIndexAttr(rows))
+                                  : OpFoldResult(rowCount),
+                   offsets, sizes);
         Value tile = tensor::ExtractSliceOp::create(nb, loc, shared, offsets,
                                                     sizes, strides);
         Value zero = constant(nb, 0);

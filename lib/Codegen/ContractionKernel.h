@@ -118,6 +118,12 @@ private:
   /// emitRows over every row block of a tile that holds all rows.
   Value emitAllRows(OpBuilder &b, Value tile, SmallVector<Value> loops,
                     Phase phase);
+  /// Offsets and sizes of the output tile at the outer-loop positions in
+  /// `loops`: `rowCount` rows from `rowOffset`, all columns.
+  void tileBounds(OpBuilder &b, ArrayRef<Value> loops,
+                  mlir::OpFoldResult rowOffset, mlir::OpFoldResult rowCount,
+                  mlir::SmallVectorImpl<mlir::OpFoldResult> &offsets,
+                  mlir::SmallVectorImpl<mlir::OpFoldResult> &sizes);
   /// An scf.forall over `upperBounds` writing into `destination`, marked
   /// `cnn.sequential` when the tiling is not parallel.
   mlir::scf::ForallOp createTileLoop(OpBuilder &b,

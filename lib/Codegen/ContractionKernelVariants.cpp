@@ -55,15 +55,8 @@ Value KernelBuilder::buildBatchOutside(OpBuilder &b) {
     loops[loop] = ivs[i];
   SmallVector<OpFoldResult> offsets, sizes,
       strides(outputRank, nb.getIndexAttr(1));
-  for (int64_t d = 0; d < outputRank; ++d) {
-    unsigned loop = outMap.getDimPosition(d);
-    bool inTile = loop == info.rowLoop || loop == info.columnLoop;
-    offsets.push_back(inTile ? OpFoldResult(nb.getIndexAttr(0))
-                             : OpFoldResult(loops[loop]));
-    sizes.push_back(nb.getIndexAttr(loop == info.rowLoop      ? info.rows
-                                    : loop == info.columnLoop ? info.columns
-                                                              : 1));
-  }
+  tileBounds(nb, loops, nb.getIndexAttr(0), nb.getIndexAttr(info.rows),
+             offsets, sizes);
   Value tile = tensor::ExtractSliceOp::create(nb, loc, shared, offsets, sizes,
                                               strides);
   tile = emitAllRows(nb, tile, loops, Phase::Init);
