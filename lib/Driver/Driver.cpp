@@ -81,8 +81,9 @@ struct DriverOptions {
       llvm::cl::cat(category)};
   llvm::cl::opt<std::string> target{
       "target",
-      llvm::cl::desc("host (default: the CPU cnnc runs on) or nvptx (NVIDIA "
-                     "GPU kernels, docs/gpu.md)"),
+      llvm::cl::desc("host (default: the CPU cnnc runs on), nvptx (NVIDIA "
+                     "GPU kernels, docs/gpu.md) or nvptx-emulated (testing: "
+                     "the GPU kernels' loops run on the host CPU)"),
       llvm::cl::init("host"), llvm::cl::cat(category)};
   llvm::cl::opt<std::string> gpuArch{
       "gpu-arch",
@@ -281,8 +282,10 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   if (options.momentum < 0 || options.momentum >= 1)
     return fail("--momentum must be in [0, 1)");
   bool gpu = options.target == "nvptx";
-  if (!gpu && options.target != "host")
-    return fail("--target=" + options.target + ": expected host or nvptx");
+  bool emulated = options.target == "nvptx-emulated";
+  if (!gpu && !emulated && options.target != "host")
+    return fail("--target=" + options.target +
+                ": expected host, nvptx or nvptx-emulated");
   if (gpu && !parseGPUArch(options.gpuArch))
     return fail("--gpu-arch=" + options.gpuArch +
                 ": expected sm_<major><minor>, e.g. sm_80 or sm_90");
@@ -359,7 +362,7 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   // check that both the output directory and the support library are usable
   // before spending time on compilation.
   // CPU kernels on threads link the OpenMP runtime.
-  bool openmp = options.parallel && !gpu;
+  bool openmp = options.parallel && !gpu && !emulated;
   if (emit == EmitKind::SharedLibrary && openmp &&
       !llvm::sys::fs::exists(CNNC_OPENMP_LIBRARY))
     return fail("--parallel needs the OpenMP runtime '" CNNC_OPENMP_LIBRARY
@@ -401,7 +404,7 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   // AVX-512VL gives the 256-bit kernels 32 registers instead of 16.
   pipelineOptions.vectorRegisters =
       (*machine)->getMCSubtargetInfo()->checkFeatures("+avx512vl") ? 32 : 16;
-  if (gpu && emit != EmitKind::Linalg) {
+  if ((gpu || emulated) && emit != EmitKind::Linalg) {
     GPUPipelineOptions gpuOptions;
     gpuOptions.modelName = description.name;
     gpuOptions.optimizer = options.optimizer;
@@ -410,7 +413,9 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
     gpuOptions.nesterov = options.nesterov;
     gpuOptions.chip = options.gpuArch;
     gpuOptions.ptxas = options.ptxas;
-    buildGPUPipeline(pm, gpuOptions);
+    buildGPUPipeline(pm, gpuOptions,
+                     emulated ? GPUPipelineStage::HostEmulation
+                              : GPUPipelineStage::Binary);
   } else {
     buildCPUPipeline(pm, pipelineOptions,
                      emit == EmitKind::Linalg ? PipelineStage::Linalg

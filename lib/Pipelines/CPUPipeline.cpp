@@ -78,9 +78,13 @@ void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(cnn::createCNNCopiesToLinalg());
   pm.addNestedPass<func::FuncOp>(cnn::createCNNInnermostChannelLoop());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToLoopsPass());
+  buildLoopsToLLVMPipeline(pm, options.parallel);
+}
+
+void cnnc::buildLoopsToLLVMPipeline(OpPassManager &pm, bool parallel) {
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  if (options.parallel) {
+  if (parallel) {
     pm.addPass(createConvertSCFToOpenMPPass());
     // The kernels allocate nothing: canonicalization inlines the
     // memref.alloca_scope the conversion wraps each loop body in.
@@ -99,7 +103,7 @@ void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());
   pm.addPass(createConvertControlFlowToLLVMPass());
-  if (options.parallel)
+  if (parallel)
     pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createConvertFuncToLLVMPass());
   pm.addPass(createReconcileUnrealizedCastsPass());

@@ -6,12 +6,14 @@
 #include "cnnc/Pipelines/Pipelines.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -34,15 +36,26 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   bufferization::OneShotBufferizePassOptions bufferizeOptions;
   bufferizeOptions.bufferizeFunctionBoundaries = false;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
+  bool emulate = stage == GPUPipelineStage::HostEmulation;
+  if (emulate)
+    bufferization::buildBufferDeallocationPipeline(pm);
   pm.addPass(cnn::createCNNExportCInterface());
-  pm.addPass(gpu::createCNNGPUEntryGuards());
+  if (!emulate)
+    pm.addPass(gpu::createCNNGPUEntryGuards());
 
   // Loops -> blocks and threads -> kernels.
   pm.addNestedPass<func::FuncOp>(cnn::createCNNCopiesToLinalg());
   pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUPrepareLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
+  pm.addNestedPass<func::FuncOp>(createParallelLoopFusionPass());
   pm.addNestedPass<func::FuncOp>(
       gpu::createCNNGPUMapParallelLoops({options.blockSize}));
+  if (emulate) {
+    // Each kernel's blocks and threads become a sequential loop nest on the
+    // host; the rest is the CPU back end's.
+    buildLoopsToLLVMPipeline(pm, /*parallel=*/false);
+    return;
+  }
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUDeviceBuffers());
   pm.addPass(createGpuKernelOutliningPass());
@@ -98,6 +111,14 @@ void cnnc::registerGPUPipelines() {
       "GPU pipeline up to NVVM kernels and LLVM-dialect host code",
       [](OpPassManager &pm, const GPUPipelineOptions &options) {
         buildGPUPipeline(pm, options, GPUPipelineStage::NVVM);
+      });
+  PassPipelineRegistration<GPUPipelineOptions>(
+      "cnn-gpu-host-emulation-pipeline",
+      "Test pipeline: the GPU pipeline up to block/thread mapping, then the "
+      "mapped loops run sequentially on the host CPU (what `cnnc "
+      "--target=nvptx-emulated` compiles)",
+      [](OpPassManager &pm, const GPUPipelineOptions &options) {
+        buildGPUPipeline(pm, options, GPUPipelineStage::HostEmulation);
       });
   PassPipelineRegistration<GPUPipelineOptions>(
       "cnn-gpu-pipeline",

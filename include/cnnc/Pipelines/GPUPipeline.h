@@ -55,6 +55,12 @@ enum class GPUPipelineStage {
   Kernels, ///< gpu.launch_func + gpu.module in the gpu dialect
   NVVM,    ///< host in the LLVM dialect, kernels in NVVM, not yet serialized
   Binary,  ///< kernels replaced by a gpu.binary: ready for translation
+  /// Testing without a GPU: the device-independent part of the pipeline
+  /// (fusion, split reductions, block/thread mapping), then the mapped loops
+  /// lowered for the host CPU and run sequentially, block by block and
+  /// thread by thread. The result has the CPU ABI (host pointers) and runs
+  /// the same arithmetic, in the same order per thread, as the kernels.
+  HostEmulation,
 };
 
 /// cnn (forward) -> ... up to `stage`.

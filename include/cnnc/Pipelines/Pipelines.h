@@ -91,6 +91,11 @@ void buildCNNToLinalgPipeline(mlir::OpPassManager &pm,
 void buildLinalgToLLVMPipeline(mlir::OpPassManager &pm,
                                const CPUPipelineOptions &options);
 
+/// Bufferized loops, with their C wrappers -> LLVM dialect: affine, vector,
+/// scf (`parallel`: scf.parallel through OpenMP), memref through
+/// libcnnc_support's allocator, math through libm.
+void buildLoopsToLLVMPipeline(mlir::OpPassManager &pm, bool parallel);
+
 /// The whole CPU pipeline up to `stage`.
 void buildCPUPipeline(mlir::OpPassManager &pm,
                       const CPUPipelineOptions &options,
