@@ -5,6 +5,7 @@
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
 #include "mlir/Dialect/SCF/Utils/Utils.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/PatternMatch.h"
 
 #include <numeric>
@@ -25,6 +26,37 @@ mapTo(MLIRContext *ctx, mlir::gpu::Processor processor, unsigned count) {
   return SmallVector<mlir::gpu::ParallelLoopDimMappingAttr>(
       count, mlir::gpu::ParallelLoopDimMappingAttr::get(ctx, processor,
                                                         identity, identity));
+}
+
+/// Constant trip count of a loop dimension, `dynamicSize` when unknown.
+int64_t tripCount(Value lower, Value upper, Value step, int64_t dynamicSize) {
+  std::optional<int64_t> lb = getConstantIntValue(lower),
+                         ub = getConstantIntValue(upper),
+                         st = getConstantIntValue(step);
+  if (!lb || !ub || !st || *st <= 0)
+    return dynamicSize;
+  return (*ub - *lb + *st - 1) / *st;
+}
+
+/// The largest product of trip counts along a path of nested loops in
+/// `region` (1 without loops).
+int64_t longestLoopNest(Region &region) {
+  int64_t longest = 1;
+  region.walk<WalkOrder::PreOrder>([&](Operation *op) {
+    int64_t trips = 1;
+    if (auto loop = dyn_cast<scf::ForOp>(op))
+      trips = tripCount(loop.getLowerBound(), loop.getUpperBound(),
+                        loop.getStep(), 32);
+    else if (auto loop = dyn_cast<scf::ParallelOp>(op))
+      for (auto [lb, ub, st] : llvm::zip(loop.getLowerBound(),
+                                         loop.getUpperBound(), loop.getStep()))
+        trips *= tripCount(lb, ub, st, 32);
+    else
+      return WalkResult::advance();
+    longest = std::max(longest, trips * longestLoopNest(op->getRegion(0)));
+    return WalkResult::skip();
+  });
+  return longest;
 }
 
 struct MapParallelLoopsPass
@@ -48,6 +80,15 @@ struct MapParallelLoopsPass
         loop.emitError("GPU mapping of scf.parallel with reductions is not "
                        "supported");
         return signalPassFailure();
+      }
+      if (report) {
+        int64_t threads = 1;
+        for (auto [lb, ub, st] : llvm::zip(
+                 loop.getLowerBound(), loop.getUpperBound(), loop.getStep()))
+          threads *= tripCount(lb, ub, st, 32);
+        loop.emitRemark() << "kernel: " << threads << " threads, "
+                          << longestLoopNest(loop.getRegion())
+                          << " iterations per thread";
       }
       // Nested parallel loops run sequentially inside their thread.
       loop.getBody()->walk([&](scf::ParallelOp inner) {

@@ -15,13 +15,33 @@ using namespace mlir;
 
 namespace {
 
-/// The permutation putting the parallel iterators of `op` first, in their
-/// order, followed by the others; empty when they already come first.
+/// The permutation putting the parallel iterators of `op` first, followed by
+/// the others; empty when it is the identity. Parallel iterators that index
+/// the first output come in the order of its dimensions (after those that do
+/// not), so that the innermost one, which becomes consecutive threads,
+/// writes consecutive elements.
 SmallVector<unsigned> parallelFirst(linalg::LinalgOp op) {
+  SmallVector<utils::IteratorType> kinds = op.getIteratorTypesArray();
+  auto isParallel = [&](unsigned dim) {
+    return kinds[dim] == utils::IteratorType::parallel;
+  };
+  SmallVector<unsigned> byOutput;
+  if (op.getNumDpsInits() > 0) {
+    AffineMap out = op.getMatchingIndexingMap(op.getDpsInitOperand(0));
+    if (out.isProjectedPermutation())
+      for (AffineExpr result : out.getResults())
+        if (unsigned dim = cast<AffineDimExpr>(result).getPosition();
+            isParallel(dim))
+          byOutput.push_back(dim);
+  }
   SmallVector<unsigned> parallel, rest;
-  for (auto [i, kind] : llvm::enumerate(op.getIteratorTypesArray()))
-    (kind == utils::IteratorType::parallel ? parallel : rest).push_back(i);
+  for (unsigned dim = 0, e = kinds.size(); dim < e; ++dim)
+    if (!isParallel(dim))
+      rest.push_back(dim);
+    else if (!llvm::is_contained(byOutput, dim))
+      parallel.push_back(dim);
   SmallVector<unsigned> permutation = parallel;
+  llvm::append_range(permutation, byOutput);
   llvm::append_range(permutation, rest);
   for (auto [i, dim] : llvm::enumerate(permutation))
     if (i != dim)

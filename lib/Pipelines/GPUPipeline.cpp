@@ -1,6 +1,7 @@
 //===- GPUPipeline.cpp - cnn to NVPTX kernels and host code ---------------===//
 
 #include "cnnc/Pipelines/GPUPipeline.h"
+#include "cnnc/Codegen/Passes.h"
 #include "cnnc/Dialect/CNN/Transforms/Passes.h"
 #include "cnnc/GPU/Passes.h"
 #include "cnnc/Pipelines/Pipelines.h"
@@ -13,7 +14,6 @@
 #include "mlir/Dialect/GPU/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
-#include "mlir/Dialect/SCF/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
 #include "mlir/Transforms/Passes.h"
 
@@ -30,26 +30,43 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   front.momentum = options.momentum;
   front.nesterov = options.nesterov;
   buildCNNToLinalgPipeline(pm, front);
+  // Each thread computes its element from any index of its operands, so
+  // named ops become generics and element-wise producers (weight
+  // transposes and rotations, activation gradients) fuse into their
+  // consumers: no kernel and no buffer for them.
+  pm.addNestedPass<func::FuncOp>(createLinalgGeneralizeNamedOpsPass());
+  pm.addNestedPass<func::FuncOp>(codegen::createCNNFuseElementwise());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  gpu::CNNGPUSplitReductionsOptions split;
+  split.targetThreads = options.targetThreads;
+  pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUSplitReductions(split));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
 
   // Buffers. Temporaries are not freed one by one: they come from a
   // per-call device workspace (docs/gpu.md), so no deallocation pipeline.
   bufferization::OneShotBufferizePassOptions bufferizeOptions;
   bufferizeOptions.bufferizeFunctionBoundaries = false;
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   bool emulate = stage == GPUPipelineStage::HostEmulation;
   if (emulate)
     bufferization::buildBufferDeallocationPipeline(pm);
-  pm.addPass(cnn::createCNNExportCInterface());
-  if (!emulate)
-    pm.addPass(gpu::createCNNGPUEntryGuards());
 
   // Loops -> blocks and threads -> kernels.
   pm.addNestedPass<func::FuncOp>(cnn::createCNNCopiesToLinalg());
   pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUPrepareLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
-  pm.addNestedPass<func::FuncOp>(createParallelLoopFusionPass());
+  // The C wrappers; after the loops exist, so that all their bounds read
+  // the batch size from one argument.
+  pm.addPass(cnn::createCNNExportCInterface());
+  if (!emulate)
+    pm.addPass(gpu::createCNNGPUEntryGuards());
+  pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUFuseLoops());
   pm.addNestedPass<func::FuncOp>(
-      gpu::createCNNGPUMapParallelLoops({options.blockSize}));
+      gpu::createCNNGPUMapParallelLoops({options.blockSize, options.report}));
   if (emulate) {
     // Each kernel's blocks and threads become a sequential loop nest on the
     // host; the rest is the CPU back end's.

@@ -22,13 +22,18 @@
 // CHECK-NOT:     memref.load
 // CHECK-NOT:     scf.for
 // CHECK:         %[[T:.*]] = gpu.wait async
-// CHECK:         %{{.*}}, %[[DONE:.*]] = gpu.alloc async [%[[T]]] (%{{.*}}) : memref<?x4x4x4xf32>
+// CHECK:         %{{.*}}, %[[DONE:.*]] = gpu.alloc async [%[[T]]] (%{{.*}}) : memref<?x2x2x4xf32>
 // CHECK:         gpu.wait [%[[DONE]]]
 // CHECK:         gpu.launch_func @small_kernels::@small_forward_impl_kernel blocks in (%{{.*}}, %c1, %c1) threads in (%c256, %c1, %c1)
 // CHECK-NOT:     memref.load
 // CHECK-NOT:     scf.for
+// Three kernels in all (cnn-gpu-fuse-loops): bias + convolution + relu,
+// -inf fill + max pooling, bias + dense.
+// CHECK-COUNT-2: gpu.launch_func @small_kernels::
+// CHECK-NOT:     gpu.launch_func
 // CHECK:       gpu.module @small_kernels {
-// CHECK-COUNT-7: gpu.func @small_forward_impl_kernel{{.*}} kernel
+// CHECK-COUNT-3: gpu.func @small_forward_impl_kernel{{.*}} kernel
+// CHECK-NOT:   gpu.func
 // CHECK-NOT:   gpu.module
 
 // Training: three entry points, each guarded, kernels of all in one module;

@@ -12,6 +12,41 @@
 
 include "mlir/Pass/PassBase.td"
 
+def CNNGPUSplitReductions : Pass<"cnn-gpu-split-reductions", "mlir::func::FuncOp"> {
+  let summary = "Split long sum reductions into parallel partial sums";
+  let description = [{
+    On the GPU each output element of a linalg op is one thread, and its
+    reduction a sequential loop in that thread. Reductions with few outputs
+    and a long reduction (bias and filter gradients summed over the batch
+    and the image, dense products with a long K) then run on a few hundred
+    threads, each looping over thousands of elements.
+
+    This pass rewrites such a sum reduction (`out + f(ins)`, one result) on
+    tensors into two ops: the same computation with some reduction
+    dimensions made parallel, writing zero-initialized partial sums indexed
+    by those dimensions, then a reduction of the partials into the original
+    init. The second op is considered again, so long reductions become a
+    tree of kernels. Dimensions are made parallel outermost first, until the
+    op has `target-threads` threads or its remaining per-thread reduction is
+    at most `min-reduction` long; dynamic sizes (the batch) count as
+    `assumed-dynamic-size`. Named ops are generalized first. The sum is
+    reassociated: results differ from the sequential order by rounding.
+  }];
+  let options = [
+    Option<"targetThreads", "target-threads", "int64_t", "65536",
+           "Threads a split op should reach">,
+    Option<"minReduction", "min-reduction", "int64_t", "32",
+           "Per-thread reduction length that is not split further">,
+    Option<"assumedDynamicSize", "assumed-dynamic-size", "int64_t", "32",
+           "Size assumed for dynamic loop dimensions (the batch)">,
+  ];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::linalg::LinalgDialect",
+    "mlir::tensor::TensorDialect",
+  ];
+}
+
 def CNNGPUPrepareLinalg : Pass<"cnn-gpu-prepare-linalg", "mlir::func::FuncOp"> {
   let summary = "Order linalg loops for the GPU: parallel dimensions first";
   let description = [{
@@ -28,6 +63,33 @@ def CNNGPUPrepareLinalg : Pass<"cnn-gpu-prepare-linalg", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
 }
 
+def CNNGPUFuseLoops : Pass<"cnn-gpu-fuse-loops", "mlir::func::FuncOp"> {
+  let summary = "Fuse adjacent loop nests into one kernel";
+  let description = [{
+    Fuses adjacent `scf.parallel` loops with identical bounds when the
+    second reads what the first writes only at the same indices (upstream's
+    `naivelyFuseParallelOps`): a bias broadcast, the convolution
+    accumulating onto it and its activation become one kernel. After
+    bufferization the loops rarely qualify as they are, so first
+
+    - `memref.dim` of `memref.collapse_shape` (a dimension that collapses
+      one source dimension) and of `memref.expand_shape` (its output size)
+      become the size of the source, then dims are folded and CSE'd: a loop
+      over a flattened buffer then has the same batch bound as the others;
+    - every `memref.alloc` moves to just after the definitions of its size
+      operands in its block: an allocation has a side effect, and
+      bufferization puts each one between two loops. Device temporaries
+      come from a per-call workspace (docs/gpu.md), so when they are
+      allocated within the call does not change memory use.
+
+    Aliasing is upstream's local alias analysis, refined by `llvm.noalias`:
+    two views of different function arguments, one of which is marked
+    `llvm.noalias` (as `cnn-export-c-interface` marks an entry point's
+    buffers), do not alias.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def CNNGPUMapParallelLoops : Pass<"cnn-gpu-map-parallel-loops", "mlir::func::FuncOp"> {
   let summary = "Map each outermost scf.parallel to a 1-D grid of blocks";
   let description = [{
@@ -40,6 +102,9 @@ def CNNGPUMapParallelLoops : Pass<"cnn-gpu-map-parallel-loops", "mlir::func::Fun
   let options = [
     Option<"blockSize", "block-size", "int64_t", "256",
            "Threads per block">,
+    Option<"report", "report", "bool", "false",
+           "Remark on every kernel: threads (batch 32 for dynamic sizes) and "
+           "the longest per-thread loop nest">,
   ];
   let dependentDialects = [
     "mlir::affine::AffineDialect",

@@ -45,6 +45,15 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
   Option<int64_t> blockSize{*this, "block-size",
                             llvm::cl::desc("Threads per block"),
                             llvm::cl::init(256)};
+  Option<int64_t> targetThreads{
+      *this, "target-threads",
+      llvm::cl::desc("Threads a long reduction is split to reach "
+                     "(cnn-gpu-split-reductions)"),
+      llvm::cl::init(65536)};
+  Option<bool> report{
+      *this, "report",
+      llvm::cl::desc("Remark on every kernel's threads and per-thread work"),
+      llvm::cl::init(false)};
   Option<unsigned> optLevel{*this, "opt-level",
                             llvm::cl::desc("LLVM optimization of kernels"),
                             llvm::cl::init(3)};

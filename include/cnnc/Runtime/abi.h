@@ -12,6 +12,8 @@
 |*    optimizer state, inputs and outputs. Generated code keeps no global     *|
 |*    state, so any number of instances of any number of models can live in  *|
 |*    one process and entry points may run concurrently on distinct buffers.  *|
+|*  - The buffers of one call must not overlap (like C `restrict`): the      *|
+|*    generated code assumes each is only reached through its own argument.  *|
 |*  - Batch sizes are dynamic: any batch >= 0 is accepted.                    *|
 |*  - Entry points return CNNC_OK (0) or a non-zero cnnc_status.              *|
 |*  - A library generated for model `m` (the module's symbol name) exports    *|

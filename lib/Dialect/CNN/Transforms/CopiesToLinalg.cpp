@@ -4,6 +4,9 @@
 
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/IR/OperationSupport.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace cnnc::cnn {
@@ -15,13 +18,29 @@ using namespace mlir;
 
 namespace {
 
+/// Whether `a` and `b` are the same buffer: the same value, or the same
+/// view (an identical op, e.g. two equal subviews) of the same buffer.
+bool isSameBuffer(Value a, Value b) {
+  if (a == b)
+    return true;
+  Operation *viewA = a.getDefiningOp(), *viewB = b.getDefiningOp();
+  return viewA && viewB && isa<ViewLikeOpInterface>(viewA) &&
+         isPure(viewA) &&
+         OperationEquivalence::isEquivalentTo(
+             viewA, viewB, OperationEquivalence::IgnoreLocations);
+}
+
 struct CopyToLinalg : OpRewritePattern<memref::CopyOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(memref::CopyOp copy,
                                 PatternRewriter &rewriter) const override {
-    rewriter.replaceOpWithNewOp<linalg::CopyOp>(copy, copy.getSource(),
-                                                copy.getTarget());
+    // Bufferization copies a function's in-place result onto itself.
+    if (isSameBuffer(copy.getSource(), copy.getTarget()))
+      rewriter.eraseOp(copy);
+    else
+      rewriter.replaceOpWithNewOp<linalg::CopyOp>(copy, copy.getSource(),
+                                                  copy.getTarget());
     return success();
   }
 };

@@ -9,7 +9,8 @@
 // that rejects a negative batch, a batch whose buffers could not exist, or a
 // null buffer (status 1), builds each
 // memref descriptor (row-major, batch as the dynamic leading size) and calls
-// the implementation, which becomes private so LLVM can inline it.
+// the implementation, which becomes private so LLVM can inline it. Inside the
+// implementation all batch sizes are then read from one argument.
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +19,7 @@
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 
 #include <limits>
@@ -72,6 +74,36 @@ Value createMemRefFromPointer(OpBuilder &b, Location loc, MemRefType type,
 }
 
 /// Adds the C wrapper of one entry point.
+/// Inside `impl`, reads every batch-sized argument's leading size from the
+/// first such argument: the wrapper gives all of them the same batch, and
+/// later passes then see one batch-size value (loop fusion, for one, needs
+/// loops with identical bounds).
+void useOneBatchSize(func::FuncOp impl) {
+  Block &entry = impl.getBody().front();
+  BlockArgument first;
+  SmallVector<memref::DimOp> batchDims;
+  for (BlockArgument arg : entry.getArguments()) {
+    auto type = dyn_cast<MemRefType>(arg.getType());
+    if (!type || type.getRank() == 0 || !type.isDynamicDim(0))
+      continue;
+    if (!first)
+      first = arg;
+    for (Operation *user : arg.getUsers())
+      if (auto dim = dyn_cast<memref::DimOp>(user);
+          dim && dim.getSource() == arg && dim.getConstantIndex() == 0)
+        batchDims.push_back(dim);
+  }
+  if (batchDims.empty())
+    return;
+  OpBuilder b = OpBuilder::atBlockBegin(&entry);
+  Location loc = impl.getLoc();
+  Value batch = memref::DimOp::create(b, loc, first, 0);
+  for (memref::DimOp dim : batchDims) {
+    dim.replaceAllUsesWith(batch);
+    dim.erase();
+  }
+}
+
 LogicalResult exportEntry(func::FuncOp impl) {
   StringRef implName = impl.getSymName();
   if (!implName.consume_back("_impl"))
@@ -159,6 +191,13 @@ LogicalResult exportEntry(func::FuncOp impl) {
   b.setInsertionPointAfter(branch);
   func::ReturnOp::create(b, loc, branch.getResults());
 
+  useOneBatchSize(impl);
+  // The ABI's buffers are distinct (abi.h): the implementation's buffer
+  // arguments do not alias.
+  for (auto [i, type] : llvm::enumerate(impl.getArgumentTypes()))
+    if (isa<MemRefType>(type))
+      impl.setArgAttr(i, LLVM::LLVMDialect::getNoAliasAttrName(),
+                      UnitAttr::get(ctx));
   // Private in MLIR and internal in LLVM, so it is not exported and can be
   // inlined into its wrapper.
   impl.setPrivate();

@@ -25,8 +25,20 @@
 // CHECK:           func.call @m_forward_impl(%[[PM]], %[[XM]], %[[YM]])
 // CHECK:           arith.constant 0 : i32
 // CHECK:         return %[[STATUS]] : i32
-// CHECK:       func.func private @m_forward_impl({{.*}} attributes {llvm.linkage = #llvm.linkage<internal>} {
+// The implementation's buffers are distinct (abi.h), and every batch size
+// inside it is read from the first batch-sized buffer.
+// CHECK:       func.func private @m_forward_impl(
+// CHECK-SAME:    %[[IP:.*]]: memref<6xf32> {llvm.noalias}, %[[IX:.*]]: memref<?x2x3xf32> {llvm.noalias}, %[[IY:.*]]: memref<?x4xf32> {llvm.noalias})
+// CHECK-SAME:    attributes {llvm.linkage = #llvm.linkage<internal>} {
+// CHECK:         %[[BATCH:.*]] = memref.dim %[[IX]], %c0
+// CHECK-NOT:     memref.dim
+// CHECK:         memref.alloc(%[[BATCH]], %[[BATCH]])
 func.func @m_forward_impl(%p: memref<6xf32>, %x: memref<?x2x3xf32>, %y: memref<?x4xf32>) attributes {cnn.entry = "forward", cnn.c_batch_position = 2 : i64} {
+  %c0 = arith.constant 0 : index
+  %nx = memref.dim %x, %c0 : memref<?x2x3xf32>
+  %ny = memref.dim %y, %c0 : memref<?x4xf32>
+  %t = memref.alloc(%nx, %ny) : memref<?x?xf32>
+  memref.dealloc %t : memref<?x?xf32>
   return
 }
 
