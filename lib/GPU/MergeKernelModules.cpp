@@ -35,17 +35,37 @@ struct MergeKernelModulesPass
     // "module::kernel" of every moved kernel -> its name in `merged`.
     llvm::StringMap<StringAttr> renamed;
     for (mlir::gpu::GPUModuleOp source : modules) {
+      // Kernels and helpers of different functions may share a name: rename
+      // the clashing ones first, with their uses in their own module.
+      SymbolTable sourceSymbols(source);
+      llvm::StringMap<StringAttr> originalNames;
+      for (Operation &op : source.getBody()->getOperations()) {
+        auto symbol = dyn_cast<SymbolOpInterface>(op);
+        if (!symbol || symbol.isDeclaration() ||
+            !mergedSymbols.lookup(symbol.getName()))
+          continue;
+        StringAttr original = symbol.getNameAttr();
+        FailureOr<StringAttr> unique =
+            sourceSymbols.renameToUnique(&op, {&mergedSymbols});
+        if (failed(unique)) {
+          op.emitError("cannot rename '") << original.getValue() << "'";
+          return signalPassFailure();
+        }
+        originalNames[unique->getValue()] = original;
+      }
       for (Operation &op :
            llvm::make_early_inc_range(source.getBody()->getOperations())) {
         auto symbol = dyn_cast<SymbolOpInterface>(op);
         if (!symbol)
           continue;
-        std::string key = (source.getName() + "::" + symbol.getName()).str();
         if (symbol.isDeclaration() && mergedSymbols.lookup(symbol.getName()))
           continue; // the same intrinsic declared in several modules
+        StringAttr original = originalNames.lookup(symbol.getName());
+        std::string key = (source.getName() + "::" +
+                           (original ? original : symbol.getNameAttr())
+                               .getValue())
+                              .str();
         op.moveBefore(merged.getBody(), merged.getBody()->end());
-        // SymbolTable::insert renames on a clash (kernels of different
-        // functions may share a name).
         renamed[key] = mergedSymbols.insert(&op);
       }
     }

@@ -1,7 +1,7 @@
 // cnn-gpu-merge-kernel-modules: the one-kernel gpu.modules of
 // gpu-kernel-outlining become one gpu.module (`module-name`, default
-// cnn_kernels) at the place of the first, kernels that share a name are
-// renamed, a declaration repeated in several modules is kept once, and
+// cnn_kernels) at the place of the first, kernels and helpers that share a
+// name are renamed (with the calls in their own module), a declaration repeated in several modules is kept once, and
 // every gpu.launch_func is redirected to its kernel's new symbol. A name
 // that is taken, or a launch of a kernel outside the gpu.modules, is an
 // error.
@@ -131,4 +131,54 @@ module attributes {gpu.container_module} {
     gpu.launch_func @prebuilt::@k blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1)
     return
   }
+}
+
+// -----
+
+// Two modules each with a device helper named @helper: the second one is
+// renamed, and so is the call in its own kernel, which keeps calling its
+// own helper (told apart by the constant it returns).
+// CHECK-LABEL: func.func @helpers(
+// CHECK:         gpu.launch_func @cnn_kernels::@[[KA:[a-z_0-9]+]] blocks
+// CHECK:         gpu.launch_func @cnn_kernels::@[[KB:[a-z_0-9]+]] blocks
+// CHECK:       gpu.module @cnn_kernels
+// CHECK:         func.func @helper() -> f32
+// CHECK-NEXT:      arith.constant 1.0
+// CHECK:         gpu.func @[[KA]](
+// CHECK:           func.call @helper()
+// CHECK:         func.func @[[HB:helper_[0-9]+]]() -> f32
+// CHECK-NEXT:      arith.constant 2.0
+// CHECK:         gpu.func @[[KB]](
+// CHECK:           func.call @[[HB]]()
+module attributes {gpu.container_module} {
+func.func @helpers(%buf: memref<1xf32>) {
+  %c1 = arith.constant 1 : index
+  gpu.launch_func @ma::@use_one blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%buf : memref<1xf32>)
+  gpu.launch_func @mb::@use_two blocks in (%c1, %c1, %c1) threads in (%c1, %c1, %c1) args(%buf : memref<1xf32>)
+  return
+}
+gpu.module @ma {
+  func.func @helper() -> f32 {
+    %one = arith.constant 1.0 : f32
+    return %one : f32
+  }
+  gpu.func @use_one(%buf: memref<1xf32>) kernel {
+    %c0 = arith.constant 0 : index
+    %v = func.call @helper() : () -> f32
+    memref.store %v, %buf[%c0] : memref<1xf32>
+    gpu.return
+  }
+}
+gpu.module @mb {
+  func.func @helper() -> f32 {
+    %two = arith.constant 2.0 : f32
+    return %two : f32
+  }
+  gpu.func @use_two(%buf: memref<1xf32>) kernel {
+    %c0 = arith.constant 0 : index
+    %v = func.call @helper() : () -> f32
+    memref.store %v, %buf[%c0] : memref<1xf32>
+    gpu.return
+  }
+}
 }
