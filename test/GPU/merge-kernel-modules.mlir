@@ -1,8 +1,9 @@
 // cnn-gpu-merge-kernel-modules: the one-kernel gpu.modules of
 // gpu-kernel-outlining become one gpu.module (`module-name`, default
 // cnn_kernels) at the place of the first, kernels and helpers that share a
-// name are renamed (with the calls in their own module), a declaration repeated in several modules is kept once, and
-// every gpu.launch_func is redirected to its kernel's new symbol. A name
+// name are renamed (with the calls in their own module), a declaration
+// repeated in several modules is kept once, and every gpu.launch_func is
+// redirected to its kernel's new symbol. A name
 // that is taken, or a launch of a kernel outside the gpu.modules, is an
 // error.
 // RUN: cnnc-opt %s --cnn-gpu-merge-kernel-modules -split-input-file -verify-diagnostics | FileCheck %s
