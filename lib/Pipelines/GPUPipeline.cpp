@@ -56,6 +56,7 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
 
   // Loops -> blocks and threads -> kernels.
   pm.addNestedPass<func::FuncOp>(cnn::createCNNCopiesToLinalg());
+  pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUEliminateCopies());
   pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUPrepareLinalg());
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   // The C wrappers; after the loops exist, so that all their bounds read

@@ -47,6 +47,29 @@ def CNNGPUSplitReductions : Pass<"cnn-gpu-split-reductions", "mlir::func::FuncOp
   ];
 }
 
+def CNNGPUEliminateCopies : Pass<"cnn-gpu-eliminate-copies", "mlir::func::FuncOp"> {
+  let summary = "Compute a temporary in the slice it is copied into";
+  let description = [{
+    Bufferization computes each parameter's gradient into its own buffer and
+    copies it (through a `memref.collapse_shape`) into the flat gradient;
+    the optimizer's second moment is copied out of the state, updated and
+    copied back. On the GPU every copy is a kernel launch.
+
+    For a `linalg.copy` from a static temporary `A` (or a collapse of it) to
+    a static slice `T` of a one-dimensional buffer `G` (an allocation or a
+    function argument; the ABI's buffers do not overlap), in one block, this
+    pass makes `A` a view of `T` (an expand_shape of the subview) and drops
+    the copy, when:
+
+    - every user of `A` is a linalg op (or its deallocation) before the
+      copy, and
+    - between `A`'s first user and the copy nothing touches `G` in a slice
+      that may overlap `T`, except a copy of exactly `T` into `A`, which
+      then copies `T` onto itself and is dropped too.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
 def CNNGPUPrepareLinalg : Pass<"cnn-gpu-prepare-linalg", "mlir::func::FuncOp"> {
   let summary = "Order linalg loops for the GPU: parallel dimensions first";
   let description = [{
