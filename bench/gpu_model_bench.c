@@ -42,22 +42,7 @@
 #include <string.h>
 #include <time.h>
 
-static double nowSeconds(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int compareDoubles(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return (x > y) - (x < y);
-}
-
-/// The q-quantile (0..1) of `n` sorted samples.
-static double quantile(const double *sorted, int n, double q) {
-  int index = (int)(q * (n - 1) + 0.5);
-  return sorted[index];
-}
+#include "bench_stats.h"
 
 static void *allocateOrDie(size_t bytes) {
   void *p = malloc(bytes ? bytes : 1);
