@@ -36,6 +36,7 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   // consumers: no kernel and no buffer for them.
   pm.addNestedPass<func::FuncOp>(createLinalgGeneralizeNamedOpsPass());
   pm.addNestedPass<func::FuncOp>(codegen::createCNNFuseElementwise());
+  pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUFusePadding());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
   gpu::CNNGPUSplitReductionsOptions split;
@@ -48,6 +49,7 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   // per-call device workspace (docs/gpu.md), so no deallocation pipeline.
   bufferization::OneShotBufferizePassOptions bufferizeOptions;
   bufferizeOptions.bufferizeFunctionBoundaries = false;
+  pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUDuplicateFills());
   pm.addPass(bufferization::createEmptyTensorEliminationPass());
   pm.addPass(bufferization::createOneShotBufferizePass(bufferizeOptions));
   bool emulate = stage == GPUPipelineStage::HostEmulation;

@@ -47,6 +47,22 @@ def CNNGPUSplitReductions : Pass<"cnn-gpu-split-reductions", "mlir::func::FuncOp
   ];
 }
 
+def CNNGPUDuplicateFills : Pass<"cnn-gpu-duplicate-fills", "mlir::func::FuncOp"> {
+  let summary = "Give every user of a fill its own fill";
+  let description = [{
+    CSE merges identical fills: the three 64-element bias gradients of a
+    training step then start from one zero tensor, and bufferization
+    computes one of them in the fill's buffer and copies the zeros for the
+    others (a kernel each on the GPU). This pass, run right before
+    bufferization, clones a multi-use fill (a `linalg.fill`, or a linalg op
+    without inputs that does not read its init, as generalization leaves
+    it) and the `tensor.empty` it fills for every further user, so each
+    accumulation starts from its own fill, which `cnn-gpu-fuse-loops` then
+    fuses into it.
+  }];
+  let dependentDialects = ["mlir::tensor::TensorDialect"];
+}
+
 def CNNGPUEliminateCopies : Pass<"cnn-gpu-eliminate-copies", "mlir::func::FuncOp"> {
   let summary = "Compute a temporary in the slice it is copied into";
   let description = [{
@@ -68,6 +84,26 @@ def CNNGPUEliminateCopies : Pass<"cnn-gpu-eliminate-copies", "mlir::func::FuncOp
       then copies `T` onto itself and is dropped too.
   }];
   let dependentDialects = ["mlir::memref::MemRefDialect"];
+}
+
+def CNNGPUFusePadding : Pass<"cnn-gpu-fuse-padding", "mlir::func::FuncOp"> {
+  let summary = "Read padded inputs through bounds checks";
+  let description = [{
+    An input gradient convolves the zero-padded output gradient:
+    `tensor.pad` becomes a fill and a copy into a larger buffer, two kernels
+    and a buffer on the GPU. For a `linalg.generic` reading a
+    `tensor.pad` (static padding, a constant padding value), this pass drops
+    that operand and reads the unpadded tensor in the body instead: the
+    operand's index expressions are evaluated on the loop indices, shifted
+    by the low padding, and an out-of-bounds element yields the padding
+    value (`tensor.extract` at a clamped index, then `arith.select`). Only
+    when the other operands still determine every loop's range.
+  }];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect",
+    "mlir::arith::ArithDialect",
+    "mlir::tensor::TensorDialect",
+  ];
 }
 
 def CNNGPUPrepareLinalg : Pass<"cnn-gpu-prepare-linalg", "mlir::func::FuncOp"> {
