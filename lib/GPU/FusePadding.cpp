@@ -31,16 +31,68 @@ bool othersCoverLoops(linalg::GenericOp op, OpOperand *skipped) {
   return covered.all();
 }
 
-/// Replaces `op`'s input `padded` (a tensor.pad of `pad`) by reads of the
-/// pad's source inside the body.
+/// A tensor that is `source` surrounded by `value`, `source` starting at
+/// `low`; `unpadded[d]` when dimension d is known to be the source's.
+struct Padded {
+  Value source;
+  SmallVector<int64_t> low;
+  Value value;
+  SmallVector<bool> unpadded;
+};
+
+/// The value a fill-like op writes everywhere: linalg.fill, or an op without
+/// inputs whose body yields a value from outside it (a generalized fill).
+Value filledValue(Value tensor) {
+  if (auto fill = tensor.getDefiningOp<linalg::FillOp>())
+    return fill.getInputs()[0];
+  auto generic = tensor.getDefiningOp<linalg::GenericOp>();
+  if (!generic || generic.getNumDpsInputs() != 0 ||
+      generic->getNumResults() != 1)
+    return {};
+  Value yielded = generic.getBlock()->getTerminator()->getOperand(0);
+  return yielded.getParentRegion() == &generic.getRegion() ? Value()
+                                                            : yielded;
+}
+
+/// `value` as a padded tensor: a tensor.pad with static low padding and a
+/// constant value, or an insert_slice at static offsets into a fill.
+std::optional<Padded> matchPadded(Value value) {
+  if (auto pad = value.getDefiningOp<tensor::PadOp>()) {
+    if (!pad.getConstantPaddingValue() || !pad.getLow().empty())
+      return std::nullopt;
+    SmallVector<bool> unpadded;
+    for (auto [low, high] : llvm::zip(pad.getStaticLow(), pad.getStaticHigh()))
+      unpadded.push_back(low == 0 && high == 0);
+    return Padded{pad.getSource(), llvm::to_vector(pad.getStaticLow()),
+                  pad.getConstantPaddingValue(), unpadded};
+  }
+  auto insert = value.getDefiningOp<tensor::InsertSliceOp>();
+  if (!insert || !insert.getOffsets().empty() || !insert.hasUnitStride() ||
+      insert.getSourceType().getRank() != insert.getType().getRank())
+    return std::nullopt;
+  Value fill = filledValue(insert.getDest());
+  if (!fill)
+    return std::nullopt;
+  SmallVector<bool> unpadded;
+  for (auto [offset, size, full] :
+       llvm::zip(insert.getStaticOffsets(), insert.getStaticSizes(),
+                 insert.getType().getShape()))
+    unpadded.push_back(offset == 0 && !ShapedType::isDynamic(size) &&
+                       size == full);
+  return Padded{insert.getSource(), llvm::to_vector(insert.getStaticOffsets()),
+                fill, unpadded};
+}
+
+/// Replaces `op`'s input `padded` (a `pad` of its source) by reads of the
+/// source inside the body.
 void fusePadding(RewriterBase &rewriter, linalg::GenericOp op,
-                 OpOperand *padded, tensor::PadOp pad) {
+                 OpOperand *padded, const Padded &pad) {
   Location loc = op.getLoc();
   rewriter.setInsertionPoint(op);
-  Value source = pad.getSource();
-  Value padValue = pad.getConstantPaddingValue();
-  ArrayRef<int64_t> low = pad.getStaticLow();
-  int64_t rank = pad.getSourceType().getRank();
+  Value source = pad.source;
+  Value padValue = pad.value;
+  ArrayRef<int64_t> low = pad.low;
+  int64_t rank = cast<RankedTensorType>(source.getType()).getRank();
   SmallVector<Value> sizes;
   for (int64_t d = 0; d < rank; ++d)
     sizes.push_back(tensor::DimOp::create(rewriter, loc, source, d));
@@ -80,7 +132,7 @@ void fusePadding(RewriterBase &rewriter, linalg::GenericOp op,
   for (int64_t d = 0; d < rank; ++d) {
     Value index = affine::AffineApplyOp::create(
         rewriter, loc, map.getSubMap({unsigned(d)}), loopIndices);
-    if (low[d] == 0 && pad.getStaticHigh()[d] == 0) {
+    if (pad.unpadded[d]) {
       sourceIndices.push_back(index);
       continue;
     }
@@ -129,12 +181,10 @@ struct FusePaddingPass
       // The old body indexes loops as the new one does; an existing
       // linalg.index stays valid.
       for (OpOperand *input : op.getDpsInputOperands()) {
-        auto pad = input->get().getDefiningOp<tensor::PadOp>();
-        if (!pad || !pad.getConstantPaddingValue() ||
-            !pad.getLow().empty() || !pad.getHigh().empty() ||
-            !othersCoverLoops(op, input))
+        std::optional<Padded> pad = matchPadded(input->get());
+        if (!pad || !othersCoverLoops(op, input))
           continue;
-        fusePadding(rewriter, op, input, pad);
+        fusePadding(rewriter, op, input, *pad);
         break; // `op` is gone; one padded operand per op
       }
     }

@@ -89,3 +89,54 @@ func.func @dynamic_padding(%x: tensor<3xf32>, %n: index, %init: tensor<?xf32>) -
   } -> tensor<?xf32>
   return %0 : tensor<?xf32>
 }
+
+// -----
+
+// A pooling gradient of 2x2 rows and columns placed into a zero-filled 3x3
+// (an odd-sized input): the consumer reads it through a bounds check too.
+// CHECK-LABEL: func.func @inserted_into_fill(
+// CHECK-SAME:    %[[G:[a-z0-9]+]]: tensor<?x2x2x4xf32>, %[[Y:[a-z0-9]+]]: tensor<?x3x3x4xf32>
+// CHECK-NOT:     tensor.insert_slice
+// CHECK:         linalg.generic
+// CHECK-SAME:      ins(%[[Y]] : tensor<?x3x3x4xf32>)
+// CHECK:           %[[ROW:.*]] = linalg.index 1
+// CHECK:           arith.cmpi slt, %[[ROW]], %c2
+// CHECK-NOT:       arith.cmpi slt, %{{.*}}, %c4
+// CHECK:           %[[V:.*]] = tensor.extract %[[G]]
+// CHECK:           arith.select %{{.*}}, %[[V]], %cst
+func.func @inserted_into_fill(%g: tensor<?x2x2x4xf32>, %y: tensor<?x3x3x4xf32>, %init: tensor<?x3x3x4xf32>) -> tensor<?x3x3x4xf32> {
+  %zero = arith.constant 0.0 : f32
+  %c0 = arith.constant 0 : index
+  %n = tensor.dim %g, %c0 : tensor<?x2x2x4xf32>
+  %e = tensor.empty(%n) : tensor<?x3x3x4xf32>
+  %filled = linalg.fill ins(%zero : f32) outs(%e : tensor<?x3x3x4xf32>) -> tensor<?x3x3x4xf32>
+  %placed = tensor.insert_slice %g into %filled[0, 0, 0, 0] [%n, 2, 2, 4] [1, 1, 1, 1] : tensor<?x2x2x4xf32> into tensor<?x3x3x4xf32>
+  %0 = linalg.generic {
+      indexing_maps = [affine_map<(n, h, w, c) -> (n, h, w, c)>,
+                       affine_map<(n, h, w, c) -> (n, h, w, c)>,
+                       affine_map<(n, h, w, c) -> (n, h, w, c)>],
+      iterator_types = ["parallel", "parallel", "parallel", "parallel"]}
+      ins(%placed, %y : tensor<?x3x3x4xf32>, tensor<?x3x3x4xf32>) outs(%init : tensor<?x3x3x4xf32>) {
+  ^bb0(%d: f32, %v: f32, %o: f32):
+    %p = arith.mulf %d, %v : f32
+    linalg.yield %p : f32
+  } -> tensor<?x3x3x4xf32>
+  return %0 : tensor<?x3x3x4xf32>
+}
+
+// -----
+
+// An insert_slice into a tensor that is not a fill: unchanged.
+// CHECK-LABEL: func.func @inserted_into_data(
+// CHECK:         tensor.insert_slice
+func.func @inserted_into_data(%g: tensor<2xf32>, %d: tensor<3xf32>, %init: tensor<3xf32>) -> tensor<3xf32> {
+  %placed = tensor.insert_slice %g into %d[0] [2] [1] : tensor<2xf32> into tensor<3xf32>
+  %0 = linalg.generic {
+      indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> (i)>],
+      iterator_types = ["parallel"]}
+      ins(%placed : tensor<3xf32>) outs(%init : tensor<3xf32>) {
+  ^bb0(%v: f32, %o: f32):
+    linalg.yield %v : f32
+  } -> tensor<3xf32>
+  return %0 : tensor<3xf32>
+}

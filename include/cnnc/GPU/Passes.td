@@ -91,9 +91,11 @@ def CNNGPUFusePadding : Pass<"cnn-gpu-fuse-padding", "mlir::func::FuncOp"> {
   let description = [{
     An input gradient convolves the zero-padded output gradient:
     `tensor.pad` becomes a fill and a copy into a larger buffer, two kernels
-    and a buffer on the GPU. For a `linalg.generic` reading a
-    `tensor.pad` (static padding, a constant padding value), this pass drops
-    that operand and reads the unpadded tensor in the body instead: the
+    and a buffer on the GPU; so does a pooling gradient that is
+    `insert_slice`d into a filled tensor of the input's odd size. For a
+    `linalg.generic` reading a `tensor.pad` (static low padding, a constant
+    padding value) or an `insert_slice` at static offsets into a fill, this
+    pass drops that operand and reads the unpadded tensor in the body: the
     operand's index expressions are evaluated on the loop indices, shifted
     by the low padding, and an out-of-bounds element yields the padding
     value (`tensor.extract` at a clamped index, then `arith.select`). Only
