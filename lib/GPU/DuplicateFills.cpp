@@ -34,15 +34,22 @@ struct DuplicateFillsPass
       Value result = fill->getResult(0);
       auto empty =
           fill.getDpsInitOperand(0)->get().getDefiningOp<tensor::EmptyOp>();
-      // The first use keeps the original; every other gets a copy of the
-      // fill (and of its empty) right before it.
+      // The use that comes first in the fill's block keeps the original;
+      // every other gets a copy of the fill (and of its empty) right before
+      // it.
+      Block *block = fill->getBlock();
       SmallVector<OpOperand *> uses = llvm::map_to_vector(
           result.getUses(), [](OpOperand &use) { return &use; });
-      llvm::stable_sort(uses, [](OpOperand *a, OpOperand *b) {
-        Operation *x = a->getOwner(), *y = b->getOwner();
-        return x->getBlock() == y->getBlock() && x->isBeforeInBlock(y);
-      });
-      for (OpOperand *use : llvm::drop_begin(uses)) {
+      OpOperand *keeper = uses.front();
+      for (OpOperand *use : uses) {
+        Operation *user = block->findAncestorOpInBlock(*use->getOwner());
+        Operation *kept = block->findAncestorOpInBlock(*keeper->getOwner());
+        if (user && kept && user->isBeforeInBlock(kept))
+          keeper = use;
+      }
+      for (OpOperand *use : uses) {
+        if (use == keeper)
+          continue;
         rewriter.setInsertionPoint(use->getOwner());
         IRMapping mapping;
         if (empty)
