@@ -1,14 +1,10 @@
 //===- FuseLoops.cpp - adjacent loop nests into one kernel ----------------===//
 
 #include "cnnc/GPU/Passes.h"
+#include "cnnc/GPU/BufferAliasing.h"
 
-#include "mlir/Analysis/AliasAnalysis.h"
-#include "mlir/Analysis/AliasAnalysis/LocalAliasAnalysis.h"
-#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/Transforms/Transforms.h"
-#include "mlir/Interfaces/FunctionInterfaces.h"
-#include "mlir/Interfaces/ViewLikeInterface.h"
 #include "mlir/IR/Dominance.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/CSE.h"
@@ -82,24 +78,6 @@ void hoist(memref::AllocOp alloc) {
     alloc->moveBefore(&block->front());
 }
 
-/// The buffer `value` is a view of: the source of its chain of view ops.
-Value viewedBuffer(Value value) {
-  while (auto view = value.getDefiningOp<ViewLikeOpInterface>())
-    value = view.getViewSource();
-  return value;
-}
-
-/// Whether `value` is an argument of a function marked `llvm.noalias`.
-bool isNoAliasArgument(Value value) {
-  auto arg = dyn_cast<BlockArgument>(value);
-  if (!arg)
-    return false;
-  auto function = dyn_cast<FunctionOpInterface>(arg.getOwner()->getParentOp());
-  return function && arg.getOwner()->isEntryBlock() &&
-         function.getArgAttr(arg.getArgNumber(),
-                             LLVM::LLVMDialect::getNoAliasAttrName());
-}
-
 struct FuseLoopsPass
     : cnnc::gpu::impl::CNNGPUFuseLoopsBase<FuseLoopsPass> {
   void runOnOperation() override {
@@ -119,14 +97,8 @@ struct FuseLoopsPass
     for (memref::AllocOp alloc : allocations)
       hoist(alloc);
 
-    LocalAliasAnalysis aliasAnalysis;
-    auto mayAlias = [&](Value a, Value b) {
-      Value bufferA = viewedBuffer(a), bufferB = viewedBuffer(b);
-      if (bufferA != bufferB &&
-          (isNoAliasArgument(bufferA) || isNoAliasArgument(bufferB)))
-        return false;
-      return !aliasAnalysis.alias(a, b).isNo();
-    };
+    cnnc::gpu::BufferAliasOracle aliasing;
+    auto mayAlias = [&](Value a, Value b) { return aliasing.mayAlias(a, b); };
     for (Region &region : getOperation()->getRegions())
       scf::naivelyFuseParallelOps(region, mayAlias);
   }

@@ -68,6 +68,7 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
     pm.addPass(gpu::createCNNGPUEntryGuards());
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUFuseLoops());
+  pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUPromoteAccumulators());
   pm.addNestedPass<func::FuncOp>(
       gpu::createCNNGPUMapParallelLoops({options.blockSize, options.report}));
   if (emulate) {
@@ -78,6 +79,9 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   }
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUDeviceBuffers());
+  // Constants and index arithmetic move into the launch bodies, so kernels
+  // see static loop bounds and strides instead of taking them as arguments.
+  pm.addPass(createGpuLaunchSinkIndexComputationsPass());
   pm.addPass(createGpuKernelOutliningPass());
   pm.addPass(gpu::createCNNGPUMergeKernelModules(
       {options.modelName.getValue() + "_kernels"}));

@@ -56,8 +56,11 @@ createNVPTXMachine(StringRef chip, unsigned optLevel) {
                           : optLevel == 2 ? CodeGenOptLevel::Default
                           : optLevel == 1 ? CodeGenOptLevel::Less
                                           : CodeGenOptLevel::None;
+  // Multiply-adds contract to fma.rn.f32, as nvcc's default --fmad=true.
+  TargetOptions options;
+  options.AllowFPOpFusion = FPOpFusion::Fast;
   std::unique_ptr<TargetMachine> machine(target->createTargetMachine(
-      triple, chip, "", TargetOptions(), std::nullopt, std::nullopt, level));
+      triple, chip, "", options, std::nullopt, std::nullopt, level));
   if (!machine)
     return createStringError("cannot create an NVPTX target machine for %s",
                              chip.str().c_str());

@@ -7,6 +7,9 @@
 // RUN: cnnc-opt %S/Inputs/small.mlir \
 // RUN:   --cnn-gpu-kernels-pipeline="model-name=small block-size=128" \
 // RUN:   | FileCheck %s --check-prefix=TRAIN
+// RUN: cnnc-opt %S/Inputs/small.mlir \
+// RUN:   --cnn-gpu-kernels-pipeline="model-name=small optimizer=none" \
+// RUN:   | FileCheck %s --check-prefix=KERNEL
 
 // CHECK-LABEL: func.func @small_forward(
 // CHECK:         %[[BEGIN:.*]] = func.call @cnnc_gpu_entry_begin() : () -> i32
@@ -48,3 +51,21 @@
 // TRAIN-LABEL: func.func @small_forward(
 // TRAIN:         func.call @cnnc_gpu_entry_begin()
 // TRAIN-NOT:   gpu.module
+
+// The convolution kernel: its loop bounds are constants inside the kernel
+// (gpu-launch-sink-index-computations), not kernel arguments (the only
+// index arguments are the grid's), and the sum
+// is carried in a register from the bias to one store
+// (cnn-gpu-promote-accumulators).
+// KERNEL-LABEL: gpu.func @small_forward_impl_kernel(%arg0: index, %arg1: index, {{(%arg[0-9]+: memref<[^%]*)+}}) kernel {
+// KERNEL-DAG:     %[[C3:.*]] = arith.constant 3 : index
+// KERNEL-DAG:     %[[C2:.*]] = arith.constant 2 : index
+// KERNEL:         %[[BIAS:.*]] = memref.load
+// KERNEL-NOT:     memref.store
+// KERNEL:         %[[SUM:.*]] = scf.for %{{.*}} = %{{.*}} to %[[C3]] step %{{.*}} iter_args(%{{.*}} = %[[BIAS]]) -> (f32)
+// KERNEL:           scf.for %{{.*}} = %{{.*}} to %[[C3]] step
+// KERNEL:             scf.for %{{.*}} = %{{.*}} to %[[C2]] step
+// KERNEL-NOT:           memref.store
+// KERNEL:         memref.store %[[SUM]]
+// KERNEL-NEXT:  }
+// KERNEL-NEXT:  gpu.return

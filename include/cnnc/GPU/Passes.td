@@ -151,6 +151,23 @@ def CNNGPUFuseLoops : Pass<"cnn-gpu-fuse-loops", "mlir::func::FuncOp"> {
   let dependentDialects = ["mlir::memref::MemRefDialect"];
 }
 
+def CNNGPUPromoteAccumulators : Pass<"cnn-gpu-promote-accumulators", "mlir::func::FuncOp"> {
+  let summary = "Carry reduction accumulators in registers across their loops";
+  let description = [{
+    A reduction lowered to loops loads and stores its output element on
+    every iteration. In a kernel the buffers are global pointers LLVM cannot
+    tell apart, so each iteration ends with a store to global memory. For an
+    `scf.for` whose body (at its top level) loads an element and later
+    stores to the same element, at a buffer and indices defined outside the
+    loop, and where no other operation in the loop may read or write that
+    buffer (local alias analysis, refined by `llvm.noalias` arguments), the
+    element is loaded once before the loop, carried as an iter_arg and
+    stored once after it. Innermost loops go first, so a convolution's whole
+    window loop nest keeps its sum in a register.
+  }];
+  let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"];
+}
+
 def CNNGPUMapParallelLoops : Pass<"cnn-gpu-map-parallel-loops", "mlir::func::FuncOp"> {
   let summary = "Map each outermost scf.parallel to a 1-D grid of blocks";
   let description = [{

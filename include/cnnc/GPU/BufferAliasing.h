@@ -1,0 +1,36 @@
+//===- BufferAliasing.h - may two buffers of an entry point overlap? -*- C++ -*-===//
+//
+// Upstream's local alias analysis, refined by the entry-point ABI: buffers
+// passed to an entry point do not overlap (include/cnnc/Runtime/abi.h), and
+// `cnn-export-c-interface` marks them `llvm.noalias`.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CNNC_GPU_BUFFERALIASING_H
+#define CNNC_GPU_BUFFERALIASING_H
+
+#include "mlir/Analysis/AliasAnalysis/LocalAliasAnalysis.h"
+#include "mlir/IR/Value.h"
+
+namespace cnnc::gpu {
+
+/// The buffer `value` is a view of: the source of its chain of view ops.
+mlir::Value viewedBuffer(mlir::Value value);
+
+/// Whether `value` is an argument of a function marked `llvm.noalias`.
+bool isNoAliasArgument(mlir::Value value);
+
+/// Whether two memrefs may share an element: false when they are views of
+/// different buffers one of which is a `llvm.noalias` argument, else what
+/// upstream's local alias analysis says.
+class BufferAliasOracle {
+public:
+  bool mayAlias(mlir::Value a, mlir::Value b);
+
+private:
+  mlir::LocalAliasAnalysis analysis;
+};
+
+} // namespace cnnc::gpu
+
+#endif // CNNC_GPU_BUFFERALIASING_H
