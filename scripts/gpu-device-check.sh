@@ -11,7 +11,11 @@
 #   c. train     cnnc-train --device=cuda on the carried Fashion-MNIST: 4
 #                epochs (batch 32, Adam, lr 1e-3, seed 1 as scripts/run.sh),
 #                test accuracy and per-epoch times, the checkpoint evaluated
-#                again, then 1 epoch with CUDA graphs on;
+#                again, then 1 epoch with CUDA graphs on, then the prefetch
+#                check: 200 steps (validation split 0.1) with the next
+#                batch's copy overlapped (default) and with
+#                CNNRT_CUDA_PREFETCH=0, whose weights (--save-weights),
+#                history and printed losses must be identical;
 #   d. bench     bench/gpu.sh: cnnc vs PyTorch eager / torch.compile;
 #   e. summary   $OUT/summary.txt: every figure and each part's status.
 # Every step has a timeout and the whole stays within --budget seconds
@@ -181,6 +185,7 @@ fi
 
 # --- c. training ------------------------------------------------------------
 STATUS_TRAIN="not run"
+STATUS_PREFETCH="not run"
 # epochs NAME: per-epoch seconds from the stamps of the step's output lines
 # (the "Train on" line before the first epoch, then one line per epoch).
 epochs() {
@@ -225,6 +230,27 @@ if ((DO_TRAIN)); then
   GRAPHS_RC=$RC
   train_figures train_graphs
   STATUS_TRAIN="$( ((TRAIN_RC == 0)) && echo ok || echo failed) (test_accuracy ${acc:-none} after $EPOCHS epochs; CPU reference 0.896 after 4); graphs epoch: $( ((GRAPHS_RC == 0)) && echo ok || echo failed)"
+
+  # Prefetch on vs off: the same batches and steps, so identical bytes.
+  PREFETCH=(--epochs 1 --max-steps 200 --validation-split 0.1)
+  for mode in on off; do
+    step "train_prefetch_$mode" 90 env CNNRT_CUDA_PREFETCH="$( [[ $mode == on ]] && echo 1 || echo 0)" \
+      "$CARRY/bin/cnnc-train" "$CARRY/models/fashion-$SUFFIX.so" "${TRAIN[@]}" "${PREFETCH[@]}" \
+      --history "$WORK/prefetch-$mode.csv" --save-weights "$WORK/prefetch-$mode.weights"
+    eval "PREFETCH_RC_$mode=$RC"
+    train_figures "train_prefetch_$mode"
+  done
+  losses() { text "$1" | grep -E '^(Epoch|test_loss)' | sed 's/ - [0-9.]*s - / - /'; }
+  if ((PREFETCH_RC_on != 0 || PREFETCH_RC_off != 0)); then
+    STATUS_PREFETCH="failed (exit $PREFETCH_RC_on with prefetch, $PREFETCH_RC_off without)"
+  elif cmp -s "$WORK/prefetch-on.weights" "$WORK/prefetch-off.weights" &&
+       cmp -s "$WORK/prefetch-on.csv" "$WORK/prefetch-off.csv" &&
+       [[ "$(losses train_prefetch_on)" == "$(losses train_prefetch_off)" ]]; then
+    STATUS_PREFETCH="identical weights, history and losses with and without prefetch"
+  else
+    STATUS_PREFETCH="DIFFERENT with and without prefetch (weights: $(cmp "$WORK/prefetch-on.weights" "$WORK/prefetch-off.weights" 2>&1 | head -1))"
+  fi
+  note "prefetch: $STATUS_PREFETCH"
 fi
 
 # --- d. bench ---------------------------------------------------------------
@@ -259,6 +285,7 @@ note "== status after $(elapsed)s"
 note "probe: $STATUS_PROBE"
 note "parity: $STATUS_PARITY"
 note "train: $STATUS_TRAIN"
+note "prefetch: $STATUS_PREFETCH"
 note "bench: $STATUS_BENCH"
 cp "$CARRY/MANIFEST" "$WORK/MANIFEST" 2>/dev/null
 tar -czf "$OUTDIR/details.tar.gz" -C "$WORK" . 2>> "$LOG"

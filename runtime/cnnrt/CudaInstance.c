@@ -9,16 +9,40 @@
 #include <stdlib.h>
 #include <string.h>
 
+/// Device buffers for the images and labels of one batch, and the pinned host
+/// memory they are copied in from (`capacity` rows of images, then labels).
+/// A prefetch slot also has the event recorded after its copies and the
+/// caller's pointers and size of the batch it holds, until a call uses it.
+typedef struct batchSlot {
+  CUdeviceptr images, labels;
+  void *pinned;
+  int64_t capacity;
+  CUevent copied;
+  int copying;            ///< `copied` recorded, not waited for yet
+  const float *forImages; ///< NULL: no pending prefetch
+  const int32_t *forLabels;
+  int64_t forBatch;
+} batchSlot;
+
+enum { kMainSlot = 0, kNumSlots = 3 };
+
 struct cnnrt_cuda_instance {
   const cnnrt_model *model;
   const cnnc_cuda_api *cu;
-  CUstream stream;
+  CUstream stream;     ///< uploads, downloads, batches that were not prefetched
+  CUstream copyStream; ///< prefetches (created by the first one)
   CUdeviceptr params, optState, results; // results: f32 loss, i64 correct
-  CUdeviceptr images, labels, logits;    // batch buffers, `capacity` rows
-  void *pinned;                          // staging: images, labels, logits
-  int64_t capacity;
-  int hostChanged;  ///< host copies newer than the device's
-  int deviceNewer;  ///< device copies newer than the host's
+  CUdeviceptr logits;                    ///< `outCapacity` rows
+  void *outPinned; ///< staging: 16 bytes of results, then the logits
+  int64_t outCapacity;
+  /// slots[kMainSlot]: batches that were not prefetched; slots 1 and 2:
+  /// prefetches in turn, batch i + 1 copying while batch i is used.
+  batchSlot slots[kNumSlots];
+  int lastPrefetch;        ///< slot of the latest prefetch (1 or 2)
+  const batchSlot *active; ///< the batch of the current entry call
+  int prefetchOff;         ///< $CNNRT_CUDA_PREFETCH is "0"
+  int hostChanged;         ///< host copies newer than the device's
+  int deviceNewer;         ///< device copies newer than the host's
 };
 
 int cnnrt_model_is_cuda_desc(const cnnc_model_desc *desc) {
@@ -66,6 +90,8 @@ cnnrt_cuda_instance *cnnrt_cuda_instance_create(const cnnrt_model *model) {
   cuda->model = model;
   cuda->cu = cu;
   cuda->hostChanged = 1;
+  const char *prefetch = getenv(CNNRT_CUDA_PREFETCH_ENV);
+  cuda->prefetchOff = prefetch && strcmp(prefetch, "0") == 0;
   const cnnc_model_desc *desc = model->desc;
   size_t paramBytes = (size_t)desc->param_elements * sizeof(float);
   size_t stateBytes = (size_t)desc->opt_state_elements * sizeof(float);
@@ -83,19 +109,38 @@ cnnrt_cuda_instance *cnnrt_cuda_instance_create(const cnnrt_model *model) {
   return cuda;
 }
 
-static void freeBatchBuffers(cnnrt_cuda_instance *cuda) {
+/// Frees the buffers of `slot` (not its event: the slot is about to grow).
+static void freeSlot(const cnnc_cuda_api *cu, batchSlot *slot) {
+  if (slot->images)
+    cu->memFree(slot->images);
+  if (slot->labels)
+    cu->memFree(slot->labels);
+  if (slot->pinned)
+    cu->memFreeHost(slot->pinned);
+  slot->images = slot->labels = 0;
+  slot->pinned = NULL;
+  slot->capacity = 0;
+}
+
+static void freeOutputs(cnnrt_cuda_instance *cuda) {
   const cnnc_cuda_api *cu = cuda->cu;
-  if (cuda->images)
-    cu->memFree(cuda->images);
-  if (cuda->labels)
-    cu->memFree(cuda->labels);
   if (cuda->logits)
     cu->memFree(cuda->logits);
-  if (cuda->pinned)
-    cu->memFreeHost(cuda->pinned);
-  cuda->images = cuda->labels = cuda->logits = 0;
-  cuda->pinned = NULL;
-  cuda->capacity = 0;
+  if (cuda->outPinned)
+    cu->memFreeHost(cuda->outPinned);
+  cuda->logits = 0;
+  cuda->outPinned = NULL;
+  cuda->outCapacity = 0;
+}
+
+/// Waits for the prefetch copies into `slot` (its batch is about to be used,
+/// or its buffers reused or freed), not for later ones.
+static int awaitSlot(cnnrt_cuda_instance *cuda, batchSlot *slot) {
+  if (!slot->copying)
+    return 0;
+  slot->copying = 0;
+  return check(cuda, cuda->cu->eventSynchronize(slot->copied),
+               "cannot copy the prefetched batch to the GPU");
 }
 
 void cnnrt_cuda_instance_destroy(cnnrt_cuda_instance *cuda) {
@@ -104,13 +149,22 @@ void cnnrt_cuda_instance_destroy(cnnrt_cuda_instance *cuda) {
   const cnnc_cuda_api *cu = cuda->cu;
   if (cuda->stream)
     cu->streamSynchronize(cuda->stream);
-  freeBatchBuffers(cuda);
+  if (cuda->copyStream)
+    cu->streamSynchronize(cuda->copyStream);
+  for (int i = 0; i < kNumSlots; ++i) {
+    freeSlot(cu, &cuda->slots[i]);
+    if (cuda->slots[i].copied)
+      cu->eventDestroy(cuda->slots[i].copied);
+  }
+  freeOutputs(cuda);
   if (cuda->params)
     cu->memFree(cuda->params);
   if (cuda->optState)
     cu->memFree(cuda->optState);
   if (cuda->results)
     cu->memFree(cuda->results);
+  if (cuda->copyStream)
+    cu->streamDestroy(cuda->copyStream);
   if (cuda->stream)
     cu->streamDestroy(cuda->stream);
   free(cuda);
@@ -145,71 +199,207 @@ int cnnrt_cuda_sync_host(cnnrt_cuda_instance *cuda, float *params,
   return 0;
 }
 
-/// Uploads changed host copies, grows the batch buffers to `batch` rows and
-/// copies the batch in (pinned staging, asynchronous copies, one wait).
+static size_t imageBytes(const cnnrt_cuda_instance *cuda) {
+  return (size_t)cuda->model->imageElements * sizeof(float);
+}
+
+static size_t logitBytes(const cnnrt_cuda_instance *cuda) {
+  return (size_t)cuda->model->desc->num_classes * sizeof(float);
+}
+
+/// Grows `slot` to at least `batch` rows once no copy uses it.
+static int growSlot(cnnrt_cuda_instance *cuda, batchSlot *slot, int64_t batch) {
+  if (batch <= slot->capacity)
+    return 0;
+  const cnnc_cuda_api *cu = cuda->cu;
+  if (slot == &cuda->slots[kMainSlot])
+    cu->streamSynchronize(cuda->stream);
+  else if (awaitSlot(cuda, slot))
+    return -1;
+  freeSlot(cu, slot);
+  size_t rows = (size_t)batch;
+  if (check(cuda, cu->memAlloc(&slot->images, rows * imageBytes(cuda)),
+            "cannot allocate the batch on the GPU") ||
+      check(cuda, cu->memAlloc(&slot->labels, rows * sizeof(int32_t)),
+            "cannot allocate the batch on the GPU") ||
+      check(cuda,
+            cu->memHostAlloc(&slot->pinned,
+                             rows * (imageBytes(cuda) + sizeof(int32_t)),
+                             CNNC_CU_MEMHOSTALLOC_PORTABLE),
+            "cannot allocate pinned host memory")) {
+    freeSlot(cu, slot);
+    return -1;
+  }
+  slot->capacity = batch;
+  return 0;
+}
+
+/// Grows the logits buffer and the staging area of results to `batch` rows.
+static int growOutputs(cnnrt_cuda_instance *cuda, int64_t batch) {
+  if (batch <= cuda->outCapacity)
+    return 0;
+  const cnnc_cuda_api *cu = cuda->cu;
+  cu->streamSynchronize(cuda->stream);
+  freeOutputs(cuda);
+  size_t bytes = (size_t)batch * logitBytes(cuda);
+  if (check(cuda, cu->memAlloc(&cuda->logits, bytes),
+            "cannot allocate the batch on the GPU") ||
+      check(cuda,
+            cu->memHostAlloc(&cuda->outPinned, 16 + bytes,
+                             CNNC_CU_MEMHOSTALLOC_PORTABLE),
+            "cannot allocate pinned host memory")) {
+    freeOutputs(cuda);
+    return -1;
+  }
+  cuda->outCapacity = batch;
+  return 0;
+}
+
+/// Copies a batch into the staging buffer of `slot` and starts asynchronous
+/// copies from there into its device buffers on `stream`.
+static int copyBatch(cnnrt_cuda_instance *cuda, const batchSlot *slot,
+                     const float *images, const int32_t *labels, int64_t batch,
+                     CUstream stream) {
+  const cnnc_cuda_api *cu = cuda->cu;
+  char *staging = slot->pinned;
+  size_t bytes = (size_t)batch * imageBytes(cuda);
+  memcpy(staging, images, bytes);
+  if (check(cuda, cu->memcpyHtoDAsync(slot->images, staging, bytes, stream),
+            "cannot copy the batch to the GPU"))
+    return -1;
+  if (!labels)
+    return 0;
+  char *labelStaging = staging + (size_t)slot->capacity * imageBytes(cuda);
+  memcpy(labelStaging, labels, (size_t)batch * sizeof(int32_t));
+  return check(cuda,
+               cu->memcpyHtoDAsync(slot->labels, labelStaging,
+                                   (size_t)batch * sizeof(int32_t), stream),
+               "cannot copy the labels to the GPU");
+}
+
+/// Starts uploading the host copies of the parameters and optimizer state
+/// when they changed (on the instance's stream, before the batch).
+static int uploadChanged(cnnrt_cuda_instance *cuda, const float *params,
+                         const float *optState) {
+  if (!cuda->hostChanged)
+    return 0;
+  const cnnc_model_desc *desc = cuda->model->desc;
+  const cnnc_cuda_api *cu = cuda->cu;
+  if (check(cuda,
+            cu->memcpyHtoDAsync(cuda->params, params,
+                                (size_t)desc->param_elements * sizeof(float),
+                                cuda->stream),
+            "cannot copy the parameters to the GPU") ||
+      check(cuda,
+            cu->memcpyHtoDAsync(cuda->optState, optState,
+                                (size_t)desc->opt_state_elements *
+                                    sizeof(float),
+                                cuda->stream),
+            "cannot copy the optimizer state to the GPU"))
+    return -1;
+  cuda->hostChanged = 0;
+  return 0;
+}
+
+/// The prefetch slot holding exactly this batch (same pointers and size),
+/// which the call uses up, or NULL. Other prefetches stay for later calls (a
+/// loop prefetches batch i + 1 before the call on batch i).
+static batchSlot *takePrefetch(cnnrt_cuda_instance *cuda, const float *images,
+                               const int32_t *labels, int64_t batch) {
+  for (int i = kMainSlot + 1; i < kNumSlots; ++i) {
+    batchSlot *slot = &cuda->slots[i];
+    if (slot->forImages && images == slot->forImages &&
+        labels == slot->forLabels && batch == slot->forBatch) {
+      slot->forImages = NULL;
+      return slot;
+    }
+  }
+  return NULL;
+}
+
+/// Uploads changed host copies, grows the buffers to `batch` rows and brings
+/// the batch to the device: the prefetched copy when this is a prefetched
+/// batch (waiting for its copies only), else a copy through the pinned
+/// staging buffer of the main slot (asynchronous copies, one wait). Sets the
+/// slot the entry point reads.
 static int prepare(cnnrt_cuda_instance *cuda, const float *params,
                    const float *optState, const float *images,
                    const int32_t *labels, int64_t batch) {
-  const cnnc_model_desc *desc = cuda->model->desc;
-  const cnnc_cuda_api *cu = cuda->cu;
-  size_t imageBytes = (size_t)cuda->model->imageElements * sizeof(float);
-  size_t logitBytes = (size_t)desc->num_classes * sizeof(float);
-  if (cuda->hostChanged) {
-    if (check(cuda,
-              cu->memcpyHtoDAsync(cuda->params, params,
-                                  (size_t)desc->param_elements * sizeof(float),
-                                  cuda->stream),
-              "cannot copy the parameters to the GPU") ||
-        check(cuda,
-              cu->memcpyHtoDAsync(cuda->optState, optState,
-                                  (size_t)desc->opt_state_elements *
-                                      sizeof(float),
-                                  cuda->stream),
-              "cannot copy the optimizer state to the GPU"))
-      return -1;
-    cuda->hostChanged = 0;
-  }
-  if (batch > cuda->capacity) {
-    cu->streamSynchronize(cuda->stream);
-    freeBatchBuffers(cuda);
-    size_t rows = (size_t)batch;
-    if (check(cuda, cu->memAlloc(&cuda->images, rows * imageBytes),
-              "cannot allocate the batch on the GPU") ||
-        check(cuda, cu->memAlloc(&cuda->labels, rows * sizeof(int32_t)),
-              "cannot allocate the batch on the GPU") ||
-        check(cuda, cu->memAlloc(&cuda->logits, rows * logitBytes),
-              "cannot allocate the batch on the GPU") ||
-        check(cuda,
-              cu->memHostAlloc(&cuda->pinned,
-                               rows * (imageBytes + sizeof(int32_t) +
-                                       logitBytes),
-                               CNNC_CU_MEMHOSTALLOC_PORTABLE),
-              "cannot allocate pinned host memory")) {
-      freeBatchBuffers(cuda);
-      return -1;
-    }
-    cuda->capacity = batch;
-  }
-  char *staging = cuda->pinned;
-  size_t bytes = (size_t)batch * imageBytes;
-  memcpy(staging, images, bytes);
-  if (check(cuda,
-            cu->memcpyHtoDAsync(cuda->images, staging, bytes, cuda->stream),
-            "cannot copy the batch to the GPU"))
+  batchSlot *slot = takePrefetch(cuda, images, labels, batch);
+  if (uploadChanged(cuda, params, optState) || growOutputs(cuda, batch))
     return -1;
-  if (labels) {
-    char *labelStaging = staging + (size_t)cuda->capacity * imageBytes;
-    memcpy(labelStaging, labels, (size_t)batch * sizeof(int32_t));
-    if (check(cuda,
-              cu->memcpyHtoDAsync(cuda->labels, labelStaging,
-                                  (size_t)batch * sizeof(int32_t),
-                                  cuda->stream),
-              "cannot copy the labels to the GPU"))
+  if (slot) {
+    // Host wait: the copy ran while the previous call's kernels ran.
+    if (awaitSlot(cuda, slot))
+      return -1;
+  } else {
+    slot = &cuda->slots[kMainSlot];
+    if (growSlot(cuda, slot, batch) ||
+        copyBatch(cuda, slot, images, labels, batch, cuda->stream))
       return -1;
   }
+  cuda->active = slot;
   // The entry point runs on the library's stream: wait for the copies.
-  return check(cuda, cu->streamSynchronize(cuda->stream),
+  return check(cuda, cuda->cu->streamSynchronize(cuda->stream),
                "cannot copy the batch to the GPU");
+}
+
+int cnnrt_cuda_prefetches(const cnnrt_cuda_instance *cuda) {
+  return !cuda->prefetchOff;
+}
+
+/// The prefetch slot for a new prefetch of `images`/`labels`, whose earlier
+/// prefetches are dropped (the buffers may hold new data): a slot without a
+/// pending batch, else the older one.
+static batchSlot *prefetchSlot(cnnrt_cuda_instance *cuda, const float *images,
+                               const int32_t *labels) {
+  for (int i = kMainSlot + 1; i < kNumSlots; ++i) {
+    batchSlot *slot = &cuda->slots[i];
+    if (slot->forImages == images || slot->forLabels == labels)
+      slot->forImages = NULL;
+  }
+  int older = cuda->lastPrefetch == 1 ? 2 : 1;
+  if (cuda->slots[older].forImages && !cuda->slots[3 - older].forImages)
+    older = 3 - older;
+  cuda->lastPrefetch = older;
+  batchSlot *slot = &cuda->slots[older];
+  slot->forImages = NULL;
+  return slot;
+}
+
+int cnnrt_cuda_prefetch(cnnrt_cuda_instance *cuda, const float *images,
+                        const int32_t *labels, int64_t batch) {
+  if (cuda->prefetchOff)
+    return 0;
+  if (batch == 0) { // drop both; their copies are waited for on reuse
+    for (int i = kMainSlot + 1; i < kNumSlots; ++i)
+      cuda->slots[i].forImages = NULL;
+    return 0;
+  }
+  const cnnc_cuda_api *cu = cuda->cu;
+  batchSlot *slot = prefetchSlot(cuda, images, labels);
+  // Its staging buffer may still be read by the copies of its last batch.
+  if (awaitSlot(cuda, slot) ||
+      (!cuda->copyStream &&
+       check(cuda,
+             cu->streamCreate(&cuda->copyStream, CNNC_CU_STREAM_NON_BLOCKING),
+             "cannot create a CUDA stream")) ||
+      (!slot->copied &&
+       check(cuda, cu->eventCreate(&slot->copied, CNNC_CU_EVENT_DISABLE_TIMING),
+             "cannot create a CUDA event")) ||
+      growSlot(cuda, slot, batch))
+    return -1;
+  if (copyBatch(cuda, slot, images, labels, batch, cuda->copyStream) ||
+      check(cuda, cu->eventRecord(slot->copied, cuda->copyStream),
+            "cannot copy the batch to the GPU")) {
+    cu->streamSynchronize(cuda->copyStream); // nothing left reading staging
+    return -1;
+  }
+  slot->copying = 1;
+  slot->forImages = images;
+  slot->forLabels = labels;
+  slot->forBatch = batch;
+  return 0;
 }
 
 /// Copies `bytes` from device `src` into `dst` through the staging area.
@@ -226,9 +416,12 @@ static int download(cnnrt_cuda_instance *cuda, void *dst, CUdeviceptr src,
 }
 
 static void *logitStaging(const cnnrt_cuda_instance *cuda) {
-  size_t imageBytes = (size_t)cuda->model->imageElements * sizeof(float);
-  return (char *)cuda->pinned +
-         (size_t)cuda->capacity * (imageBytes + sizeof(int32_t));
+  return (char *)cuda->outPinned + 16;
+}
+
+/// The device images and labels of the batch prepare() brought in.
+static const batchSlot *batchOnDevice(const cnnrt_cuda_instance *cuda) {
+  return cuda->active;
 }
 
 int cnnrt_cuda_forward(cnnrt_cuda_instance *cuda, const float *params,
@@ -237,10 +430,10 @@ int cnnrt_cuda_forward(cnnrt_cuda_instance *cuda, const float *params,
   if (prepare(cuda, params, optState, images, NULL, batch))
     return -1;
   const cnnc_model_desc *desc = cuda->model->desc;
-  int32_t status = desc->forward(
-      (const float *)(uintptr_t)cuda->params,
-      (const float *)(uintptr_t)cuda->images, batch,
-      (float *)(uintptr_t)cuda->logits);
+  int32_t status =
+      desc->forward((const float *)(uintptr_t)cuda->params,
+                    (const float *)(uintptr_t)batchOnDevice(cuda)->images,
+                    batch, (float *)(uintptr_t)cuda->logits);
   if (status)
     return entryFailed(cuda, "forward", status);
   return download(cuda, logits, cuda->logits,
@@ -252,8 +445,7 @@ int cnnrt_cuda_forward(cnnrt_cuda_instance *cuda, const float *params,
 static int readResults(cnnrt_cuda_instance *cuda, float *loss,
                        int64_t *correct) {
   char buffer[16];
-  if (download(cuda, buffer, cuda->results, sizeof buffer,
-               logitStaging(cuda)))
+  if (download(cuda, buffer, cuda->results, sizeof buffer, cuda->outPinned))
     return -1;
   memcpy(loss, buffer, sizeof *loss);
   memcpy(correct, buffer + 8, sizeof *correct);
@@ -269,9 +461,9 @@ int cnnrt_cuda_train_step(cnnrt_cuda_instance *cuda, const float *params,
     return -1;
   int32_t status = cuda->model->desc->train_step(
       (float *)(uintptr_t)cuda->params, (float *)(uintptr_t)cuda->optState,
-      (const float *)(uintptr_t)cuda->images,
-      (const int32_t *)(uintptr_t)cuda->labels, batch, learningRate, step,
-      (float *)(uintptr_t)cuda->results,
+      (const float *)(uintptr_t)batchOnDevice(cuda)->images,
+      (const int32_t *)(uintptr_t)batchOnDevice(cuda)->labels, batch,
+      learningRate, step, (float *)(uintptr_t)cuda->results,
       (int64_t *)(uintptr_t)(cuda->results + 8));
   if (status)
     return entryFailed(cuda, "train_step", status);
@@ -287,8 +479,8 @@ int cnnrt_cuda_evaluate(cnnrt_cuda_instance *cuda, const float *params,
     return -1;
   int32_t status = cuda->model->desc->evaluate(
       (const float *)(uintptr_t)cuda->params,
-      (const float *)(uintptr_t)cuda->images,
-      (const int32_t *)(uintptr_t)cuda->labels, batch,
+      (const float *)(uintptr_t)batchOnDevice(cuda)->images,
+      (const int32_t *)(uintptr_t)batchOnDevice(cuda)->labels, batch,
       (float *)(uintptr_t)cuda->results,
       (int64_t *)(uintptr_t)(cuda->results + 8));
   if (status)

@@ -4,7 +4,9 @@
 |* pointers (docs/gpu.md). For such models an instance keeps the parameters  *|
 |* and optimizer state resident on the device, mirrors them on the host only *|
 |* when the host asks (cnnrt_instance_params & co.), and copies each batch in *|
-|* through pinned staging buffers with asynchronous copies.                   *|
+|* through pinned staging buffers with asynchronous copies. Two more batch   *|
+|* slots let the next batch's copy (cnnrt_instance_prefetch, on a stream of   *|
+|* its own, one event per slot) run while the current step's kernels run.     *|
 |*                                                                            *|
 \*===----------------------------------------------------------------------===*/
 
@@ -30,6 +32,15 @@ void cnnrt_cuda_host_changed(cnnrt_cuda_instance *cuda);
 /// Makes the host copies current (downloads after training steps).
 int cnnrt_cuda_sync_host(cnnrt_cuda_instance *cuda, float *params,
                          float *optState);
+
+/// 0 when $CNNRT_CUDA_PREFETCH is "0" (prefetches do nothing), else 1.
+int cnnrt_cuda_prefetches(const cnnrt_cuda_instance *cuda);
+
+/// Starts copying a checked batch into the spare slot on the copy stream;
+/// the first later train_step/evaluate of the same pointers and size uses
+/// it. Replaces an earlier prefetch; batch 0 only drops it.
+int cnnrt_cuda_prefetch(cnnrt_cuda_instance *cuda, const float *images,
+                        const int32_t *labels, int64_t batch);
 
 int cnnrt_cuda_forward(cnnrt_cuda_instance *cuda, const float *params,
                        const float *optState, const float *images,

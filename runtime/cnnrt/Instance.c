@@ -271,6 +271,19 @@ int cnnrt_train_step_at(cnnrt_instance *instance, const float *images,
   return writeResults(loss, correct, batchLoss, batchCorrect);
 }
 
+int cnnrt_instance_prefetch(cnnrt_instance *instance, const float *images,
+                            const int32_t *labels, int64_t batch) {
+  if (checkBatch(instance, "prefetch", images, batch, labels, 1, NULL, NULL))
+    return -1;
+  if (!instance->cuda) // the CPU reads the caller's buffers directly
+    return 0;
+  return cnnrt_cuda_prefetch(instance->cuda, images, labels, batch);
+}
+
+int cnnrt_instance_prefetches(const cnnrt_instance *instance) {
+  return instance && instance->cuda && cnnrt_cuda_prefetches(instance->cuda);
+}
+
 int cnnrt_evaluate(cnnrt_instance *instance, const float *images,
                    const int32_t *labels, int64_t batch, float *loss,
                    int64_t *correct) {

@@ -81,6 +81,10 @@ static void initialize(void) {
   RESOLVE(graphLaunch, "cuGraphLaunch");
   RESOLVE(graphDestroy, "cuGraphDestroy");
   RESOLVE(graphExecDestroy, "cuGraphExecDestroy");
+  RESOLVE(eventCreate, "cuEventCreate");
+  RESOLVE(eventRecord, "cuEventRecord");
+  RESOLVE(eventSynchronize, "cuEventSynchronize");
+  RESOLVE(eventDestroy, "cuEventDestroy_v2");
 
   CUresult result = api.init(0);
   int count = 0;

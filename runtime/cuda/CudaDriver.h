@@ -26,6 +26,7 @@ typedef struct CUfunc_st *CUfunction;
 typedef struct CUstream_st *CUstream;
 typedef struct CUgraph_st *CUgraph;
 typedef struct CUgraphExec_st *CUgraphExec;
+typedef struct CUevent_st *CUevent;
 typedef uint64_t CUdeviceptr;
 
 enum {
@@ -36,6 +37,7 @@ enum {
   CNNC_CU_STREAM_NON_BLOCKING = 1,
   CNNC_CU_STREAM_CAPTURE_MODE_THREAD_LOCAL = 1,
   CNNC_CU_MEMHOSTALLOC_PORTABLE = 1,
+  CNNC_CU_EVENT_DISABLE_TIMING = 2,
 };
 
 /// The driver functions cnnc calls (names without the _v2 suffixes).
@@ -80,6 +82,10 @@ typedef struct cnnc_cuda_api {
   CUresult (*graphLaunch)(CUgraphExec exec, CUstream stream);
   CUresult (*graphDestroy)(CUgraph graph);
   CUresult (*graphExecDestroy)(CUgraphExec exec);
+  CUresult (*eventCreate)(CUevent *event, unsigned flags);
+  CUresult (*eventRecord)(CUevent event, CUstream stream);
+  CUresult (*eventSynchronize)(CUevent event);
+  CUresult (*eventDestroy)(CUevent event);
 } cnnc_cuda_api;
 
 /// Environment variable naming the driver library to open instead of

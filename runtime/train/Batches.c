@@ -23,12 +23,16 @@ struct cnnrt_batches {
   int64_t batchSize;
   int shuffle;
   uint64_t seed;
-  int64_t imageElements; ///< floats per image
-  int64_t perEpoch;      ///< ceil(count / batchSize)
-  int64_t next;          ///< index of the next batch in the epoch
-  int64_t *order;        ///< view-relative indices of this epoch
-  float *images;         ///< gathered batch (shuffled iterators only)
+  int64_t imageElements;   ///< floats per image
+  int64_t perEpoch;        ///< ceil(count / batchSize)
+  int64_t next;            ///< index of the next batch in the epoch
+  int64_t *order;          ///< view-relative indices of this epoch
+  size_t imageBufferBytes; ///< size of each gathered images buffer
+  size_t labelBufferBytes;
+  float *images; ///< gathered batch (shuffled iterators only)
   int32_t *labels;
+  float *spareImages; ///< second gather buffer (cnnrt_batches_double_buffer)
+  int32_t *spareLabels;
 };
 
 cnnrt_data_view cnnrt_data_view_first(const cnnrt_dataset *data,
@@ -100,6 +104,8 @@ void cnnrt_batches_destroy(cnnrt_batches *batches) {
   free(batches->order);
   free(batches->images);
   free(batches->labels);
+  free(batches->spareImages);
+  free(batches->spareLabels);
   free(batches);
 }
 
@@ -147,12 +153,14 @@ cnnrt_batches *cnnrt_batches_create(cnnrt_data_view view, int64_t batchSize,
   batches->shuffle = shuffle;
   batches->seed = seed;
   batches->imageElements = imageElements;
+  batches->imageBufferBytes = batchFloats ? (size_t)batchFloats : 1;
+  batches->labelBufferBytes =
+      (size_t)(gathered ? gathered : 1) * sizeof(int32_t);
   batches->perEpoch = view.count / batchSize + (view.count % batchSize != 0);
   batches->order = malloc(orderBytes ? (size_t)orderBytes : 1);
   if (shuffle) {
-    batches->images = malloc(batchFloats ? (size_t)batchFloats : 1);
-    batches->labels =
-        malloc((size_t)(gathered ? gathered : 1) * sizeof(int32_t));
+    batches->images = malloc(batches->imageBufferBytes);
+    batches->labels = malloc(batches->labelBufferBytes);
   }
   if (!batches->order || (shuffle && (!batches->images || !batches->labels))) {
     cnnrt_batches_destroy(batches);
@@ -162,6 +170,22 @@ cnnrt_batches *cnnrt_batches_create(cnnrt_data_view view, int64_t batchSize,
   }
   batches->next = batches->perEpoch; // nothing until the first start
   return batches;
+}
+
+int cnnrt_batches_double_buffer(cnnrt_batches *batches) {
+  if (!batches->shuffle || batches->spareImages) // nothing gathered, or done
+    return 0;
+  batches->spareImages = malloc(batches->imageBufferBytes);
+  batches->spareLabels = malloc(batches->labelBufferBytes);
+  if (!batches->spareImages || !batches->spareLabels) {
+    free(batches->spareImages);
+    free(batches->spareLabels);
+    batches->spareImages = NULL;
+    batches->spareLabels = NULL;
+    return cnnrt_train_fail("cnnrt_batches_double_buffer",
+                            "out of memory for a second batch");
+  }
+  return 0;
 }
 
 int64_t cnnrt_batches_per_epoch(const cnnrt_batches *batches) {
@@ -212,5 +236,13 @@ int cnnrt_batches_next(cnnrt_batches *batches, cnnrt_batch *batch) {
   }
   batch->images = batches->images;
   batch->labels = batches->labels;
+  if (batches->spareImages) { // the next batch goes to the other buffer
+    float *images = batches->images;
+    int32_t *labels = batches->labels;
+    batches->images = batches->spareImages;
+    batches->labels = batches->spareLabels;
+    batches->spareImages = images;
+    batches->spareLabels = labels;
+  }
   return 1;
 }

@@ -58,28 +58,52 @@ static void countPredictions(const float *logits, const int32_t *labels,
   }
 }
 
-/// Evaluates every batch of `batches`; `logits` is NULL without confusion.
-static int evaluateBatches(cnnrt_instance *instance, cnnrt_batches *batches,
-                           float *logits, int64_t *confusion,
-                           cnnrt_eval_result *result) {
+/// Evaluates one batch into the sums of `result`; `logits` is NULL without
+/// confusion.
+static int evaluateBatch(cnnrt_instance *instance, const cnnrt_batch *batch,
+                         float *logits, int64_t *confusion, double *lossSum,
+                         cnnrt_eval_result *result) {
+  float loss;
+  int64_t correct;
+  if (cnnrt_evaluate(instance, batch->images, batch->labels, batch->size, &loss,
+                     &correct))
+    return cnnrt_train_fail_runtime();
+  *lossSum += (double)loss * (double)batch->size;
+  result->correct += correct;
+  result->count += batch->size;
+  if (!confusion)
+    return 0;
+  if (cnnrt_predict(instance, batch->images, batch->size, logits))
+    return cnnrt_train_fail_runtime();
   int64_t classes =
       cnnrt_model_desc(cnnrt_instance_model(instance))->num_classes;
+  countPredictions(logits, batch->labels, batch->size, classes, confusion);
+  return 0;
+}
+
+/// Evaluates every batch of `batches`; `logits` is NULL without confusion.
+/// With `prefetch`, the copy of batch i + 1 to the device is started before
+/// batch i is evaluated (the batches point into the data set: nothing is
+/// gathered).
+static int evaluateBatches(cnnrt_instance *instance, cnnrt_batches *batches,
+                           int prefetch, float *logits, int64_t *confusion,
+                           cnnrt_eval_result *result) {
   double lossSum = 0.0;
-  cnnrt_batch batch;
-  while (cnnrt_batches_next(batches, &batch)) {
-    float loss;
-    int64_t correct;
-    if (cnnrt_evaluate(instance, batch.images, batch.labels, batch.size, &loss,
-                       &correct))
+  cnnrt_batch batch, next = {0};
+  int have = cnnrt_batches_next(batches, &batch);
+  while (have) {
+    int haveNext = 0;
+    if (prefetch && (haveNext = cnnrt_batches_next(batches, &next)) &&
+        cnnrt_instance_prefetch(instance, next.images, next.labels, next.size))
       return cnnrt_train_fail_runtime();
-    lossSum += (double)loss * (double)batch.size;
-    result->correct += correct;
-    result->count += batch.size;
-    if (!confusion)
-      continue;
-    if (cnnrt_predict(instance, batch.images, batch.size, logits))
-      return cnnrt_train_fail_runtime();
-    countPredictions(logits, batch.labels, batch.size, classes, confusion);
+    if (evaluateBatch(instance, &batch, logits, confusion, &lossSum, result))
+      return -1;
+    if (prefetch) {
+      batch = next;
+      have = haveNext;
+    } else {
+      have = cnnrt_batches_next(batches, &batch);
+    }
   }
   if (result->count > 0) {
     result->loss = lossSum / (double)result->count;
@@ -111,10 +135,13 @@ int cnnrt_evaluate_view(cnnrt_instance *instance, cnnrt_data_view view,
     return -1;
   }
   float *logits = confusion ? malloc((size_t)logitCount) : NULL;
-  int status =
-      confusion && !logits
-          ? cnnrt_train_fail("evaluate", "out of memory")
-          : evaluateBatches(instance, batches, logits, confusion, result);
+  int prefetch = cnnrt_instance_prefetches(instance);
+  int status = confusion && !logits
+                   ? cnnrt_train_fail("evaluate", "out of memory")
+                   : evaluateBatches(instance, batches, prefetch, logits,
+                                     confusion, result);
+  if (prefetch) // after a failure, one may be left
+    (void)cnnrt_instance_prefetch(instance, NULL, NULL, 0);
   free(logits);
   cnnrt_batches_destroy(batches);
   return status;

@@ -134,11 +134,22 @@ static int finishEpoch(cnnrt_instance *instance,
   return 0;
 }
 
-/// Runs epochs until options->epochs or a callback stops the loop.
+/// The batch `index` of the epoch into `batch`, when it is one of the first
+/// `steps` and the iterator has it (the iterator must be at `index`).
+static int nextBatch(cnnrt_batches *batches, int64_t index, int64_t steps,
+                     cnnrt_batch *batch) {
+  return index < steps && cnnrt_batches_next(batches, batch);
+}
+
+/// Runs epochs until options->epochs or a callback stops the loop. With
+/// `prefetch` (a CUDA instance), batch i + 1 is gathered into the iterator's
+/// second buffer and its copy to the device started before the step on
+/// batch i: the same batches in the same order, the copy overlapped.
 static int runEpochs(cnnrt_instance *instance, const cnnrt_fit_options *options,
                      cnnrt_train_state *state, cnnrt_history *history,
                      const cnnrt_fit_callbacks *callbacks,
-                     cnnrt_batches *batches, cnnrt_fit_stats *stats) {
+                     cnnrt_batches *batches, int prefetch,
+                     cnnrt_fit_stats *stats) {
   int64_t steps = cnnrt_batches_per_epoch(batches);
   if (options->max_steps > 0 && options->max_steps < steps)
     steps = options->max_steps;
@@ -154,8 +165,15 @@ static int runEpochs(cnnrt_instance *instance, const cnnrt_fit_options *options,
       return -1;
     if (callbacks && callbacks->epoch_begin)
       callbacks->epoch_begin(context, state->epoch, options->epochs, steps);
-    cnnrt_batch batch;
-    while (state->batch < steps && cnnrt_batches_next(batches, &batch)) {
+    cnnrt_batch batch, next = {0};
+    int have = nextBatch(batches, state->batch, steps, &batch);
+    while (have) {
+      int haveNext = 0;
+      if (prefetch &&
+          (haveNext = nextBatch(batches, state->batch + 1, steps, &next)) &&
+          cnnrt_instance_prefetch(instance, next.images, next.labels,
+                                  next.size))
+        return cnnrt_train_fail_runtime();
       if (step(instance, options, &batch, state, stats))
         return -1;
       if (callbacks && callbacks->batch_end &&
@@ -164,6 +182,12 @@ static int runEpochs(cnnrt_instance *instance, const cnnrt_fit_options *options,
                                (double)state->correct / (double)state->seen)) {
         stats->stopped = 1;
         return 0;
+      }
+      if (prefetch) {
+        batch = next;
+        have = haveNext;
+      } else {
+        have = nextBatch(batches, state->batch, steps, &batch);
       }
     }
     cnnrt_epoch_record record;
@@ -196,8 +220,16 @@ int cnnrt_fit(cnnrt_instance *instance, const cnnrt_fit_options *options,
       cnnrt_batches_create(options->train, options->batch_size, 1, state->seed);
   if (!batches)
     return -1;
-  int result =
-      runEpochs(instance, options, state, history, callbacks, batches, stats);
+  int prefetch = cnnrt_instance_prefetches(instance);
+  if (prefetch && cnnrt_batches_double_buffer(batches)) {
+    cnnrt_batches_destroy(batches);
+    return -1;
+  }
+  int result = runEpochs(instance, options, state, history, callbacks, batches,
+                         prefetch, stats);
+  // A stop or a failure can leave a prefetch of a buffer freed below.
+  if (prefetch)
+    (void)cnnrt_instance_prefetch(instance, NULL, NULL, 0);
   cnnrt_batches_destroy(batches);
   return result;
 }

@@ -87,6 +87,15 @@ int cnnrt_atomic_commit(cnnrt_atomic_file *file);
 void cnnrt_atomic_abort(cnnrt_atomic_file *file);
 
 //===----------------------------------------------------------------------===//
+// Mini-batches (Batches.c)
+//===----------------------------------------------------------------------===//
+
+/// Gathers shuffled batches into two buffers in turn, so a batch returned by
+/// cnnrt_batches_next stays valid while the next one is gathered (for
+/// prefetching loops). Nothing to do for iterators that do not gather.
+int cnnrt_batches_double_buffer(cnnrt_batches *batches);
+
+//===----------------------------------------------------------------------===//
 // Misc
 //===----------------------------------------------------------------------===//
 

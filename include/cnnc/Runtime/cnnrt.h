@@ -178,6 +178,35 @@ CNNRT_API int cnnrt_evaluate(cnnrt_instance *instance, const float *images,
                              const int32_t *labels, int64_t batch, float *loss,
                              int64_t *correct);
 
+/// Starts copying a batch that a later cnnrt_train_step, cnnrt_train_step_at
+/// or cnnrt_evaluate will use to the device, so that the copy runs while the
+/// calls in between run their kernels: a loop prefetches batch i + 1, then
+/// runs the step on batch i, then the step on batch i + 1. The batch is
+/// checked like the call's, read into pinned memory before this returns,
+/// and copied on a stream of its own into a second device batch buffer.
+/// The first later train_step or evaluate whose `images`, `labels` and
+/// `batch` are the same pointers and size waits for that copy instead of
+/// copying the batch again, so those buffers must still hold the same data
+/// then; calls on other batches copy theirs as usual and leave the prefetch
+/// pending. A new prefetch replaces the pending one; batch 0 (NULL pointers
+/// allowed) only drops it: do that before the buffers are reused for other
+/// data or freed. Parameters changed on the host in between are uploaded by
+/// the call, before its kernels, as without a prefetch.
+/// For a CPU instance, or with $CNNRT_CUDA_PREFETCH set to "0", it only
+/// checks the arguments: the calls then read the caller's buffers.
+CNNRT_API int cnnrt_instance_prefetch(cnnrt_instance *instance,
+                                      const float *images,
+                                      const int32_t *labels, int64_t batch);
+
+/// 1 when cnnrt_instance_prefetch copies ahead for `instance` (a CUDA model
+/// and $CNNRT_CUDA_PREFETCH not "0"), else 0: loops ask it before they
+/// gather a batch early.
+CNNRT_API int cnnrt_instance_prefetches(const cnnrt_instance *instance);
+
+/// Environment variable that turns cnnrt_instance_prefetch off when "0"
+/// (read when an instance is created), to compare against copies in line.
+#define CNNRT_CUDA_PREFETCH_ENV "CNNRT_CUDA_PREFETCH"
+
 /*===----------------------------------------------------------------------===*\
 |* Raw parameter files: `count` float32 values in host byte order             *|
 \*===----------------------------------------------------------------------===*/
