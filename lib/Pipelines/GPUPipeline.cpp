@@ -69,6 +69,10 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   pm.addPass(createCanonicalizerPass());
   pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUFuseLoops());
   pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUPromoteAccumulators());
+  gpu::CNNGPUCoarsenThreadsOptions coarsen;
+  coarsen.lanes = options.lanes;
+  pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUCoarsenThreads(coarsen));
+  pm.addPass(createCSEPass());
   pm.addNestedPass<func::FuncOp>(
       gpu::createCNNGPUMapParallelLoops({options.blockSize, options.report}));
   if (emulate) {

@@ -168,6 +168,36 @@ def CNNGPUPromoteAccumulators : Pass<"cnn-gpu-promote-accumulators", "mlir::func
   let dependentDialects = ["mlir::memref::MemRefDialect", "mlir::scf::SCFDialect"];
 }
 
+def CNNGPUCoarsenThreads : Pass<"cnn-gpu-coarsen-threads", "mlir::func::FuncOp"> {
+  let summary = "Compute several neighbouring outputs per thread, sharing loads";
+  let description = [{
+    One thread per output element issues two loads per multiply-add in a
+    convolution or product: the load/store units, not the FMA pipes, bound
+    the kernel. This pass unrolls one parallel dimension of each kernel
+    (outermost `scf.parallel`) by `lanes` and jams the lanes together: loops
+    whose bounds are the same in every lane are cloned once with one set of
+    iter_args per lane (`cnn-gpu-promote-accumulators` put the sums there),
+    operations that compute the same value in every lane are cloned once,
+    loads included when their loop writes no memory, and everything else
+    once per lane. Coarsening a convolution along the output column, the
+    filter value is loaded once for `lanes` outputs.
+
+    The dimension is the one, other than the innermost (neighbouring threads
+    keep neighbouring elements), that shares the most loads inside loops
+    between lanes. When `lanes` does not divide its extent, the last lanes
+    compute with a clamped index and their writes are guarded. Kernels that
+    would keep fewer than `min-threads` threads (batch 32 for dynamic
+    sizes) are left alone.
+  }];
+  let options = [
+    Option<"lanes", "lanes", "int64_t", "4", "Outputs per thread (1: off)">,
+    Option<"minThreads", "min-threads", "int64_t", "16384",
+           "Fewest threads a coarsened kernel may keep">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::memref::MemRefDialect",
+                           "mlir::scf::SCFDialect"];
+}
+
 def CNNGPUMapParallelLoops : Pass<"cnn-gpu-map-parallel-loops", "mlir::func::FuncOp"> {
   let summary = "Map each outermost scf.parallel to a 1-D grid of blocks";
   let description = [{

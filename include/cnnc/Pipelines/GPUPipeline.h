@@ -50,6 +50,11 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("Threads a long reduction is split to reach "
                      "(cnn-gpu-split-reductions)"),
       llvm::cl::init(65536)};
+  Option<int64_t> lanes{
+      *this, "lanes",
+      llvm::cl::desc("Outputs per thread along one dimension, 1 for one "
+                     "(cnn-gpu-coarsen-threads)"),
+      llvm::cl::init(4)};
   Option<bool> report{
       *this, "report",
       llvm::cl::desc("Remark on every kernel's threads and per-thread work"),
