@@ -122,6 +122,14 @@ for model in fashion cifar; do
     fi
   done
 done
+# Thread coarsening off (--gpu-lanes=1), graphs on: the A/B of the kernels.
+if [[ -f "$CARRY/models/fashion-lanes1-$SUFFIX.so" ]]; then
+  prefix="cnnc_g1_fashion_lanes1_"
+  part cnnc_g1_fashion_lanes1 60 env CNNC_CUDA_GRAPHS=1 \
+      "$CARRY/bin/gpu_model_bench" "$CARRY/models/fashion-lanes1-$SUFFIX.so" \
+      --resident --seconds "$SECONDS_PER" --prefix "$prefix" ||
+    echo "${prefix}error: $(last_error)" >> "$RAW"
+fi
 echo "bench/gpu.sh: cnnc done after $(( $(date +%s) - START ))s"
 
 # PyTorch: eager first (cheap), then the compiled modes, which compile for

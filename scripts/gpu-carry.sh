@@ -74,6 +74,10 @@ compile_pair fashion "$ROOT/examples/fashion_mnist_cnn.mlir"
 compile_pair cifar "$ROOT/examples/cifar10_cnn.mlir"
 compile_pair sgd "$ROOT/examples/fashion_mnist_cnn.mlir" --optimizer=sgd --momentum=0.9
 compile_pair small "$ROOT/test/GPU/Inputs/small.mlir"
+# The A/B of thread coarsening (docs/gpu.md, Strategy): fashion with one
+# output per thread.
+"$CNNC" "$ROOT/examples/fashion_mnist_cnn.mlir" --target=nvptx --gpu-arch="$GPU_ARCH" \
+  --gpu-lanes=1 -o "$CARRY/models/fashion-lanes1-gpu.so"
 
 echo "== tools and runtime"
 cp -L "$BUILD/bin/cnnc-train" "$BUILD/bin/cnnc-cuda-probe" "$CARRY/bin/"

@@ -89,6 +89,11 @@ struct DriverOptions {
       "gpu-arch",
       llvm::cl::desc("GPU architecture for --target=nvptx (default sm_90)"),
       llvm::cl::init("sm_90"), llvm::cl::cat(category)};
+  llvm::cl::opt<int> gpuLanes{
+      "gpu-lanes",
+      llvm::cl::desc("GPU targets: outputs each thread computes along one "
+                     "dimension (default 4; 1 turns thread coarsening off)"),
+      llvm::cl::init(4), llvm::cl::cat(category)};
   llvm::cl::opt<std::string> ptxas{
       "ptxas",
       llvm::cl::desc("--target=nvptx: ptxas building the embedded cubin: "
@@ -289,6 +294,9 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   if (gpu && !parseGPUArch(options.gpuArch))
     return fail("--gpu-arch=" + options.gpuArch +
                 ": expected sm_<major><minor>, e.g. sm_80 or sm_90");
+  if (options.gpuLanes < 1 || options.gpuLanes > 16)
+    return fail("--gpu-lanes=" + llvm::Twine(options.gpuLanes.getValue()) +
+                ": expected 1 to 16");
   if (!gpu && options.emit == EmitKind::PTX)
     return fail("--emit=ptx needs --target=nvptx");
   if (gpu) {
@@ -413,6 +421,7 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
     gpuOptions.nesterov = options.nesterov;
     gpuOptions.chip = options.gpuArch;
     gpuOptions.ptxas = options.ptxas;
+    gpuOptions.lanes = options.gpuLanes;
     buildGPUPipeline(pm, gpuOptions,
                      emulated ? GPUPipelineStage::HostEmulation
                               : GPUPipelineStage::Binary);

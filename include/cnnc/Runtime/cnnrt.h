@@ -188,10 +188,11 @@ CNNRT_API int cnnrt_evaluate(cnnrt_instance *instance, const float *images,
 /// `batch` are the same pointers and size waits for that copy instead of
 /// copying the batch again, so those buffers must still hold the same data
 /// then; calls on other batches copy theirs as usual and leave the prefetch
-/// pending. A new prefetch replaces the pending one; batch 0 (NULL pointers
-/// allowed) only drops it: do that before the buffers are reused for other
-/// data or freed. Parameters changed on the host in between are uploaded by
-/// the call, before its kernels, as without a prefetch.
+/// pending. Two prefetches can be pending: a new one replaces one of the
+/// same buffers, else the older of the two. Batch 0 (NULL pointers allowed)
+/// only drops the pending ones: do that before the buffers are reused for
+/// other data or freed. Parameters changed on the host in between are
+/// uploaded by the call, before its kernels, as without a prefetch.
 /// For a CPU instance, or with $CNNRT_CUDA_PREFETCH set to "0", it only
 /// checks the arguments: the calls then read the caller's buffers.
 CNNRT_API int cnnrt_instance_prefetch(cnnrt_instance *instance,
