@@ -53,6 +53,12 @@ struct DeviceBuffersPass
         rewriter.eraseOp(dealloc);
         return WalkResult::skip();
       }
+      if (isa<memref::LoadOp, memref::StoreOp, memref::CopyOp>(op)) {
+        // Every buffer of an entry point is device memory.
+        op->emitError("host code of a GPU entry point reads or writes a "
+                      "buffer, which is device memory");
+        return WalkResult::interrupt();
+      }
       if (isa<memref::AllocaOp>(op)) {
         op->emitError("host code of a GPU entry point cannot hold a stack "
                       "buffer");

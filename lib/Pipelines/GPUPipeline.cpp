@@ -67,6 +67,7 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   if (!emulate)
     pm.addPass(gpu::createCNNGPUEntryGuards());
   pm.addPass(createCanonicalizerPass());
+  pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUSingleThreadKernels());
   pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUFuseLoops());
   pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUPromoteAccumulators());
   gpu::CNNGPUCoarsenThreadsOptions coarsen;

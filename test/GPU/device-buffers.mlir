@@ -2,8 +2,8 @@
 // gpu.alloc that gpu-to-llvm lowers to mgpuMemAlloc (its own stream, the
 // allocation on it, a wait), memref.dealloc disappears (the runtime frees the
 // per-call workspace when the entry point returns), code inside gpu.launch
-// is left alone, and a host stack buffer or an allocation with symbol
-// operands is an error.
+// is left alone, and a host stack buffer, a host load, store or copy, or an
+// allocation with symbol operands is an error.
 // RUN: cnnc-opt %s --cnn-gpu-device-buffers -split-input-file -verify-diagnostics | FileCheck %s
 
 // A static and a dynamic temporary, both freed at the end: each alloc keeps
@@ -91,5 +91,30 @@ func.func @host_alloca() {
 func.func @symbol_operands(%n: index, %off: index) {
   // expected-error @+1 {{cannot move an allocation with symbol operands to the device}}
   %a = memref.alloc(%n)[%off] : memref<?xf32, affine_map<(d0)[s0] -> (d0 + s0)>>
+  return
+}
+
+// -----
+
+// Buffers are device memory: the host must not load, store or copy them.
+func.func @host_load(%x: memref<4xf32>, %i: index) -> f32 {
+  // expected-error @+1 {{host code of a GPU entry point reads or writes a buffer, which is device memory}}
+  %v = memref.load %x[%i] : memref<4xf32>
+  return %v : f32
+}
+
+// -----
+
+func.func @host_store(%x: memref<f32>, %v: f32) {
+  // expected-error @+1 {{host code of a GPU entry point reads or writes a buffer, which is device memory}}
+  memref.store %v, %x[] : memref<f32>
+  return
+}
+
+// -----
+
+func.func @host_copy(%x: memref<4xf32>, %y: memref<4xf32>) {
+  // expected-error @+1 {{host code of a GPU entry point reads or writes a buffer, which is device memory}}
+  memref.copy %x, %y : memref<4xf32> to memref<4xf32>
   return
 }

@@ -198,6 +198,29 @@ def CNNGPUCoarsenThreads : Pass<"cnn-gpu-coarsen-threads", "mlir::func::FuncOp">
                            "mlir::scf::SCFDialect"];
 }
 
+def CNNGPUSingleThreadKernels : Pass<"cnn-gpu-single-thread-kernels", "mlir::func::FuncOp"> {
+  let summary = "Buffer accesses outside kernels become one-thread kernels";
+  let description = [{
+    The buffers of a GPU entry point are device memory: its host code must
+    not load or store. Ops without a parallel dimension (the loss and
+    accuracy sums over the batch, and the stores of their scalar results)
+    are not in any `scf.parallel` once canonicalization has folded the
+    one-iteration loops `cnn-gpu-prepare-linalg` put them in. This pass
+    moves each run of top-level operations that read or write memory,
+    together with the later operations using their values, up to the next
+    kernel, into a one-iteration `scf.parallel`: a kernel of one thread.
+    A run extends over the kernels that do not conflict with it (neither
+    writes what the other reads or writes, and they use none of its values)
+    and its kernel goes after its last operation: kernels that host code
+    used to separate can then fuse (`cnn-gpu-fuse-loops` runs next), and
+    the loss's initial store, its sum and the accuracy count are one
+    kernel. A value computed from a buffer and
+    used by host code after the run is an error. Runs after the last
+    canonicalization, which would fold the one-iteration loops again.
+  }];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect"];
+}
+
 def CNNGPUMapParallelLoops : Pass<"cnn-gpu-map-parallel-loops", "mlir::func::FuncOp"> {
   let summary = "Map each outermost scf.parallel to a 1-D grid of blocks";
   let description = [{
@@ -231,7 +254,9 @@ def CNNGPUDeviceBuffers : Pass<"cnn-gpu-device-buffers", "mlir::func::FuncOp"> {
     touched by kernels, and the runtime layer serves these allocations from a
     per-call workspace that is recycled when the entry point returns
     (docs/gpu.md). `memref.alloca` in host code is rejected: nothing on the
-    host may hold tensor data.
+    host may hold tensor data; so are loads, stores and copies in host code,
+    since every buffer is device memory (`cnn-gpu-single-thread-kernels`
+    moves them into kernels).
   }];
   let dependentDialects = ["mlir::gpu::GPUDialect"];
 }
