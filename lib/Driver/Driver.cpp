@@ -94,6 +94,11 @@ struct DriverOptions {
       llvm::cl::desc("GPU targets: outputs each thread computes along one "
                      "dimension (default 4; 1 turns thread coarsening off)"),
       llvm::cl::init(4), llvm::cl::cat(category)};
+  llvm::cl::opt<int64_t> gpuCoarsenMinThreads{
+      "gpu-coarsen-min-threads",
+      llvm::cl::desc("GPU targets, testing: coarsen kernels that keep at "
+                     "least this many threads (default 16384; 1: all)"),
+      llvm::cl::init(16384), llvm::cl::Hidden, llvm::cl::cat(category)};
   llvm::cl::opt<std::string> ptxas{
       "ptxas",
       llvm::cl::desc("--target=nvptx: ptxas building the embedded cubin: "
@@ -297,6 +302,10 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   if (options.gpuLanes < 1 || options.gpuLanes > 16)
     return fail("--gpu-lanes=" + llvm::Twine(options.gpuLanes.getValue()) +
                 ": expected 1 to 16");
+  if (options.gpuCoarsenMinThreads < 1)
+    return fail("--gpu-coarsen-min-threads=" +
+                llvm::Twine(options.gpuCoarsenMinThreads.getValue()) +
+                ": expected at least 1");
   if (!gpu && options.emit == EmitKind::PTX)
     return fail("--emit=ptx needs --target=nvptx");
   if (gpu) {
@@ -422,6 +431,7 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
     gpuOptions.chip = options.gpuArch;
     gpuOptions.ptxas = options.ptxas;
     gpuOptions.lanes = options.gpuLanes;
+    gpuOptions.coarsenMinThreads = options.gpuCoarsenMinThreads;
     buildGPUPipeline(pm, gpuOptions,
                      emulated ? GPUPipelineStage::HostEmulation
                               : GPUPipelineStage::Binary);

@@ -72,6 +72,7 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUPromoteAccumulators());
   gpu::CNNGPUCoarsenThreadsOptions coarsen;
   coarsen.lanes = options.lanes;
+  coarsen.minThreads = options.coarsenMinThreads;
   pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUCoarsenThreads(coarsen));
   pm.addPass(createCSEPass());
   pm.addNestedPass<func::FuncOp>(

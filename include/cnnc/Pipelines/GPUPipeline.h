@@ -55,6 +55,12 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("Outputs per thread along one dimension, 1 for one "
                      "(cnn-gpu-coarsen-threads)"),
       llvm::cl::init(4)};
+  Option<int64_t> coarsenMinThreads{
+      *this, "coarsen-min-threads",
+      llvm::cl::desc("Fewest threads a coarsened kernel may keep "
+                     "(cnn-gpu-coarsen-threads; tests lower it to coarsen "
+                     "every kernel)"),
+      llvm::cl::init(16384)};
   Option<bool> report{
       *this, "report",
       llvm::cl::desc("Remark on every kernel's threads and per-thread work"),
