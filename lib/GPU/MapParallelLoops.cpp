@@ -28,14 +28,27 @@ mapTo(MLIRContext *ctx, mlir::gpu::Processor processor, unsigned count) {
                                                         identity, identity));
 }
 
-/// Constant trip count of a loop dimension, `dynamicSize` when unknown.
+/// `value` with every unknown size (a batch) taken as `dynamicSize`, through
+/// the sums and products cnn-gpu-fuse-independent-kernels builds.
+int64_t estimate(Value value, int64_t dynamicSize) {
+  if (std::optional<int64_t> constant = getConstantIntValue(value))
+    return *constant;
+  if (auto sum = value.getDefiningOp<arith::AddIOp>())
+    return estimate(sum.getLhs(), dynamicSize) +
+           estimate(sum.getRhs(), dynamicSize);
+  if (auto product = value.getDefiningOp<arith::MulIOp>())
+    return estimate(product.getLhs(), dynamicSize) *
+           estimate(product.getRhs(), dynamicSize);
+  return dynamicSize;
+}
+
+/// Trip count of a loop dimension, unknown sizes as `dynamicSize`.
 int64_t tripCount(Value lower, Value upper, Value step, int64_t dynamicSize) {
   std::optional<int64_t> lb = getConstantIntValue(lower),
-                         ub = getConstantIntValue(upper),
                          st = getConstantIntValue(step);
-  if (!lb || !ub || !st || *st <= 0)
+  if (!lb || !st || *st <= 0)
     return dynamicSize;
-  return (*ub - *lb + *st - 1) / *st;
+  return (estimate(upper, dynamicSize) - *lb + *st - 1) / *st;
 }
 
 /// The largest product of trip counts along a path of nested loops in

@@ -56,38 +56,6 @@ HostOp classify(Operation *op) {
   return kind;
 }
 
-/// The buffers `op` and the ops nested in it read and write.
-struct Accesses {
-  SmallVector<Value> reads, writes;
-
-  void add(Operation *op) {
-    op->walk([&](MemoryEffectOpInterface memory) {
-      SmallVector<MemoryEffects::EffectInstance> effects;
-      memory.getEffects(effects);
-      for (const MemoryEffects::EffectInstance &effect : effects) {
-        if (!effect.getValue())
-          continue;
-        if (isa<MemoryEffects::Read>(effect.getEffect()))
-          reads.push_back(effect.getValue());
-        else if (isa<MemoryEffects::Write>(effect.getEffect()))
-          writes.push_back(effect.getValue());
-      }
-    });
-  }
-};
-
-/// Whether one of `a` and `b` may write what the other reads or writes.
-bool conflict(const Accesses &a, const Accesses &b,
-              cnnc::gpu::BufferAliasOracle &aliasing) {
-  auto anyAlias = [&](ArrayRef<Value> xs, ArrayRef<Value> ys) {
-    return llvm::any_of(xs, [&](Value x) {
-      return llvm::any_of(ys, [&](Value y) { return aliasing.mayAlias(x, y); });
-    });
-  };
-  return anyAlias(a.writes, b.writes) || anyAlias(a.writes, b.reads) ||
-         anyAlias(a.reads, b.writes);
-}
-
 struct SingleThreadKernelsPass
     : cnnc::gpu::impl::CNNGPUSingleThreadKernelsBase<SingleThreadKernelsPass> {
   /// Moves `run` (operations of one block, in order) into a one-iteration
@@ -124,7 +92,7 @@ struct SingleThreadKernelsPass
     cnnc::gpu::BufferAliasOracle aliasing;
     SmallVector<Operation *> run;
     DenseSet<Operation *> inRun;
-    Accesses runAccesses;
+    cnnc::gpu::BufferAccesses runAccesses;
     auto usesRun = [&](Operation &op) {
       bool uses = false;
       op.walk([&](Operation *nested) {
@@ -141,7 +109,7 @@ struct SingleThreadKernelsPass
       LogicalResult wrapped = wrap(run);
       run.clear();
       inRun.clear();
-      runAccesses = Accesses();
+      runAccesses = cnnc::gpu::BufferAccesses();
       return wrapped;
     };
     for (Operation &op : llvm::make_early_inc_range(block)) {
@@ -151,9 +119,9 @@ struct SingleThreadKernelsPass
         if (run.empty() || !isa<scf::ParallelOp>(op) || usesRun(op))
           if (failed(close()))
             return failure();
-        Accesses kernel;
+        cnnc::gpu::BufferAccesses kernel;
         kernel.add(&op);
-        if (!run.empty() && conflict(runAccesses, kernel, aliasing))
+        if (!run.empty() && runAccesses.conflictsWith(kernel, aliasing))
           if (failed(close()))
             return failure();
         continue;

@@ -74,6 +74,7 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   coarsen.lanes = options.lanes;
   coarsen.minThreads = options.coarsenMinThreads;
   pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUCoarsenThreads(coarsen));
+  pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUFuseIndependentKernels());
   pm.addPass(createCSEPass());
   pm.addNestedPass<func::FuncOp>(
       gpu::createCNNGPUMapParallelLoops({options.blockSize, options.report}));

@@ -10,6 +10,7 @@
 #define CNNC_GPU_BUFFERALIASING_H
 
 #include "mlir/Analysis/AliasAnalysis/LocalAliasAnalysis.h"
+#include "mlir/IR/Operation.h"
 #include "mlir/IR/Value.h"
 
 namespace cnnc::gpu {
@@ -21,7 +22,8 @@ mlir::Value viewedBuffer(mlir::Value value);
 bool isNoAliasArgument(mlir::Value value);
 
 /// Whether two memrefs may share an element: false when they are views of
-/// different buffers one of which is a `llvm.noalias` argument, else what
+/// different buffers one of which is a `llvm.noalias` argument, or static
+/// views of one buffer whose element ranges are disjoint; else what
 /// upstream's local alias analysis says.
 class BufferAliasOracle {
 public:
@@ -29,6 +31,19 @@ public:
 
 private:
   mlir::LocalAliasAnalysis analysis;
+};
+
+/// The buffers an operation and the ops nested in it read and write.
+struct BufferAccesses {
+  llvm::SmallVector<mlir::Value> reads, writes;
+  /// A memory effect on no particular buffer (conservatively: any).
+  bool unknown = false;
+
+  void add(mlir::Operation *op);
+
+  /// Whether one of the two may write what the other reads or writes.
+  bool conflictsWith(const BufferAccesses &other,
+                     BufferAliasOracle &aliasing) const;
 };
 
 } // namespace cnnc::gpu

@@ -221,6 +221,26 @@ def CNNGPUSingleThreadKernels : Pass<"cnn-gpu-single-thread-kernels", "mlir::fun
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect"];
 }
 
+def CNNGPUFuseIndependentKernels : Pass<"cnn-gpu-fuse-independent-kernels", "mlir::func::FuncOp"> {
+  let summary = "Merge adjacent kernels that do not depend on each other";
+  let description = [{
+    Adjacent kernels (outermost `scf.parallel` loops from 0 with step 1,
+    separated only by host operations that do not touch memory) of which
+    none writes what another of the group reads or writes (local alias
+    analysis, refined by `llvm.noalias` arguments) become one kernel: its
+    1-D range is the concatenation of their iteration spaces, and each
+    thread delinearizes its index into the kernel it falls in (innermost
+    dimension fastest) and runs that body. The merged kernel takes the
+    place of the last one. Kernels over `max-threads` threads (batch 32 for
+    dynamic sizes) are left alone.
+  }];
+  let options = [
+    Option<"maxThreads", "max-threads", "int64_t", "1048576",
+           "Largest kernel (threads) that is merged">,
+  ];
+  let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect"];
+}
+
 def CNNGPUMapParallelLoops : Pass<"cnn-gpu-map-parallel-loops", "mlir::func::FuncOp"> {
   let summary = "Map each outermost scf.parallel to a 1-D grid of blocks";
   let description = [{
