@@ -137,39 +137,57 @@ struct FuseIndependentKernelsPass
       kernel.erase();
   }
 
-  void fuseBlock(Block &block) {
+  /// Schedules the kernels of `segment` (a block's kernels between two
+  /// operations that touch memory outside kernels) by level: a kernel's
+  /// level is one more than the highest level of the earlier kernels it
+  /// conflicts with. Kernels of one level are pairwise independent and
+  /// become one kernel; the levels follow each other at the place of the
+  /// segment's last kernel (kernels only move later, past operations that do
+  /// not touch memory, so their operands still dominate them).
+  void schedule(ArrayRef<scf::ParallelOp> segment) {
+    if (segment.size() < 2)
+      return;
     cnnc::gpu::BufferAliasOracle aliasing;
-    SmallVector<SmallVector<scf::ParallelOp>> groups;
-    SmallVector<scf::ParallelOp> group;
-    cnnc::gpu::BufferAccesses groupAccesses;
-    auto close = [&]() {
-      if (group.size() > 1)
-        groups.push_back(group);
-      group.clear();
-      groupAccesses = cnnc::gpu::BufferAccesses();
-    };
-    for (Operation &op : block) {
-      auto kernel = dyn_cast<scf::ParallelOp>(op);
-      if (!kernel) {
-        if (!memoryFree(op))
-          close();
-        continue;
-      }
-      cnnc::gpu::BufferAccesses accesses;
-      accesses.add(kernel);
-      bool fits = mergeable(kernel) &&
-                  threadCount(kernel, 32) <= maxThreads;
-      if (!fits || groupAccesses.conflictsWith(accesses, aliasing))
-        close();
-      if (!fits)
-        continue;
-      group.push_back(kernel);
-      groupAccesses.reads.append(accesses.reads);
-      groupAccesses.writes.append(accesses.writes);
+    SmallVector<cnnc::gpu::BufferAccesses> accesses(segment.size());
+    SmallVector<unsigned> level(segment.size(), 0);
+    unsigned levels = 0;
+    for (auto [j, kernel] : llvm::enumerate(segment)) {
+      accesses[j].add(kernel);
+      for (unsigned i = 0; i < j; ++i)
+        if (level[i] + 1 > level[j] &&
+            accesses[i].conflictsWith(accesses[j], aliasing))
+          level[j] = level[i] + 1;
+      levels = std::max(levels, level[j] + 1);
     }
-    close();
-    for (ArrayRef<scf::ParallelOp> fused : groups)
-      merge(fused);
+    Operation *end = segment.back()->getNextNode();
+    for (unsigned l = 0; l < levels; ++l) {
+      SmallVector<scf::ParallelOp> group;
+      for (auto [j, kernel] : llvm::enumerate(segment)) {
+        if (level[j] != l)
+          continue;
+        kernel->moveBefore(end);
+        if (mergeable(kernel) && threadCount(kernel, 32) <= maxThreads)
+          group.push_back(kernel);
+      }
+      if (group.size() > 1)
+        merge(group);
+    }
+  }
+
+  void fuseBlock(Block &block) {
+    SmallVector<scf::ParallelOp> segment;
+    SmallVector<SmallVector<scf::ParallelOp>> segments;
+    for (Operation &op : block) {
+      if (auto kernel = dyn_cast<scf::ParallelOp>(op)) {
+        segment.push_back(kernel);
+      } else if (!memoryFree(op)) {
+        segments.push_back(segment);
+        segment.clear();
+      }
+    }
+    segments.push_back(segment);
+    for (ArrayRef<scf::ParallelOp> kernels : segments)
+      schedule(kernels);
   }
 
   void runOnOperation() override {

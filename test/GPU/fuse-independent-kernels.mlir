@@ -133,3 +133,39 @@ func.func @host_access_between(%x: memref<8xf32> {llvm.noalias}, %y: memref<8xf3
   }
   return
 }
+
+// -----
+
+// Scheduling by level: the third kernel depends on neither of the first two,
+// so it joins the first (level 0) while the second, which reads what the
+// first writes, follows (level 1).
+// CHECK-LABEL: func.func @levels(
+// CHECK-SAME:    %[[A:[^:]*]]: memref<8xf32> {llvm.noalias}, %[[B:[^:]*]]: memref<8xf32> {llvm.noalias}, %[[C:[^:]*]]: memref<4xf32> {llvm.noalias}
+// CHECK:         scf.parallel (%{{.*}}) = (%c0{{.*}}) to (%c12) step
+// CHECK:           memref.store %{{.*}}, %[[A]]
+// CHECK:           memref.store %{{.*}}, %[[C]]
+// CHECK:         scf.parallel (%{{.*}}) = (%c0{{.*}}) to (%c8{{.*}}) step
+// CHECK-NEXT:      memref.load %[[A]]
+// CHECK-NEXT:      memref.store %{{.*}}, %[[B]]
+// CHECK-NOT:     scf.parallel
+func.func @levels(%a: memref<8xf32> {llvm.noalias}, %b: memref<8xf32> {llvm.noalias}, %c: memref<4xf32> {llvm.noalias}) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %one = arith.constant 1.0 : f32
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    memref.store %one, %a[%i] : memref<8xf32>
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c0) to (%c8) step (%c1) {
+    %v = memref.load %a[%i] : memref<8xf32>
+    memref.store %v, %b[%i] : memref<8xf32>
+    scf.reduce
+  }
+  scf.parallel (%i) = (%c0) to (%c4) step (%c1) {
+    memref.store %one, %c[%i] : memref<4xf32>
+    scf.reduce
+  }
+  return
+}

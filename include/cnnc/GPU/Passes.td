@@ -224,14 +224,17 @@ def CNNGPUSingleThreadKernels : Pass<"cnn-gpu-single-thread-kernels", "mlir::fun
 def CNNGPUFuseIndependentKernels : Pass<"cnn-gpu-fuse-independent-kernels", "mlir::func::FuncOp"> {
   let summary = "Merge adjacent kernels that do not depend on each other";
   let description = [{
-    Adjacent kernels (outermost `scf.parallel` loops from 0 with step 1,
-    separated only by host operations that do not touch memory) of which
-    none writes what another of the group reads or writes (local alias
-    analysis, refined by `llvm.noalias` arguments) become one kernel: its
-    1-D range is the concatenation of their iteration spaces, and each
-    thread delinearizes its index into the kernel it falls in (innermost
-    dimension fastest) and runs that body. The merged kernel takes the
-    place of the last one. Kernels over `max-threads` threads (batch 32 for
+    Kernels (outermost `scf.parallel` loops) between two host operations
+    that touch memory are scheduled by level: a kernel's level is one more
+    than the highest level of the earlier kernels it conflicts with (one
+    writes what the other reads or writes: local alias analysis, refined by
+    `llvm.noalias` arguments and disjoint static views). Kernels only move
+    later, past host operations that do not touch memory, so their operands
+    still dominate them. The kernels of one level (from 0 with step 1) are
+    independent and become one kernel: its 1-D range is the concatenation
+    of their iteration spaces, and each thread delinearizes its index into
+    the kernel it falls in (innermost dimension fastest) and runs that
+    body. Kernels over `max-threads` threads (batch 32 for
     dynamic sizes) are left alone.
   }];
   let options = [
