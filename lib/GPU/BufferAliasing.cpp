@@ -58,7 +58,8 @@ bool cnnc::gpu::BufferAliasOracle::mayAlias(Value a, Value b) {
     std::optional<std::pair<int64_t, int64_t>> extentA = staticExtent(a),
                                                extentB = staticExtent(b);
     if (extentA && extentB &&
-        (extentA->second <= extentB->first || extentB->second <= extentA->first))
+        (extentA->second <= extentB->first ||
+         extentB->second <= extentA->first))
       return false;
   }
   return !analysis.alias(a, b).isNo();

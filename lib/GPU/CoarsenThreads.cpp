@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "cnnc/GPU/LoopSizes.h"
 #include "cnnc/GPU/Passes.h"
 
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -25,16 +26,6 @@ namespace cnnc::gpu {
 using namespace mlir;
 
 namespace {
-
-/// Constant trip count of a loop dimension, `dynamicSize` when unknown.
-int64_t tripCount(Value lower, Value upper, Value step, int64_t dynamicSize) {
-  std::optional<int64_t> lb = getConstantIntValue(lower),
-                         ub = getConstantIntValue(upper),
-                         st = getConstantIntValue(step);
-  if (!lb || !ub || !st || *st <= 0)
-    return dynamicSize;
-  return (*ub - *lb + *st - 1) / *st;
-}
 
 /// Whether `op` (or an op nested in it) may write memory.
 bool writesMemory(Operation *op) {
@@ -125,8 +116,7 @@ private:
   void cloneOp(Operation &op, bool blockWrites) {
     auto loop = dyn_cast<scf::ForOp>(op);
     if (loop && sameInAllLanes(loop.getLowerBound()) &&
-        sameInAllLanes(loop.getUpperBound()) &&
-        sameInAllLanes(loop.getStep()))
+        sameInAllLanes(loop.getUpperBound()) && sameInAllLanes(loop.getStep()))
       return jamLoop(loop);
     bool invariant = op.getNumRegions() == 0 &&
                      llvm::all_of(op.getOperands(), [&](Value operand) {
@@ -178,8 +168,9 @@ private:
     }
     OpBuilder::InsertionGuard insertion(builder);
     builder.setInsertionPointToStart(jammed.getBody());
-    bool bodyWrites = llvm::any_of(loop.getBody()->without_terminator(),
-                                   [](Operation &op) { return writesMemory(&op); });
+    bool bodyWrites =
+        llvm::any_of(loop.getBody()->without_terminator(),
+                     [](Operation &op) { return writesMemory(&op); });
     cloneBlock(*loop.getBody(), bodyWrites);
     SmallVector<Value> yielded;
     for (IRMapping &map : maps)
@@ -202,19 +193,16 @@ struct CoarsenThreadsPass
   /// (neighbouring threads keep neighbouring outputs), unit lower bound and
   /// step, the most loads shared between lanes, then the innermost.
   std::optional<unsigned> chooseDimension(scf::ParallelOp kernel) {
-    int64_t threads = 1;
-    for (auto [lb, ub, st] : llvm::zip(kernel.getLowerBound(),
-                                       kernel.getUpperBound(), kernel.getStep()))
-      threads *= tripCount(lb, ub, st, 32);
-    if (threads / lanes < minThreads)
+    if (cnnc::gpu::estimateThreads(kernel, 32) / lanes < minThreads)
       return std::nullopt;
     std::optional<unsigned> best;
     int64_t bestShared = 0;
     for (unsigned d = 0; d + 1 < kernel.getNumLoops(); ++d) {
       if (!isConstantIntValue(kernel.getLowerBound()[d], 0) ||
           !isConstantIntValue(kernel.getStep()[d], 1) ||
-          tripCount(kernel.getLowerBound()[d], kernel.getUpperBound()[d],
-                    kernel.getStep()[d], lanes) < lanes)
+          cnnc::gpu::estimateTripCount(kernel.getLowerBound()[d],
+                                       kernel.getUpperBound()[d],
+                                       kernel.getStep()[d], lanes) < lanes)
         continue;
       int64_t shared = sharedLoads(kernel, kernel.getInductionVars()[d]);
       if (shared > 0 && shared >= bestShared) {
@@ -232,11 +220,12 @@ struct CoarsenThreadsPass
     Value laneCount = arith::ConstantIndexOp::create(builder, loc, lanes);
     std::optional<int64_t> staticExtent = getConstantIntValue(extent);
     SmallVector<Value> upper(kernel.getUpperBound());
-    upper[dim] = staticExtent ? arith::ConstantIndexOp::create(
-                                    builder, loc, llvm::divideCeil(*staticExtent, lanes))
-                              : arith::CeilDivUIOp::create(builder, loc, extent,
-                                                          laneCount)
-                                    .getResult();
+    upper[dim] =
+        staticExtent
+            ? arith::ConstantIndexOp::create(
+                  builder, loc, llvm::divideCeil(*staticExtent, lanes))
+            : arith::CeilDivUIOp::create(builder, loc, extent, laneCount)
+                  .getResult();
     auto coarse = scf::ParallelOp::create(builder, loc, kernel.getLowerBound(),
                                           upper, kernel.getStep());
     coarse->setDiscardableAttrs(kernel->getDiscardableAttrDictionary());

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "cnnc/GPU/BufferAliasing.h"
+#include "cnnc/GPU/LoopSizes.h"
 #include "cnnc/GPU/Passes.h"
 
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
@@ -35,21 +36,12 @@ bool mergeable(scf::ParallelOp kernel) {
                       [](Value v) { return isConstantIntValue(v, 1); });
 }
 
-/// Threads of `kernel` (dynamic sizes as `dynamicSize`).
-int64_t threadCount(scf::ParallelOp kernel, int64_t dynamicSize) {
-  int64_t threads = 1;
-  for (Value upper : kernel.getUpperBound())
-    threads *= getConstantIntValue(upper).value_or(dynamicSize);
-  return threads;
-}
-
 /// Whether `op` neither reads nor writes memory nor has unknown effects: it
 /// may stay where it is while kernels move past it.
 bool memoryFree(Operation &op) {
   cnnc::gpu::BufferAccesses accesses;
   accesses.add(&op);
-  return !accesses.unknown && accesses.reads.empty() &&
-         accesses.writes.empty();
+  return !accesses.unknown && accesses.reads.empty() && accesses.writes.empty();
 }
 
 struct FuseIndependentKernelsPass
@@ -104,8 +96,8 @@ struct FuseIndependentKernelsPass
       // The last kernel takes what the others leave: no test.
       std::optional<OpBuilder::InsertionGuard> guard;
       if (k + 1 < group.size()) {
-        Value mine = arith::CmpIOp::create(builder, loc, arith::CmpIPredicate::ult,
-                                           index, ends[k]);
+        Value mine = arith::CmpIOp::create(
+            builder, loc, arith::CmpIPredicate::ult, index, ends[k]);
         auto branch = scf::IfOp::create(builder, loc, mine,
                                         /*withElseRegion=*/true);
         builder.setInsertionPointToStart(branch.elseBlock());
@@ -113,9 +105,10 @@ struct FuseIndependentKernelsPass
         builder.setInsertionPointToStart(branch.thenBlock());
       }
       IRMapping mapping;
-      Value local = k == 0 ? index
-                           : arith::SubIOp::create(builder, loc, index, start)
-                                 .getResult();
+      Value local =
+          k == 0
+              ? index
+              : arith::SubIOp::create(builder, loc, index, start).getResult();
       // Delinearize, innermost dimension fastest (as the loop collapsing
       // of cnn-gpu-map-parallel-loops orders threads).
       for (int64_t d = kernel.getNumLoops() - 1; d >= 0; --d) {
@@ -166,7 +159,8 @@ struct FuseIndependentKernelsPass
         if (level[j] != l)
           continue;
         kernel->moveBefore(end);
-        if (mergeable(kernel) && threadCount(kernel, 32) <= maxThreads)
+        if (mergeable(kernel) &&
+            cnnc::gpu::estimateThreads(kernel, 32) <= maxThreads)
           group.push_back(kernel);
       }
       if (group.size() > 1)

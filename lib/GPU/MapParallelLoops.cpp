@@ -1,5 +1,6 @@
 //===- MapParallelLoops.cpp - scf.parallel to a 1-D grid of blocks --------===//
 
+#include "cnnc/GPU/LoopSizes.h"
 #include "cnnc/GPU/Passes.h"
 
 #include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
@@ -28,29 +29,6 @@ mapTo(MLIRContext *ctx, mlir::gpu::Processor processor, unsigned count) {
                                                         identity, identity));
 }
 
-/// `value` with every unknown size (a batch) taken as `dynamicSize`, through
-/// the sums and products cnn-gpu-fuse-independent-kernels builds.
-int64_t estimate(Value value, int64_t dynamicSize) {
-  if (std::optional<int64_t> constant = getConstantIntValue(value))
-    return *constant;
-  if (auto sum = value.getDefiningOp<arith::AddIOp>())
-    return estimate(sum.getLhs(), dynamicSize) +
-           estimate(sum.getRhs(), dynamicSize);
-  if (auto product = value.getDefiningOp<arith::MulIOp>())
-    return estimate(product.getLhs(), dynamicSize) *
-           estimate(product.getRhs(), dynamicSize);
-  return dynamicSize;
-}
-
-/// Trip count of a loop dimension, unknown sizes as `dynamicSize`.
-int64_t tripCount(Value lower, Value upper, Value step, int64_t dynamicSize) {
-  std::optional<int64_t> lb = getConstantIntValue(lower),
-                         st = getConstantIntValue(step);
-  if (!lb || !st || *st <= 0)
-    return dynamicSize;
-  return (estimate(upper, dynamicSize) - *lb + *st - 1) / *st;
-}
-
 /// The largest product of trip counts along a path of nested loops in
 /// `region` (1 without loops).
 int64_t longestLoopNest(Region &region) {
@@ -58,12 +36,12 @@ int64_t longestLoopNest(Region &region) {
   region.walk<WalkOrder::PreOrder>([&](Operation *op) {
     int64_t trips = 1;
     if (auto loop = dyn_cast<scf::ForOp>(op))
-      trips = tripCount(loop.getLowerBound(), loop.getUpperBound(),
-                        loop.getStep(), 32);
+      trips = cnnc::gpu::estimateTripCount(
+          loop.getLowerBound(), loop.getUpperBound(), loop.getStep(), 32);
     else if (auto loop = dyn_cast<scf::ParallelOp>(op))
       for (auto [lb, ub, st] : llvm::zip(loop.getLowerBound(),
                                          loop.getUpperBound(), loop.getStep()))
-        trips *= tripCount(lb, ub, st, 32);
+        trips *= cnnc::gpu::estimateTripCount(lb, ub, st, 32);
     else
       return WalkResult::advance();
     longest = std::max(longest, trips * longestLoopNest(op->getRegion(0)));
@@ -95,10 +73,7 @@ struct MapParallelLoopsPass
         return signalPassFailure();
       }
       if (report) {
-        int64_t threads = 1;
-        for (auto [lb, ub, st] : llvm::zip(
-                 loop.getLowerBound(), loop.getUpperBound(), loop.getStep()))
-          threads *= tripCount(lb, ub, st, 32);
+        int64_t threads = cnnc::gpu::estimateThreads(loop, 32);
         loop.emitRemark() << "kernel: " << threads << " threads, "
                           << longestLoopNest(loop.getRegion())
                           << " iterations per thread";
@@ -106,8 +81,8 @@ struct MapParallelLoopsPass
       // Nested parallel loops run sequentially inside their thread.
       loop.getBody()->walk([&](scf::ParallelOp inner) {
         (void)mlir::gpu::setMappingAttr(
-            inner, mapTo(ctx, mlir::gpu::Processor::Sequential,
-                         inner.getNumLoops()));
+            inner,
+            mapTo(ctx, mlir::gpu::Processor::Sequential, inner.getNumLoops()));
       });
       if (loop.getNumLoops() > 1) {
         // The collapsed loop replaces `loop` at the same position.

@@ -55,15 +55,16 @@ bool touches(Operation *op, Value buffer, const Accumulator &accumulator,
 /// The accumulators of `loop`: a load/store pair of the same element of a
 /// buffer defined outside, at indices defined outside, that nothing else in
 /// the loop may read or write.
-SmallVector<Accumulator> findAccumulators(scf::ForOp loop,
-                                          cnnc::gpu::BufferAliasOracle &aliasing) {
+SmallVector<Accumulator>
+findAccumulators(scf::ForOp loop, cnnc::gpu::BufferAliasOracle &aliasing) {
   auto definedOutside = [&](Value value) {
     return loop.isDefinedOutsideOfLoop(value);
   };
   SmallVector<Accumulator> found;
   for (auto load : loop.getBody()->getOps<memref::LoadOp>()) {
     Value buffer = load.getMemRef();
-    if (!definedOutside(buffer) || !llvm::all_of(load.getIndices(), definedOutside))
+    if (!definedOutside(buffer) ||
+        !llvm::all_of(load.getIndices(), definedOutside))
       continue;
     memref::StoreOp store;
     for (Operation *user : buffer.getUsers()) {
@@ -79,8 +80,9 @@ SmallVector<Accumulator> findAccumulators(scf::ForOp loop,
       continue;
     Accumulator accumulator{load, store};
     WalkResult clash = loop.getBody()->walk([&](Operation *op) {
-      return touches(op, buffer, accumulator, aliasing) ? WalkResult::interrupt()
-                                                        : WalkResult::advance();
+      return touches(op, buffer, accumulator, aliasing)
+                 ? WalkResult::interrupt()
+                 : WalkResult::advance();
     });
     if (!clash.wasInterrupted())
       found.push_back(accumulator);
@@ -127,14 +129,15 @@ void promote(IRRewriter &rewriter, scf::ForOp loop,
         return yielded;
       });
   auto newLoop = cast<scf::ForOp>(promoted->getOperation());
-  ValueRange carried = newLoop.getRegionIterArgs().take_back(accumulators.size());
+  ValueRange carried =
+      newLoop.getRegionIterArgs().take_back(accumulators.size());
   ValueRange results = newLoop.getResults().take_back(accumulators.size());
   rewriter.setInsertionPointAfter(newLoop);
   for (auto [accumulator, value, result] :
        llvm::zip(accumulators, carried, results)) {
     memref::StoreOp::create(rewriter, accumulator.store.getLoc(), result,
-                                     accumulator.store.getMemRef(),
-                                     accumulator.store.getIndices());
+                            accumulator.store.getMemRef(),
+                            accumulator.store.getIndices());
     rewriter.replaceOp(accumulator.load, value);
     rewriter.eraseOp(accumulator.store);
   }

@@ -27,9 +27,9 @@ namespace {
 
 /// How a top-level host operation relates to device memory.
 enum class HostOp {
-  Neutral,  ///< no memory access (index arithmetic, views, allocations)
-  Access,   ///< reads or writes a buffer (or contains an op that does)
-  Barrier,  ///< a kernel, or an op whose effects are unknown (a call)
+  Neutral, ///< no memory access (index arithmetic, views, allocations)
+  Access,  ///< reads or writes a buffer (or contains an op that does)
+  Barrier, ///< a kernel, or an op whose effects are unknown (a call)
 };
 
 HostOp classify(Operation *op) {
@@ -65,7 +65,8 @@ struct SingleThreadKernelsPass
     for (Operation *op : run)
       for (Operation *user : op->getUsers())
         if (!inRun.contains(user) &&
-            !inRun.contains(run.front()->getBlock()->findAncestorOpInBlock(*user)))
+            !inRun.contains(
+                run.front()->getBlock()->findAncestorOpInBlock(*user)))
           return op->emitError("a value computed from a buffer is used by "
                                "host code: it cannot run on the GPU");
     OpBuilder builder(run.back()->getContext());
@@ -114,7 +115,7 @@ struct SingleThreadKernelsPass
     };
     for (Operation &op : llvm::make_early_inc_range(block)) {
       HostOp kind = op.hasTrait<OpTrait::IsTerminator>() ? HostOp::Barrier
-                                                          : classify(&op);
+                                                         : classify(&op);
       if (kind == HostOp::Barrier) {
         if (run.empty() || !isa<scf::ParallelOp>(op) || usesRun(op))
           if (failed(close()))

@@ -1,4 +1,4 @@
-//===- BufferAliasing.h - may two buffers of an entry point overlap? -*- C++ -*-===//
+//===- BufferAliasing.h - can two buffers overlap? --------------*- C++ -*-===//
 //
 // Upstream's local alias analysis, refined by the entry-point ABI: buffers
 // passed to an entry point do not overlap (include/cnnc/Runtime/abi.h), and
