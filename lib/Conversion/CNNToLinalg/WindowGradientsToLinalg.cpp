@@ -158,11 +158,12 @@ struct Pool2DGradLowering : OpConversionPattern<Pool2DGradOp> {
       return d.input + d.padBefore + d.padAfter - (d.output - 1) * d.stride -
              1;
     };
+    int64_t highRows = high(height), highColumns = high(width);
     auto spread = [&](Value value, Value fill) {
       Value dilated =
           dilateSpatial(b, loc, value, strides[0], strides[1], fill);
-      return padHW(b, loc, dilated, window[0] - 1, high(height),
-                   window[1] - 1, high(width), fill);
+      return padHW(b, loc, dilated, window[0] - 1, highRows, window[1] - 1,
+                   highColumns, fill);
     };
     if (height.stride == height.window && width.stride == width.window &&
         height.padBefore == 0 && height.padAfter == 0 &&
