@@ -27,6 +27,10 @@ static pthread_once_t once = PTHREAD_ONCE_INIT;
     }                                                                          \
   } while (0)
 
+/// One symbol the runtime can do without: NULL when the driver lacks it.
+#define OPTIONAL(field, name)                                                  \
+  (*(void **)(&api.field) = dlsym(handle, name))
+
 void cnnc_cuda_describe(CUresult result, const char *what, char *buffer,
                         size_t size) {
   const char *name = NULL, *text = NULL;
@@ -78,6 +82,10 @@ static void initialize(void) {
   RESOLVE(streamEndCapture, "cuStreamEndCapture");
   RESOLVE(graphInstantiate, "cuGraphInstantiateWithFlags");
   RESOLVE(graphExecUpdate, "cuGraphExecUpdate_v2");
+  OPTIONAL(funcGetParamInfo, "cuFuncGetParamInfo");
+  OPTIONAL(graphCreate, "cuGraphCreate");
+  OPTIONAL(graphAddKernelNode, "cuGraphAddKernelNode_v2");
+  OPTIONAL(graphExecKernelNodeSetParams, "cuGraphExecKernelNodeSetParams_v2");
   RESOLVE(graphLaunch, "cuGraphLaunch");
   RESOLVE(graphDestroy, "cuGraphDestroy");
   RESOLVE(graphExecDestroy, "cuGraphExecDestroy");

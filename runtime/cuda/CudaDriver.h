@@ -26,6 +26,7 @@ typedef struct CUfunc_st *CUfunction;
 typedef struct CUstream_st *CUstream;
 typedef struct CUgraph_st *CUgraph;
 typedef struct CUgraphExec_st *CUgraphExec;
+typedef struct CUgraphNode_st *CUgraphNode;
 typedef struct CUevent_st *CUevent;
 typedef uint64_t CUdeviceptr;
 
@@ -39,6 +40,18 @@ enum {
   CNNC_CU_MEMHOSTALLOC_PORTABLE = 1,
   CNNC_CU_EVENT_DISABLE_TIMING = 2,
 };
+
+/// A kernel node of a graph: the layout of CUDA 12's
+/// CUDA_KERNEL_NODE_PARAMS_v2 (the driver copies the argument values).
+typedef struct cnnc_cuda_kernel_node {
+  CUfunction function;
+  unsigned grid[3], block[3];
+  unsigned sharedBytes;
+  void **params;
+  void **extra;
+  void *kernel;      ///< CUkernel; NULL: `function` is used
+  CUcontext context; ///< ignored when `function` is set
+} cnnc_cuda_kernel_node;
 
 /// The driver functions cnnc calls (names without the _v2 suffixes).
 typedef struct cnnc_cuda_api {
@@ -79,6 +92,17 @@ typedef struct cnnc_cuda_api {
   CUresult (*graphInstantiate)(CUgraphExec *exec, CUgraph graph,
                                unsigned long long flags);
   CUresult (*graphExecUpdate)(CUgraphExec exec, CUgraph graph, void *info);
+  /// Optional (NULL when the driver lacks them): graph replay without
+  /// capture needs all four; cuFuncGetParamInfo came with CUDA 12.4.
+  CUresult (*funcGetParamInfo)(CUfunction f, size_t index, size_t *offset,
+                               size_t *size);
+  CUresult (*graphCreate)(CUgraph *graph, unsigned flags);
+  CUresult (*graphAddKernelNode)(CUgraphNode *node, CUgraph graph,
+                                 const CUgraphNode *dependencies,
+                                 size_t numDependencies,
+                                 const cnnc_cuda_kernel_node *params);
+  CUresult (*graphExecKernelNodeSetParams)(CUgraphExec exec, CUgraphNode node,
+                                           const cnnc_cuda_kernel_node *params);
   CUresult (*graphLaunch)(CUgraphExec exec, CUstream stream);
   CUresult (*graphDestroy)(CUgraph graph);
   CUresult (*graphExecDestroy)(CUgraphExec exec);

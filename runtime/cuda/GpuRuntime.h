@@ -29,7 +29,4 @@ const cnnc_cuda_api *cnnc_gpu_driver(void);
 /// Exported from GPU model libraries so loaders can report it.
 __attribute__((visibility("default"))) const char *cnnc_gpu_last_error(void);
 
-/// Called by the kernels' launch path to note a launch for the graph cache.
-void cnnc_gpu_note_launch(CUfunction function, uint64_t gx, uint64_t bx);
-
 #endif /* CNNC_RUNTIME_CUDA_GPURUNTIME_H */

@@ -34,6 +34,10 @@ NO_DEVICE(cuGraphInstantiateWithFlags)
 #ifndef TOO_OLD
 NO_DEVICE(cuGraphExecUpdate_v2)
 #endif
+NO_DEVICE(cuFuncGetParamInfo)
+NO_DEVICE(cuGraphCreate)
+NO_DEVICE(cuGraphAddKernelNode_v2)
+NO_DEVICE(cuGraphExecKernelNodeSetParams_v2)
 NO_DEVICE(cuGraphLaunch)
 NO_DEVICE(cuGraphDestroy)
 NO_DEVICE(cuGraphExecDestroy)
