@@ -48,14 +48,24 @@ for f in train-images-idx3-ubyte.gz train-labels-idx1-ubyte.gz \
   [[ -f "$DATA_DIR/$f" ]] || fail "$DATA_DIR/$f missing (apt-get install dataset-fashion-mnist)"
 done
 
-# A build older than the sources it comes from would stage stale libraries.
-newest_source=$(find "$ROOT/lib" "$ROOT/include" "$ROOT/runtime" "$ROOT/tools" \
-  -type f -newer "$BUILD/bin/cnnc" -print -quit)
+# A build older than the sources it comes from would stage stale libraries:
+# the compiler against bin/cnnc, the runtime (linked into every GPU library
+# through libcnnc_gpu_support.a, and libcnnrt) against those libraries.
+newer_than() { # output sources...
+  find "${@:2}" -type f -newer "$1" -print -quit
+}
 stale=""
-if [[ -n "$newest_source" ]]; then
-  stale="yes ($newest_source is newer than bin/cnnc; rerun with --build)"
-  echo "gpu-carry.sh: warning: build may be stale: ${newest_source#$ROOT/} is newer than $BUILD/bin/cnnc" >&2
-fi
+for check in "$BUILD/bin/cnnc:$ROOT/lib $ROOT/include $ROOT/tools" \
+             "$BUILD/lib/libcnnc_gpu_support.a:$ROOT/runtime $ROOT/include/cnnc/Runtime" \
+             "$BUILD/lib/libcnnrt.so:$ROOT/runtime $ROOT/include/cnnc/Runtime"; do
+  output=${check%%:*}
+  # shellcheck disable=SC2086
+  newest_source=$(newer_than "$output" ${check#*:})
+  if [[ -n "$newest_source" && -z "$stale" ]]; then
+    stale="yes (${newest_source#$ROOT/} is newer than ${output#$BUILD/}; rerun with --build)"
+    echo "gpu-carry.sh: warning: build may be stale: ${newest_source#$ROOT/} is newer than $output" >&2
+  fi
+done
 
 rm -rf "$CARRY/bin" "$CARRY/lib" "$CARRY/models" "$CARRY/data" "$CARRY/MANIFEST"
 mkdir -p "$CARRY/bin" "$CARRY/lib/fallback" "$CARRY/models" "$CARRY/data/fashion-mnist"
