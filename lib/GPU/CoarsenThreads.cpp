@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "cnnc/GPU/BufferAliasing.h"
 #include "cnnc/GPU/LoopSizes.h"
 #include "cnnc/GPU/Passes.h"
 
@@ -29,18 +30,9 @@ namespace {
 
 /// Whether `op` (or an op nested in it) may write memory.
 bool writesMemory(Operation *op) {
-  WalkResult result = op->walk([](Operation *nested) {
-    auto memory = dyn_cast<MemoryEffectOpInterface>(nested);
-    if (!memory)
-      return nested->hasTrait<OpTrait::HasRecursiveMemoryEffects>()
-                 ? WalkResult::advance()
-                 : WalkResult::interrupt();
-    return memory.hasEffect<MemoryEffects::Write>() ||
-                   memory.hasEffect<MemoryEffects::Free>()
-               ? WalkResult::interrupt()
-               : WalkResult::advance();
-  });
-  return result.wasInterrupted();
+  cnnc::gpu::BufferAccesses accesses;
+  accesses.add(op);
+  return accesses.unknown || !accesses.writes.empty();
 }
 
 /// Whether `value` depends on `iv` through operations inside `scope`.
@@ -269,7 +261,11 @@ struct CoarsenThreadsPass
   }
 
   void runOnOperation() override {
-    if (lanes < 2)
+    if (lanes < 1 || minThreads < 1) {
+      getOperation().emitError("lanes and min-threads must be at least 1");
+      return signalPassFailure();
+    }
+    if (lanes == 1)
       return;
     SmallVector<scf::ParallelOp> kernels;
     getOperation().walk([&](scf::ParallelOp loop) {

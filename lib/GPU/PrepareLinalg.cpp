@@ -73,16 +73,6 @@ struct PrepareLinalgPass
           op = *interchanged;
         }
       }
-      if (op.getNumParallelLoops() > 0 || op->getParentOfType<scf::ParallelOp>())
-        continue;
-      // One device thread runs the whole op.
-      Location loc = op.getLoc();
-      rewriter.setInsertionPoint(op);
-      Value zero = arith::ConstantIndexOp::create(rewriter, loc, 0);
-      Value one = arith::ConstantIndexOp::create(rewriter, loc, 1);
-      auto single = scf::ParallelOp::create(rewriter, loc, ValueRange{zero},
-                                            ValueRange{one}, ValueRange{one});
-      rewriter.moveOpBefore(op, single.getBody()->getTerminator());
     }
   }
 };

@@ -148,3 +148,13 @@ func.func @writing_loop(%x: memref<8x16xf32>, %w: memref<3x16xf32>, %y: memref<8
   }
   return
 }
+
+// -----
+
+// RUN: not cnnc-opt %s --split-input-file \
+// RUN:   --pass-pipeline='builtin.module(func.func(cnn-gpu-coarsen-threads{lanes=0}))' 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=BAD
+// BAD: error: lanes and min-threads must be at least 1
+func.func @bad_options() {
+  return
+}

@@ -42,15 +42,12 @@ func.func @in_order(%x: memref<4x8xf32>, %out: memref<4x8xf32>) {
 
 // -----
 
-// An op without parallel dimensions (a full reduction) runs on the device
-// as one thread: it is wrapped in a one-iteration scf.parallel.
+// An op without parallel dimensions (a full reduction) is left as it is
+// (cnn-gpu-single-thread-kernels puts it in a kernel after loop lowering).
 // CHECK-LABEL: func.func @full_reduction(
-// CHECK-DAG:     %[[C0:.*]] = arith.constant 0 : index
-// CHECK-DAG:     %[[C1:.*]] = arith.constant 1 : index
-// CHECK:         scf.parallel (%{{.*}}) = (%[[C0]]) to (%[[C1]]) step (%[[C1]]) {
-// CHECK-NEXT:      linalg.generic
-// CHECK-SAME:        iterator_types = ["reduction"]
-// CHECK:           scf.reduce
+// CHECK-NOT:     scf.parallel
+// CHECK:         linalg.generic
+// CHECK-SAME:      iterator_types = ["reduction"]
 func.func @full_reduction(%x: memref<16xf32>, %out: memref<f32>) {
   linalg.generic {
       indexing_maps = [affine_map<(i) -> (i)>, affine_map<(i) -> ()>],

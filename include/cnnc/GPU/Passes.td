@@ -116,10 +116,9 @@ def CNNGPUPrepareLinalg : Pass<"cnn-gpu-prepare-linalg", "mlir::func::FuncOp"> {
     and everything from the first reduction dimension on into `scf.for`.
     This pass interchanges the iterators of every `linalg.generic` so that
     all parallel dimensions come first (reductions become per-thread loops
-    instead of host loops around kernel launches), and wraps every linalg op
-    without a parallel dimension (full reductions, 0-d updates) in a
-    one-iteration `scf.parallel`, so it runs on the device as one thread
-    rather than on the host, which cannot read device memory.
+    instead of host loops around kernel launches). Ops without a parallel
+    dimension (full reductions, 0-d updates) stay loops on the host here;
+    `cnn-gpu-single-thread-kernels` moves them into one-thread kernels.
   }];
   let dependentDialects = ["mlir::scf::SCFDialect", "mlir::arith::ArithDialect"];
 }
