@@ -94,6 +94,12 @@ struct DriverOptions {
       llvm::cl::desc("GPU targets: outputs each thread computes along one "
                      "dimension (default 4; 1 turns thread coarsening off)"),
       llvm::cl::init(4), llvm::cl::cat(category)};
+  llvm::cl::opt<int64_t> gpuSharedTileBytes{
+      "gpu-shared-tile-bytes",
+      llvm::cl::desc("GPU targets: largest operand tile a kernel stages in "
+                     "shared memory, in bytes (default 8192; 0 turns "
+                     "shared-memory tiles off)"),
+      llvm::cl::init(8192), llvm::cl::cat(category)};
   llvm::cl::opt<int64_t> gpuCoarsenMinThreads{
       "gpu-coarsen-min-threads",
       llvm::cl::desc("GPU targets, testing: coarsen kernels that keep at "
@@ -302,6 +308,10 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   if (options.gpuLanes < 1 || options.gpuLanes > 16)
     return fail("--gpu-lanes=" + llvm::Twine(options.gpuLanes.getValue()) +
                 ": expected 1 to 16");
+  if (options.gpuSharedTileBytes < 0 || options.gpuSharedTileBytes > 49152)
+    return fail("--gpu-shared-tile-bytes=" +
+                llvm::Twine(options.gpuSharedTileBytes.getValue()) +
+                ": expected 0 to 49152 (static shared memory per block)");
   if (options.gpuCoarsenMinThreads < 1)
     return fail("--gpu-coarsen-min-threads=" +
                 llvm::Twine(options.gpuCoarsenMinThreads.getValue()) +
@@ -432,6 +442,7 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
     gpuOptions.ptxas = options.ptxas;
     gpuOptions.lanes = options.gpuLanes;
     gpuOptions.coarsenMinThreads = options.gpuCoarsenMinThreads;
+    gpuOptions.sharedTileBytes = options.gpuSharedTileBytes;
     buildGPUPipeline(pm, gpuOptions,
                      emulated ? GPUPipelineStage::HostEmulation
                               : GPUPipelineStage::Binary);

@@ -78,6 +78,14 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   pm.addPass(createCSEPass());
   pm.addNestedPass<func::FuncOp>(
       gpu::createCNNGPUMapParallelLoops({options.blockSize, options.report}));
+  // Tiles every thread of a block reads go through shared memory; the
+  // emulation runs a block's threads one after the other, so each stages
+  // its own part and there are no barriers.
+  gpu::CNNGPUStageSharedTilesOptions tiles;
+  tiles.maxTileBytes = options.sharedTileBytes;
+  tiles.emulate = emulate;
+  tiles.report = options.report;
+  pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUStageSharedTiles(tiles));
   if (emulate) {
     // Each kernel's blocks and threads become a sequential loop nest on the
     // host; the rest is the CPU back end's.
@@ -86,6 +94,7 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   }
   pm.addNestedPass<func::FuncOp>(createConvertParallelLoopToGpuPass());
   pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUDeviceBuffers());
+  pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUWorkgroupBuffers());
   // Constants and index arithmetic move into the launch bodies, so kernels
   // see static loop bounds and strides instead of taking them as arguments.
   pm.addPass(createGpuLaunchSinkIndexComputationsPass());

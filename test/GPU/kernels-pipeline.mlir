@@ -54,18 +54,26 @@
 
 // The convolution kernel: its loop bounds are constants inside the kernel
 // (gpu-launch-sink-index-computations), not kernel arguments (the only
-// index arguments are the grid's), and the sum
-// is carried in a register from the bias to one store
-// (cnn-gpu-promote-accumulators).
-// KERNEL-LABEL: gpu.func @small_forward_impl_kernel(%arg0: index, %arg1: index, {{(%arg[0-9]+: memref<[^%]*)+}}) kernel {
+// index arguments are the grid's), the sum is carried in a register from
+// the bias to one store (cnn-gpu-promote-accumulators), and the filter,
+// which every thread of the block reads, is copied once into a workgroup
+// attribution (cnn-gpu-stage-shared-tiles, cnn-gpu-workgroup-buffers): all
+// 72 elements fit, so one copy and one barrier before the window loops.
+// KERNEL-LABEL: gpu.func @small_forward_impl_kernel(%arg0: index, %arg1: index,
+// KERNEL-SAME:    {{(%arg[0-9]+: memref<[^%]*)+}}workgroup(%[[TILE:.*]] : memref<18x4xf32, #gpu.address_space<workgroup>>) kernel {
 // KERNEL-DAG:     %[[C3:.*]] = arith.constant 3 : index
 // KERNEL-DAG:     %[[C2:.*]] = arith.constant 2 : index
 // KERNEL:         %[[BIAS:.*]] = memref.load
+// KERNEL:         memref.store %{{.*}}, %[[TILE]]
+// KERNEL:         gpu.barrier
 // KERNEL-NOT:     memref.store
 // KERNEL:         %[[SUM:.*]] = scf.for %{{.*}} = %{{.*}} to %[[C3]] step %{{.*}} iter_args(%{{.*}} = %[[BIAS]]) -> (f32)
 // KERNEL:           scf.for %{{.*}} = %{{.*}} to %[[C3]] step
 // KERNEL:             scf.for %{{.*}} = %{{.*}} to %[[C2]] step
+// KERNEL:               memref.load %[[TILE]]
 // KERNEL-NOT:           memref.store
-// KERNEL:         memref.store %[[SUM]]
-// KERNEL-NEXT:  }
-// KERNEL-NEXT:  gpu.return
+// KERNEL-NOT:           gpu.barrier
+// KERNEL:         scf.if
+// KERNEL-NEXT:      memref.store %[[SUM]]
+// KERNEL-NEXT:    }
+// KERNEL-NEXT:    gpu.return

@@ -267,6 +267,75 @@ def CNNGPUMapParallelLoops : Pass<"cnn-gpu-map-parallel-loops", "mlir::func::Fun
   ];
 }
 
+def CNNGPUStageSharedTiles : Pass<"cnn-gpu-stage-shared-tiles", "mlir::func::FuncOp"> {
+  let summary = "Stage block-shared operand tiles in workgroup (shared) memory";
+  let description = [{
+    Runs on the kernels `cnn-gpu-map-parallel-loops` made (a `block_x` loop
+    around a `thread_x` loop whose body is guarded by `index < size`). A
+    block's threads cover consecutive output elements, so with the output's
+    innermost dimension `j` of extent J dividing the block size (or a
+    multiple of it), every thread of a block reads the same part of an
+    operand whose index depends only on `j`, the reduction loops and values
+    common to the block: a convolution's filter, a product's weight matrix.
+    For one such load inside the kernel's first reduction loop nest, this
+    pass copies the operand's tile for the inner reduction loops into a
+    workgroup buffer (`memref.alloca` in `#gpu.address_space<workgroup>`,
+    which `cnn-gpu-workgroup-buffers` turns into a launch attribution):
+    every thread of the block loads a share of it with neighbouring threads
+    at neighbouring addresses, a `gpu.barrier` follows, the nest reads the
+    tile instead of global memory, and a barrier ends each staging step.
+
+    The tile is staged at the outermost loop of the nest whose inner loops
+    it covers within `max-tile-bytes`; a single loop longer than that is
+    strip-mined. A load whose operand's innermost index does not follow `j`
+    (a filter read transposed, as in an input gradient) is copied in the
+    operand's order and its rows padded by one element, so neither the
+    copy nor the reads conflict on banks. A load is staged only when
+    threads share its elements (J smaller than the block) or it is
+    transposed; at most one per kernel, the most shared.
+
+    Barriers need every thread of the block: the guard moves after the
+    nest, threads past the end compute with a clamped index, and only
+    the stores stay guarded. The nest and what precedes it must not write
+    memory; the loops around a staging point must have the same bounds in
+    every thread.
+
+    With `emulate` (the host emulation, where a block's threads run one
+    after the other), each thread copies only the tile row it reads and no
+    barriers are emitted: the tile layout and the reads are the same, the
+    division of the copy among threads is not exercised.
+  }];
+  let options = [
+    Option<"maxTileBytes", "max-tile-bytes", "int64_t", "8192",
+           "Largest workgroup tile per kernel in bytes (0: off)">,
+    Option<"emulate", "emulate", "bool", "false",
+           "Each thread copies its own tile row; no barriers (host emulation)">,
+    Option<"report", "report", "bool", "false",
+           "Remark on every staged tile">,
+  ];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect",
+    "mlir::arith::ArithDialect",
+    "mlir::gpu::GPUDialect",
+    "mlir::memref::MemRefDialect",
+    "mlir::scf::SCFDialect",
+  ];
+}
+
+def CNNGPUWorkgroupBuffers : Pass<"cnn-gpu-workgroup-buffers", "mlir::func::FuncOp"> {
+  let summary = "Workgroup-memory allocas in launch bodies become attributions";
+  let description = [{
+    `cnn-gpu-stage-shared-tiles` allocates its tiles with `memref.alloca`
+    in `#gpu.address_space<workgroup>` inside the thread loop, where
+    `convert-parallel-loops-to-gpu` keeps them. This pass moves each such
+    alloca in a `gpu.launch` body to a workgroup attribution of the launch,
+    which kernel outlining carries to the `gpu.func` and the NVVM lowering
+    turns into shared memory. A workgroup alloca inside a loop or a
+    conditional of the launch body is an error.
+  }];
+  let dependentDialects = ["mlir::gpu::GPUDialect", "mlir::memref::MemRefDialect"];
+}
+
 def CNNGPUDeviceBuffers : Pass<"cnn-gpu-device-buffers", "mlir::func::FuncOp"> {
   let summary = "Allocate host-side temporaries in device memory";
   let description = [{

@@ -61,6 +61,11 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
                      "(cnn-gpu-coarsen-threads; tests lower it to coarsen "
                      "every kernel)"),
       llvm::cl::init(16384)};
+  Option<int64_t> sharedTileBytes{
+      *this, "shared-tile-bytes",
+      llvm::cl::desc("Largest shared-memory tile per kernel in bytes, 0 for "
+                     "none (cnn-gpu-stage-shared-tiles)"),
+      llvm::cl::init(8192)};
   Option<bool> report{
       *this, "report",
       llvm::cl::desc("Remark on every kernel's threads and per-thread work"),
