@@ -130,6 +130,14 @@ if [[ -f "$CARRY/models/fashion-lanes1-$SUFFIX.so" ]]; then
       --resident --seconds "$SECONDS_PER" --prefix "$prefix" ||
     echo "${prefix}error: $(last_error)" >> "$RAW"
 fi
+# Shared-memory tiles off (--gpu-shared-tile-bytes=0), graphs on.
+if [[ -f "$CARRY/models/fashion-noshared-$SUFFIX.so" ]]; then
+  prefix="cnnc_g1_fashion_noshared_"
+  part cnnc_g1_fashion_noshared 60 env CNNC_CUDA_GRAPHS=1 \
+      "$CARRY/bin/gpu_model_bench" "$CARRY/models/fashion-noshared-$SUFFIX.so" \
+      --resident --seconds "$SECONDS_PER" --prefix "$prefix" ||
+    echo "${prefix}error: $(last_error)" >> "$RAW"
+fi
 echo "bench/gpu.sh: cnnc done after $(( $(date +%s) - START ))s"
 
 # PyTorch: eager first (cheap), then the compiled modes, which compile for

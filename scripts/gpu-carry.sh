@@ -88,6 +88,9 @@ compile_pair small "$ROOT/test/GPU/Inputs/small.mlir"
 # output per thread.
 "$CNNC" "$ROOT/examples/fashion_mnist_cnn.mlir" --target=nvptx --gpu-arch="$GPU_ARCH" \
   --gpu-lanes=1 -o "$CARRY/models/fashion-lanes1-gpu.so"
+# The A/B of shared-memory tiles: fashion without them.
+"$CNNC" "$ROOT/examples/fashion_mnist_cnn.mlir" --target=nvptx --gpu-arch="$GPU_ARCH" \
+  --gpu-shared-tile-bytes=0 -o "$CARRY/models/fashion-noshared-gpu.so"
 
 echo "== tools and runtime"
 cp -L "$BUILD/bin/cnnc-train" "$BUILD/bin/cnnc-cuda-probe" "$CARRY/bin/"
