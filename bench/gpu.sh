@@ -122,22 +122,17 @@ for model in fashion cifar; do
     fi
   done
 done
-# Thread coarsening off (--gpu-lanes=1), graphs on: the A/B of the kernels.
-if [[ -f "$CARRY/models/fashion-lanes1-$SUFFIX.so" ]]; then
-  prefix="cnnc_g1_fashion_lanes1_"
-  part cnnc_g1_fashion_lanes1 60 env CNNC_CUDA_GRAPHS=1 \
-      "$CARRY/bin/gpu_model_bench" "$CARRY/models/fashion-lanes1-$SUFFIX.so" \
+# The kernels' A/B variants of fashion, graphs on, resident: thread
+# coarsening off (--gpu-lanes=1) and shared-memory tiles off
+# (--gpu-shared-tile-bytes=0).
+for variant in lanes1 noshared; do
+  [[ -f "$CARRY/models/fashion-$variant-$SUFFIX.so" ]] || continue
+  prefix="cnnc_g1_fashion_${variant}_"
+  part "cnnc_g1_fashion_$variant" 60 env CNNC_CUDA_GRAPHS=1 \
+      "$CARRY/bin/gpu_model_bench" "$CARRY/models/fashion-$variant-$SUFFIX.so" \
       --resident --seconds "$SECONDS_PER" --prefix "$prefix" ||
     echo "${prefix}error: $(last_error)" >> "$RAW"
-fi
-# Shared-memory tiles off (--gpu-shared-tile-bytes=0), graphs on.
-if [[ -f "$CARRY/models/fashion-noshared-$SUFFIX.so" ]]; then
-  prefix="cnnc_g1_fashion_noshared_"
-  part cnnc_g1_fashion_noshared 60 env CNNC_CUDA_GRAPHS=1 \
-      "$CARRY/bin/gpu_model_bench" "$CARRY/models/fashion-noshared-$SUFFIX.so" \
-      --resident --seconds "$SECONDS_PER" --prefix "$prefix" ||
-    echo "${prefix}error: $(last_error)" >> "$RAW"
-fi
+done
 echo "bench/gpu.sh: cnnc done after $(( $(date +%s) - START ))s"
 
 # PyTorch: eager first (cheap), then the compiled modes, which compile for
