@@ -87,7 +87,9 @@ struct DriverOptions {
       llvm::cl::init("host"), llvm::cl::cat(category)};
   llvm::cl::opt<std::string> gpuArch{
       "gpu-arch",
-      llvm::cl::desc("GPU architecture for --target=nvptx (default sm_90)"),
+      llvm::cl::desc("GPU architecture for --target=nvptx (default sm_90), or "
+                     "a list such as sm_80,sm_90: a cubin and a PTX for "
+                     "each, the runtime loads the one the device runs"),
       llvm::cl::init("sm_90"), llvm::cl::cat(category)};
   llvm::cl::opt<int> gpuLanes{
       "gpu-lanes",
@@ -302,9 +304,12 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   if (!gpu && !emulated && options.target != "host")
     return fail("--target=" + options.target +
                 ": expected host, nvptx or nvptx-emulated");
-  if (gpu && !parseGPUArch(options.gpuArch))
+  std::optional<llvm::SmallVector<std::string>> gpuArchs =
+      parseGPUArchList(options.gpuArch);
+  if (gpu && !gpuArchs)
     return fail("--gpu-arch=" + options.gpuArch +
-                ": expected sm_<major><minor>, e.g. sm_80 or sm_90");
+                ": expected sm_<major><minor>, e.g. sm_80 or sm_90, or a "
+                "list such as sm_80,sm_90 without repeats");
   if (options.gpuLanes < 1 || options.gpuLanes > 16)
     return fail("--gpu-lanes=" + llvm::Twine(options.gpuLanes.getValue()) +
                 ": expected 1 to 16");
@@ -318,6 +323,10 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
                 ": expected at least 1");
   if (!gpu && options.emit == EmitKind::PTX)
     return fail("--emit=ptx needs --target=nvptx");
+  if (options.emit == EmitKind::PTX && gpuArchs && gpuArchs->size() > 1)
+    return fail("--emit=ptx prints one architecture's PTX; --gpu-arch=" +
+                options.gpuArch + " names " +
+                llvm::Twine(gpuArchs->size()));
   if (gpu) {
     if (llvm::Expected<std::optional<std::string>> found =
             findPtxas(options.ptxas);

@@ -33,8 +33,8 @@ struct SerializePass : cnnc::gpu::impl::CNNGPUSerializeBase<SerializePass> {
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    std::optional<uint32_t> arch = parseGPUArch(chip);
-    if (!arch) {
+    std::optional<SmallVector<std::string>> chips = parseGPUArchList(chip);
+    if (!chips) {
       module.emitError("unknown GPU architecture '") << chip << "'";
       return signalPassFailure();
     }
@@ -45,39 +45,44 @@ struct SerializePass : cnnc::gpu::impl::CNNGPUSerializeBase<SerializePass> {
     }
     for (auto kernels :
          llvm::make_early_inc_range(module.getOps<mlir::gpu::GPUModuleOp>()))
-      if (failed(serialize(kernels, *arch, *assembler)))
+      if (failed(serialize(kernels, *chips, *assembler)))
         return signalPassFailure();
   }
 
-  LogicalResult serialize(mlir::gpu::GPUModuleOp kernels, uint32_t arch,
+  LogicalResult serialize(mlir::gpu::GPUModuleOp kernels,
+                          ArrayRef<std::string> chips,
                           const std::optional<std::string> &assembler) {
-    llvm::LLVMContext llvmContext;
-    std::unique_ptr<llvm::Module> llvmModule =
-        translateModuleToLLVMIR(kernels, llvmContext, kernels.getName());
-    if (!llvmModule)
-      return kernels.emitError("cannot translate the kernels to LLVM IR");
-    llvm::Expected<std::string> ptx =
-        compileToPTX(*llvmModule, chip, optLevel);
-    if (!ptx)
-      return kernels.emitError(llvm::toString(ptx.takeError()));
-
-    SmallVector<GPUImage, 2> images;
-    if (assembler) {
-      llvm::Expected<std::string> cubin = assemblePTX(*ptx, chip, *assembler);
-      if (!cubin)
-        return kernels.emitError(llvm::toString(cubin.takeError()));
-      images.push_back({CNNC_GPU_IMAGE_CUBIN, arch, std::move(*cubin)});
+    SmallVector<GPUImage, 4> images;
+    for (const std::string &target : chips) {
+      // A fresh translation each time: compileToPTX optimizes the module.
+      llvm::LLVMContext llvmContext;
+      std::unique_ptr<llvm::Module> llvmModule =
+          translateModuleToLLVMIR(kernels, llvmContext, kernels.getName());
+      if (!llvmModule)
+        return kernels.emitError("cannot translate the kernels to LLVM IR");
+      llvm::Expected<std::string> ptx =
+          compileToPTX(*llvmModule, target, optLevel);
+      if (!ptx)
+        return kernels.emitError(llvm::toString(ptx.takeError()));
+      uint32_t arch = *parseGPUArch(target);
+      if (assembler) {
+        llvm::Expected<std::string> cubin =
+            assemblePTX(*ptx, target, *assembler);
+        if (!cubin)
+          return kernels.emitError(llvm::toString(cubin.takeError()));
+        images.push_back({CNNC_GPU_IMAGE_CUBIN, arch, std::move(*cubin)});
+      }
+      std::string ptxImage = *ptx;
+      ptxImage.push_back('\0');
+      images.push_back({CNNC_GPU_IMAGE_PTX, arch, std::move(ptxImage)});
     }
-    std::string ptxImage = *ptx;
-    ptxImage.push_back('\0');
-    images.push_back({CNNC_GPU_IMAGE_PTX, arch, std::move(ptxImage)});
 
     MLIRContext *ctx = &getContext();
     Attribute target = kernels.getTargetsAttr() && !kernels.getTargetsAttr().empty()
                            ? kernels.getTargetsAttr()[0]
                            : NVVM::NVVMTargetAttr::get(ctx, optLevel,
                                                        "nvptx64-nvidia-cuda",
-                                                       chip);
+                                                       chips.front());
     auto object = mlir::gpu::ObjectAttr::get(
         ctx, target, mlir::gpu::CompilationTarget::Binary,
         StringAttr::get(ctx, packGPUImages(images)),

@@ -5,6 +5,7 @@
 #include "cnnc/Dialect/CNN/Transforms/Passes.h"
 #include "cnnc/GPU/Passes.h"
 #include "cnnc/Pipelines/Pipelines.h"
+#include "cnnc/Target/GPUBinary.h"
 
 #include "mlir/Conversion/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
@@ -113,7 +114,13 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   GpuNVVMAttachTargetOptions target;
-  target.chip = options.chip;
+  // The NVVM lowering does not depend on the architecture; the target
+  // names the oldest one, serialization compiles for each.
+  if (std::optional<SmallVector<std::string>> chips =
+          parseGPUArchList(options.chip))
+    target.chip = chips->front();
+  else
+    target.chip = options.chip; // the attach pass reports it
   target.optLevel = options.optLevel;
   pm.addPass(createGpuNVVMAttachTarget(target));
   pm.addNestedPass<mlir::gpu::GPUModuleOp>(createConvertGpuOpsToNVVMOps());

@@ -33,6 +33,26 @@ std::optional<uint32_t> cnnc::parseGPUArch(StringRef chip) {
   return arch;
 }
 
+std::optional<SmallVector<std::string>>
+cnnc::parseGPUArchList(StringRef chips) {
+  SmallVector<StringRef> parts;
+  chips.split(parts, ',');
+  SmallVector<std::pair<uint32_t, std::string>> archs;
+  for (StringRef part : parts) {
+    std::optional<uint32_t> arch = parseGPUArch(part.trim());
+    if (!arch || llvm::any_of(archs, [&](const auto &seen) {
+          return seen.first == *arch;
+        }))
+      return std::nullopt;
+    archs.push_back({*arch, part.trim().str()});
+  }
+  llvm::sort(archs);
+  SmallVector<std::string> sorted;
+  for (auto &arch : archs)
+    sorted.push_back(std::move(arch.second));
+  return sorted;
+}
+
 static Expected<std::unique_ptr<TargetMachine>>
 createNVPTXMachine(StringRef chip, unsigned optLevel) {
   LLVMInitializeNVPTXTarget();

@@ -3,9 +3,11 @@
 // The offloading handler registers a constructor that calls
 // mgpuModuleLoad(blob, size) when the library is loaded. Loading a library
 // must work on machines without a GPU, so this only records the blob; the
-// CUDA module is created on the first mgpuModuleGetFunction: the cubin when
-// one matches the device (same major version, minor not above the
-// device's), else the PTX, which the driver JIT-compiles.
+// CUDA module is created on the first mgpuModuleGetFunction: the cubin
+// built for the newest architecture the device runs (same major version,
+// minor not above the device's), else the PTX of the newest architecture
+// not above the device's, which the driver JIT-compiles. A library built
+// with `--gpu-arch=sm_80,sm_90` holds a cubin and a PTX for each.
 //
 //===----------------------------------------------------------------------===//
 
@@ -49,6 +51,7 @@ static const char *selectImage(const char *blob, uint64_t size, int arch,
     return NULL;
   }
   const char *cubin = NULL, *ptx = NULL;
+  uint32_t cubinArch = 0, ptxArch = 0;
   for (uint64_t i = 0; i < count; ++i) {
     const char *entry = blob + 16 + i * sizeof(cnnc_gpu_image);
     uint32_t kind = readU32(entry), imageArch = readU32(entry + 4);
@@ -58,11 +61,15 @@ static const char *selectImage(const char *blob, uint64_t size, int arch,
       return NULL;
     }
     if (kind == CNNC_GPU_IMAGE_CUBIN && imageArch / 10 == (uint32_t)arch / 10 &&
-        imageArch <= (uint32_t)arch)
+        imageArch <= (uint32_t)arch && imageArch >= cubinArch) {
       cubin = blob + offset;
-    else if (kind == CNNC_GPU_IMAGE_PTX && imageArch <= (uint32_t)arch &&
-             bytes > 0 && blob[offset + bytes - 1] == '\0')
+      cubinArch = imageArch;
+    } else if (kind == CNNC_GPU_IMAGE_PTX && imageArch <= (uint32_t)arch &&
+               imageArch >= ptxArch && bytes > 0 &&
+               blob[offset + bytes - 1] == '\0') {
       ptx = blob + offset;
+      ptxArch = imageArch;
+    }
   }
   if (cubin)
     return cubin;

@@ -407,15 +407,17 @@ def CNNGPUSerialize : Pass<"cnn-gpu-serialize", "mlir::ModuleOp"> {
   let summary = "Compile NVVM kernel modules to PTX (and cubin) in a gpu.binary";
   let description = [{
     Translates every `gpu.module` (already in the NVVM/LLVM dialects) to LLVM
-    IR, emits PTX with LLVM's NVPTX back end for `chip`, assembles it with
-    `ptxas` when one is available, and replaces the module by a `gpu.binary`
-    holding one object in cnnc's GPU image container
-    (include/cnnc/Runtime/gpu_binary.h): the cubin, preferred at load time,
-    and the PTX, JIT-compiled by the driver when no cubin fits the device.
+    IR, emits PTX with LLVM's NVPTX back end for each architecture of
+    `chip` (one, or a comma-separated list such as `sm_80,sm_90`),
+    assembles each with `ptxas` when one is available, and replaces the
+    module by a `gpu.binary` holding one object in cnnc's GPU image
+    container (include/cnnc/Runtime/gpu_binary.h): per architecture the
+    cubin, preferred at load time, and the PTX, JIT-compiled by the driver
+    when no cubin fits the device.
   }];
   let options = [
     Option<"chip", "chip", "std::string", "\"sm_90\"",
-           "Target GPU architecture (sm_80, sm_90, ...)">,
+           "Target GPU architectures: sm_90, or a list such as sm_80,sm_90">,
     Option<"ptxas", "ptxas", "std::string", "\"auto\"",
            "ptxas to build the cubin: `auto` (/usr/local/cuda/bin/ptxas or "
            "PATH when present), `none` (PTX only), or a path">,

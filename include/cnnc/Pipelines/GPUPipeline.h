@@ -35,7 +35,8 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
                         llvm::cl::desc("SGD with Nesterov momentum"),
                         llvm::cl::init(false)};
   Option<std::string> chip{*this, "chip",
-                           llvm::cl::desc("GPU architecture (sm_80, sm_90)"),
+                           llvm::cl::desc("GPU architectures: sm_90, or a "
+                                          "list such as sm_80,sm_90"),
                            llvm::cl::init("sm_90")};
   Option<std::string> ptxas{
       *this, "ptxas",

@@ -11,6 +11,7 @@
 #define CNNC_TARGET_GPUBINARY_H
 
 #include "llvm/ADT/ArrayRef.h"
+#include "llvm/ADT/SmallVector.h"
 #include "llvm/ADT/StringRef.h"
 #include "llvm/Support/Error.h"
 
@@ -27,6 +28,11 @@ namespace cnnc {
 /// The numeric architecture of "sm_90" (90), or nullopt for anything that
 /// is not `sm_<major><minor>` with a known NVPTX processor.
 std::optional<uint32_t> parseGPUArch(llvm::StringRef chip);
+
+/// One architecture or a comma-separated list ("sm_80,sm_90"), each as
+/// parseGPUArch accepts it, without repeats; in ascending order, or nullopt.
+std::optional<llvm::SmallVector<std::string>>
+parseGPUArchList(llvm::StringRef chips);
 
 /// Optimizes `module` (kernels in LLVM IR, NVVM annotations) for `chip` and
 /// prints its PTX. Fails when the kernels call a function that is neither

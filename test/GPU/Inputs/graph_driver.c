@@ -7,12 +7,15 @@
 // its argument values. k3 (pointer, at 0x300) launches but has no argument
 // sizes (cuFuncGetParamInfo fails), so it cannot be recorded. Built with
 // -DNO_PARAM_INFO the driver lacks cuFuncGetParamInfo, like drivers before
-// CUDA 12.4.
+// CUDA 12.4. Kernel images: cuModuleLoadData prints the image's first
+// word (test/GPU/module-select.test); the device's compute capability is
+// CNNC_FAKE_CC (e.g. 86), 9.0 without it.
 //
 //===----------------------------------------------------------------------===//
 
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 enum { kInvalid = 1 };
@@ -83,8 +86,12 @@ int cuInit(unsigned flags) { return flags ? kInvalid : 0; }
 int cuDeviceGetCount(int *count) { return *count = 1, 0; }
 int cuDeviceGet(int *device, int ordinal) { return *device = ordinal, 0; }
 int cuDeviceGetAttribute(int *value, int attribute, int device) {
-  (void)attribute, (void)device;
-  return *value = 9, 0;
+  (void)device;
+  const char *cc = getenv("CNNC_FAKE_CC");
+  int arch = cc ? atoi(cc) : 90;
+  // 75 and 76: CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR and _MINOR.
+  return *value = attribute == 75 ? arch / 10 : attribute == 76 ? arch % 10 : 0,
+         0;
 }
 int cuDeviceGetName(char *name, int length, int device) {
   (void)device;
@@ -201,6 +208,18 @@ int cuGraphExecDestroy(void *exec) {
   return 0;
 }
 
+int cuModuleLoadData(void **module, const void *image) {
+  char word[32] = {0};
+  sscanf((const char *)image, "%31s", word);
+  printf("cuModuleLoadData %s\n", word);
+  return *module = (void *)0x7, 0;
+}
+int cuModuleGetFunction(void **function, void *module, const char *name) {
+  printf("cuModuleGetFunction %s\n", name);
+  return module ? (*function = (void *)0x100, 0) : kInvalid;
+}
+int cuModuleUnload(void *module) { return module ? 0 : kInvalid; }
+
 /// Driver functions the runtime resolves but this test never reaches.
 #define UNUSED(name)                                                           \
   int name(void) {                                                             \
@@ -213,9 +232,6 @@ UNUSED(cuMemcpyHtoDAsync_v2)
 UNUSED(cuMemcpyDtoHAsync_v2)
 UNUSED(cuMemsetD8Async)
 UNUSED(cuStreamDestroy_v2)
-UNUSED(cuModuleLoadData)
-UNUSED(cuModuleUnload)
-UNUSED(cuModuleGetFunction)
 UNUSED(cuEventCreate)
 UNUSED(cuEventRecord)
 UNUSED(cuEventSynchronize)
