@@ -77,13 +77,27 @@ struct FuseIndependentKernelsPass
         return x == 0 ? b : a;
       return arith::AddIOp::create(builder, loc, a, b);
     };
-    SmallVector<Value> ends;
+    // With an alignment, every kernel's range is padded to a multiple of
+    // it, so an aligned group of threads (a block) runs one kernel's body.
+    auto pad = [&](Value threads) -> Value {
+      if (alignment <= 1)
+        return threads;
+      if (std::optional<int64_t> n = getConstantIntValue(threads))
+        return arith::ConstantIndexOp::create(
+            builder, loc, llvm::divideCeil(*n, alignment) * alignment);
+      Value align = arith::ConstantIndexOp::create(builder, loc, alignment);
+      return arith::MulIOp::create(
+          builder, loc, arith::CeilDivUIOp::create(builder, loc, threads, align),
+          align);
+    };
+    SmallVector<Value> ends, sizes;
     Value end = zero;
     for (scf::ParallelOp kernel : group) {
       Value threads = one;
       for (Value upper : kernel.getUpperBound())
         threads = multiply(threads, upper);
-      end = add(end, threads);
+      sizes.push_back(threads);
+      end = add(end, pad(threads));
       ends.push_back(end);
     }
     auto merged = scf::ParallelOp::create(builder, loc, ValueRange{zero},
@@ -109,6 +123,16 @@ struct FuseIndependentKernelsPass
           k == 0
               ? index
               : arith::SubIOp::create(builder, loc, index, start).getResult();
+      if (alignment > 1) {
+        // The padding's threads do nothing.
+        Value inside = arith::CmpIOp::create(
+            builder, loc, arith::CmpIPredicate::ult, local, sizes[k]);
+        auto padding = scf::IfOp::create(builder, loc, inside,
+                                         /*withElseRegion=*/false);
+        padding->setAttr(cnnc::gpu::kAlignedSegmentAttr,
+                         builder.getI64IntegerAttr(alignment));
+        builder.setInsertionPointToStart(padding.thenBlock());
+      }
       // Delinearize, innermost dimension fastest (as the loop collapsing
       // of cnn-gpu-map-parallel-loops orders threads).
       for (int64_t d = kernel.getNumLoops() - 1; d >= 0; --d) {
@@ -124,7 +148,8 @@ struct FuseIndependentKernelsPass
       for (Operation &op : kernel.getBody()->without_terminator())
         builder.clone(op, mapping);
       start = ends[k];
-      // The guard restores the insertion point to the else block.
+      // The guard restores the insertion point to the else block; after
+      // the last kernel nothing follows.
     }
     for (scf::ParallelOp kernel : group)
       kernel.erase();
@@ -185,6 +210,10 @@ struct FuseIndependentKernelsPass
   }
 
   void runOnOperation() override {
+    if (alignment < 1) {
+      getOperation().emitError("alignment must be at least 1");
+      return signalPassFailure();
+    }
     for (Block &block : getOperation().getBody())
       fuseBlock(block);
   }

@@ -12,10 +12,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "cnnc/GPU/BufferAliasing.h"
+#include "cnnc/GPU/MappedKernels.h"
 #include "cnnc/GPU/Passes.h"
 
 #include "mlir/Dialect/Affine/Utils.h"
-#include "mlir/Dialect/GPU/Transforms/ParallelLoopMapper.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/Utils/StaticValueUtils.h"
 #include "mlir/IR/IRMapping.h"
@@ -28,132 +28,18 @@ namespace cnnc::gpu {
 } // namespace cnnc::gpu
 
 using namespace mlir;
+using cnnc::gpu::MappedKernel;
 
 namespace {
 
-/// A constant index, also through the `muli` of constants that
-/// `scf::tileParallelLoop` leaves for the block size.
-std::optional<int64_t> constantIndex(Value value) {
-  if (std::optional<int64_t> constant = getConstantIntValue(value))
-    return constant;
-  if (auto mul = value.getDefiningOp<arith::MulIOp>()) {
-    std::optional<int64_t> lhs = constantIndex(mul.getLhs());
-    std::optional<int64_t> rhs = constantIndex(mul.getRhs());
-    if (lhs && rhs)
-      return *lhs * *rhs;
-  }
-  return std::nullopt;
-}
-
-bool isMappedTo(scf::ParallelOp loop, mlir::gpu::Processor processor) {
-  auto mapping =
-      loop->getAttrOfType<ArrayAttr>(mlir::gpu::getMappingAttrName());
-  if (!mapping || mapping.size() != 1)
-    return false;
-  auto dim = dyn_cast<mlir::gpu::ParallelLoopDimMappingAttr>(mapping[0]);
-  return dim && dim.getProcessor() == processor;
-}
+/// Static shared memory a kernel may use (CUDA's limit without opting in).
+constexpr int64_t kStaticSharedBytes = 48 * 1024;
 
 /// Whether `op` or an op nested in it may write memory.
 bool writesMemory(Operation *op) {
   cnnc::gpu::BufferAccesses accesses;
   accesses.add(op);
   return accesses.unknown || !accesses.writes.empty();
-}
-
-/// A kernel as `cnn-gpu-map-parallel-loops` leaves it: a block loop, a
-/// thread loop of `blockSize` iterations, `linear = thread + block`, and the
-/// body guarded by `linear < size`.
-struct MappedKernel {
-  scf::ParallelOp blocks, threads;
-  Value blockIv, threadIv;
-  int64_t blockSize = 0;
-  scf::IfOp guard;
-  Value size;
-  /// The values computing `thread + block` (the guard's and the body's).
-  SmallVector<Value> linear;
-};
-
-std::optional<MappedKernel> matchKernel(scf::ParallelOp blocks) {
-  MappedKernel kernel;
-  kernel.blocks = blocks;
-  if (!isMappedTo(blocks, mlir::gpu::Processor::BlockX))
-    return std::nullopt;
-  for (Operation &op : blocks.getBody()->without_terminator()) {
-    if (auto threads = dyn_cast<scf::ParallelOp>(op)) {
-      if (kernel.threads)
-        return std::nullopt;
-      kernel.threads = threads;
-    }
-  }
-  scf::ParallelOp threads = kernel.threads;
-  if (!threads || !isMappedTo(threads, mlir::gpu::Processor::ThreadX))
-    return std::nullopt;
-  std::optional<int64_t> blockStep = constantIndex(blocks.getStep()[0]);
-  std::optional<int64_t> lower = constantIndex(threads.getLowerBound()[0]);
-  std::optional<int64_t> upper = constantIndex(threads.getUpperBound()[0]);
-  std::optional<int64_t> step = constantIndex(threads.getStep()[0]);
-  if (!blockStep || !lower || !upper || !step || *lower != 0 || *step != 1 ||
-      *upper != *blockStep ||
-      !matchPattern(blocks.getLowerBound()[0], m_Zero()))
-    return std::nullopt;
-  kernel.blockSize = *upper;
-  kernel.blockIv = blocks.getInductionVars()[0];
-  kernel.threadIv = threads.getInductionVars()[0];
-
-  // linear = thread (* 1) + block, in either order.
-  auto isLinear = [&](Value value) {
-    auto add = value.getDefiningOp<arith::AddIOp>();
-    if (!add)
-      return false;
-    auto isThread = [&](Value v) {
-      if (v == kernel.threadIv)
-        return true;
-      auto mul = v.getDefiningOp<arith::MulIOp>();
-      return mul && mul.getLhs() == kernel.threadIv &&
-             matchPattern(mul.getRhs(), m_One());
-    };
-    return (isThread(add.getLhs()) && add.getRhs() == kernel.blockIv) ||
-           (isThread(add.getRhs()) && add.getLhs() == kernel.blockIv);
-  };
-  for (Operation &op : threads.getBody()->without_terminator()) {
-    if (auto guard = dyn_cast<scf::IfOp>(op)) {
-      if (kernel.guard || guard.elseBlock() || guard.getNumResults() != 0)
-        return std::nullopt;
-      kernel.guard = guard;
-      continue;
-    }
-    if (!isPure(&op) || op.getNumRegions() != 0)
-      return std::nullopt;
-    if (op.getNumResults() == 1 && isLinear(op.getResult(0)))
-      kernel.linear.push_back(op.getResult(0));
-  }
-  if (!kernel.guard)
-    return std::nullopt;
-  // The condition: [true and] linear < size, size the same for the block.
-  Value condition = kernel.guard.getCondition();
-  if (auto both = condition.getDefiningOp<arith::AndIOp>()) {
-    if (matchPattern(both.getLhs(), m_One()))
-      condition = both.getRhs();
-    else if (matchPattern(both.getRhs(), m_One()))
-      condition = both.getLhs();
-  }
-  auto compare = condition.getDefiningOp<arith::CmpIOp>();
-  if (!compare || compare.getPredicate() != arith::CmpIPredicate::ult ||
-      !llvm::is_contained(kernel.linear, compare.getLhs()) ||
-      threads->isAncestor(compare.getRhs().getParentRegion()->getParentOp()))
-    return std::nullopt;
-  kernel.size = compare.getRhs();
-  // Past the guard, the thread's position is known only through `linear`.
-  WalkResult direct = kernel.guard.getThenRegion().walk([&](Operation *op) {
-    for (Value operand : op->getOperands())
-      if (operand == kernel.threadIv || operand == kernel.blockIv)
-        return WalkResult::interrupt();
-    return WalkResult::advance();
-  });
-  if (direct.wasInterrupted())
-    return std::nullopt;
-  return kernel;
 }
 
 /// Static lower bound, step and trip count of a loop.
@@ -248,10 +134,15 @@ public:
       : kernel(std::move(kernel)), j(j), extentJ(extentJ),
         maxTileBytes(maxTileBytes), emulate(emulate) {}
 
-  /// The most shared stageable load of the nest rooted at `root`.
-  std::optional<TileCandidate> findCandidate(scf::ForOp root);
+  /// The most shared stageable load of the nest rooted at `root`; loads of
+  /// buffers `kernelAccesses` (the kernel's, before any staging) may write
+  /// are not.
+  std::optional<TileCandidate>
+  findCandidate(scf::ForOp root,
+                const cnnc::gpu::BufferAccesses &kernelAccesses);
   /// Stages `candidate`'s tile; `root` is the nest's outermost loop.
-  void stage(TileCandidate candidate, scf::ForOp root);
+  /// Returns the tile's bytes.
+  int64_t stage(TileCandidate candidate, scf::ForOp root);
 
 private:
   TileShape shapeAt(const TileCandidate &candidate, unsigned level) const;
@@ -327,9 +218,8 @@ bool SharedTileStager::chooseLevel(TileCandidate &candidate) const {
   return false;
 }
 
-std::optional<TileCandidate> SharedTileStager::findCandidate(scf::ForOp root) {
-  cnnc::gpu::BufferAccesses kernelAccesses;
-  kernelAccesses.add(kernel.blocks);
+std::optional<TileCandidate> SharedTileStager::findCandidate(
+    scf::ForOp root, const cnnc::gpu::BufferAccesses &kernelAccesses) {
   cnnc::gpu::BufferAliasOracle aliasing;
   std::optional<TileCandidate> best;
   root->walk([&](memref::LoadOp load) {
@@ -433,9 +323,12 @@ void SharedTileStager::emitCopy(OpBuilder &builder, TileCandidate &candidate,
       rowBasis.push_back(b.getIndexAttr(trips(k)));
     }
     if (candidate.onJ) {
-      // The block's first j: block % J (a multiple of the tile's width).
-      Value first =
-          arith::RemUIOp::create(b, loc, kernel.blockIv, index(b, extentJ));
+      // The block's first j: (block - start) % J, a multiple of the
+      // tile's width (start: where a merged kernel's part begins).
+      Value offset = kernel.blockIv;
+      if (kernel.start)
+        offset = arith::SubIOp::create(b, loc, offset, kernel.start);
+      Value first = arith::RemUIOp::create(b, loc, offset, index(b, extentJ));
       mapping.map(j, arith::AddIOp::create(b, loc, first, column).getResult());
     }
     SmallVector<Value> indices;
@@ -538,7 +431,7 @@ scf::ForOp stripMine(scf::ForOp loop, int64_t chunk) {
   return outer;
 }
 
-void SharedTileStager::stage(TileCandidate candidate, scf::ForOp root) {
+int64_t SharedTileStager::stage(TileCandidate candidate, scf::ForOp root) {
   MLIRContext *ctx = root.getContext();
   Location loc = candidate.load.getLoc();
   // 1. Every thread runs the nest (barriers need the whole block): the
@@ -632,8 +525,10 @@ void SharedTileStager::stage(TileCandidate candidate, scf::ForOp root) {
         arith::ConstantIndexOp::create(builder, loc, shape.width));
   Value staged =
       memref::LoadOp::create(builder, loc, tile, ValueRange{row, column});
+  int64_t bytes = shape.rows * shape.columns * elementBytes(candidate);
   candidate.load.replaceAllUsesWith(staged);
   candidate.load.erase();
+  return bytes;
 }
 
 struct StageSharedTilesPass
@@ -657,33 +552,50 @@ struct StageSharedTilesPass
   }
 
   void stageKernel(scf::ParallelOp blocks) {
-    std::optional<MappedKernel> kernel = matchKernel(blocks);
+    std::optional<MappedKernel> kernel = cnnc::gpu::matchMappedKernel(blocks);
     if (!kernel)
       return;
+    // A merged kernel's parts each get their tile, within the static
+    // shared memory of a block.
+    SmallVector<MappedKernel> parts = cnnc::gpu::alignedParts(*kernel);
+    if (parts.empty())
+      parts.push_back(*kernel);
+    // What the kernel writes, before barriers (unknown effects) and tiles.
+    cnnc::gpu::BufferAccesses accesses;
+    accesses.add(blocks);
+    int64_t left = kStaticSharedBytes;
+    for (const MappedKernel &part : parts)
+      left -= stagePart(part, std::min<int64_t>(maxTileBytes, left), accesses);
+  }
+
+  /// Stages the most shared tile of `kernel` within `budget` bytes; returns
+  /// the tile's bytes (0: none).
+  int64_t stagePart(MappedKernel kernel, int64_t budget,
+                    const cnnc::gpu::BufferAccesses &accesses) {
     // j: the innermost output index, `linear % J`.
     Value j;
     int64_t extentJ = 0;
     scf::ForOp root;
-    for (Operation &op : kernel->guard.thenBlock()->without_terminator()) {
+    for (Operation &op : kernel.guard.thenBlock()->without_terminator()) {
       if (auto loop = dyn_cast<scf::ForOp>(op)) {
         root = loop;
         break;
       }
       if (writesMemory(&op))
-        return;
+        return 0;
       if (!j && isa<arith::RemSIOp, arith::RemUIOp>(op) &&
-          llvm::is_contained(kernel->linear, op.getOperand(0)))
+          llvm::is_contained(kernel.linear, op.getOperand(0)))
         if (std::optional<int64_t> extent =
                 getConstantIntValue(op.getOperand(1)))
           j = op.getResult(0), extentJ = *extent;
     }
     if (!root || !j || extentJ <= 0 || writesMemory(root) ||
-        (kernel->blockSize % extentJ != 0 && extentJ % kernel->blockSize != 0))
-      return;
-    SharedTileStager stager(*kernel, j, extentJ, maxTileBytes, emulate);
-    std::optional<TileCandidate> candidate = stager.findCandidate(root);
+        (kernel.blockSize % extentJ != 0 && extentJ % kernel.blockSize != 0))
+      return 0;
+    SharedTileStager stager(kernel, j, extentJ, budget, emulate);
+    std::optional<TileCandidate> candidate = stager.findCandidate(root, accesses);
     if (!candidate)
-      return;
+      return 0;
     if (report)
       candidate->load.emitRemark()
           << "shared tile: staged at loop depth " << candidate->level
@@ -692,7 +604,7 @@ struct StageSharedTilesPass
                   : std::string())
           << ", shared by " << candidate->sharing << " threads"
           << (candidate->transposed ? ", transposed" : "");
-    stager.stage(*candidate, root);
+    return stager.stage(*candidate, root);
   }
 };
 

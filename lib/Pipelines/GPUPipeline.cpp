@@ -75,7 +75,11 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   coarsen.lanes = options.lanes;
   coarsen.minThreads = options.coarsenMinThreads;
   pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUCoarsenThreads(coarsen));
-  pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUFuseIndependentKernels());
+  // Shared-memory tiles need every block to run one kernel's body.
+  gpu::CNNGPUFuseIndependentKernelsOptions independent;
+  independent.alignment = options.sharedTileBytes > 0 ? options.blockSize : 1;
+  pm.addNestedPass<func::FuncOp>(
+      gpu::createCNNGPUFuseIndependentKernels(independent));
   pm.addPass(createCSEPass());
   pm.addNestedPass<func::FuncOp>(
       gpu::createCNNGPUMapParallelLoops({options.blockSize, options.report}));

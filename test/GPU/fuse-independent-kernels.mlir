@@ -3,6 +3,13 @@
 // RUN: cnnc-opt %s --split-input-file \
 // RUN:   --pass-pipeline='builtin.module(func.func(cnn-gpu-fuse-independent-kernels{max-threads=16}))' \
 // RUN:   | FileCheck %s --check-prefix=SMALL
+// RUN: cnnc-opt %s --split-input-file \
+// RUN:   --pass-pipeline='builtin.module(func.func(cnn-gpu-fuse-independent-kernels{alignment=256}))' \
+// RUN:   | FileCheck %s --check-prefix=ALIGNED
+// RUN: not cnnc-opt %s --split-input-file \
+// RUN:   --pass-pipeline='builtin.module(func.func(cnn-gpu-fuse-independent-kernels{alignment=0}))' 2>&1 \
+// RUN:   | FileCheck %s --check-prefix=BAD
+// BAD: error: alignment must be at least 1
 
 // Two independent kernels (a 2-D one over 4 x 8 and a 1-D one over n)
 // become one over 32 + n threads; the first 32 delinearize into the 2-D
@@ -23,6 +30,28 @@
 // CHECK-NEXT:      }
 // CHECK-NEXT:      scf.reduce
 // CHECK-NOT:     scf.parallel
+// With alignment=256 each kernel's range is padded to whole blocks of 256
+// (32 -> 256, n -> ceil(n / 256) * 256) and each body guarded by its own
+// size, the guard marked for cnn-gpu-stage-shared-tiles.
+// ALIGNED-LABEL: func.func @independent(
+// ALIGNED:         %[[N:.*]] = memref.dim
+// ALIGNED-DAG:     %[[C32:.*]] = arith.constant 32 : index
+// ALIGNED-DAG:     %[[C256:.*]] = arith.constant 256 : index
+// ALIGNED:         %[[BLOCKS:.*]] = arith.ceildivui %[[N]], %[[ALIGN:.*]] : index
+// ALIGNED-NEXT:    %[[PADDED:.*]] = arith.muli %[[BLOCKS]], %[[ALIGN]]
+// ALIGNED-NEXT:    %[[END:.*]] = arith.addi %[[FIRST:.*]], %[[PADDED]]
+// ALIGNED-NEXT:    scf.parallel (%[[I:.*]]) = (%{{.*}}) to (%[[END]])
+// ALIGNED-NEXT:      %[[MINE:.*]] = arith.cmpi ult, %[[I]], %[[FIRST]]
+// ALIGNED-NEXT:      scf.if %[[MINE]] {
+// ALIGNED-NEXT:        %[[IN1:.*]] = arith.cmpi ult, %[[I]], %[[C32]]
+// ALIGNED-NEXT:        scf.if %[[IN1]] {
+// ALIGNED:             } {cnnc.aligned_segment = 256 : i64}
+// ALIGNED-NEXT:      } else {
+// ALIGNED-NEXT:        %[[L2:.*]] = arith.subi %[[I]], %[[FIRST]]
+// ALIGNED-NEXT:        %[[IN2:.*]] = arith.cmpi ult, %[[L2]], %[[N]]
+// ALIGNED-NEXT:        scf.if %[[IN2]] {
+// ALIGNED-NEXT:          memref.store %{{.*}}, %{{.*}}[%[[L2]]]
+// ALIGNED-NEXT:        } {cnnc.aligned_segment = 256 : i64}
 // With max-threads=16 the 32-thread kernel is left alone.
 // SMALL-LABEL: func.func @independent(
 // SMALL-COUNT-2: scf.parallel

@@ -302,3 +302,128 @@ func.func @storing_loop(%w: memref<8x64xf32> {llvm.noalias},
   } {mapping = [#block]}
   return
 }
+
+// A kernel merged with alignment 256 (cnn-gpu-fuse-independent-kernels):
+// every block runs one part, so each part stages its own tile. The second
+// part's index is linear - start: it is clamped to its own size, and its
+// block's first j is (block - start) % 32.
+// CHECK-LABEL: func.func @merged(
+// CHECK-SAME:      %[[W:[a-z0-9]+]]: memref<8x64xf32> {llvm.noalias}, %[[V:[a-z0-9]+]]: memref<4x32xf32> {llvm.noalias}
+// CHECK-SAME:      %[[N1:[a-z0-9]+]]: index, %[[START:[a-z0-9]+]]: index, %[[N2:[a-z0-9]+]]: index, %[[TOTAL:[a-z0-9]+]]: index)
+// CHECK:         scf.parallel (%[[B:.*]]) =
+// CHECK-NEXT:      scf.parallel (%[[T:.*]]) =
+// CHECK-DAG:         %[[TILE2:.*]] = memref.alloca() : memref<4x32xf32, #gpu.address_space<workgroup>>
+// CHECK-DAG:         %[[TILE1:.*]] = memref.alloca() : memref<8x64xf32, #gpu.address_space<workgroup>>
+// CHECK:             %[[LIN:.*]] = arith.addi %[[T]], %[[B]]
+// CHECK:             scf.if
+// CHECK:               scf.if
+// CHECK:                 %[[LAST1:.*]] = arith.subi %[[N1]], %{{.*}}
+// CHECK-NEXT:            %[[CLAMP1:.*]] = arith.minui %[[LIN]], %[[LAST1]]
+// CHECK:                 memref.load %[[W]]
+// CHECK:                 memref.store %{{.*}}, %[[TILE1]]
+// CHECK:                 gpu.barrier
+// CHECK:                 memref.load %[[TILE1]]
+// CHECK:               } else {
+// CHECK-NEXT:            %[[LOCAL:.*]] = arith.subi %[[LIN]], %[[START]]
+// CHECK:                 %[[LAST2:.*]] = arith.subi %[[N2]], %{{.*}}
+// CHECK-NEXT:            %[[CLAMP2:.*]] = arith.minui %[[LOCAL]], %[[LAST2]]
+// CHECK-NEXT:            %[[G:.*]] = arith.remui %[[CLAMP2]], %{{.*}}
+// CHECK:                 %[[OFFSET:.*]] = arith.subi %[[B]], %[[START]]
+// CHECK:                 %[[FIRST:.*]] = arith.remui %[[OFFSET]], %{{.*}}
+// CHECK:                 memref.load %[[V]]
+// CHECK:                 memref.store %{{.*}}, %[[TILE2]]
+// CHECK:                 gpu.barrier
+// CHECK:                 memref.load %[[TILE2]]
+// CHECK:                 scf.if
+// CHECK-NEXT:              memref.store
+// CHECK:               } {cnnc.aligned_segment = 256 : i64}
+// A part aligned to 128 only: blocks may straddle two parts; not staged.
+// CHECK-LABEL: func.func @misaligned(
+// CHECK-NOT:     gpu.barrier
+// CHECK:         return
+func.func @merged(%w: memref<8x64xf32> {llvm.noalias}, %v: memref<4x32xf32> {llvm.noalias},
+                  %out: memref<?x64xf32> {llvm.noalias}, %out2: memref<?x32xf32> {llvm.noalias},
+                  %n1: index, %start: index, %n2: index, %total: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c8 = arith.constant 8 : index
+  %c32 = arith.constant 32 : index
+  %c64 = arith.constant 64 : index
+  %c256 = arith.constant 256 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%b) = (%c0) to (%total) step (%c256) {
+    scf.parallel (%t) = (%c0) to (%c256) step (%c1) {
+      %lin = arith.addi %t, %b : index
+      %in = arith.cmpi ult, %lin, %total : index
+      scf.if %in {
+        %mine = arith.cmpi ult, %lin, %start : index
+        scf.if %mine {
+          %in1 = arith.cmpi ult, %lin, %n1 : index
+          scf.if %in1 {
+            %f = arith.remui %lin, %c64 : index
+            %n = arith.divui %lin, %c64 : index
+            %sum = scf.for %k = %c0 to %c8 step %c1 iter_args(%a = %zero) -> (f32) {
+              %wv = memref.load %w[%k, %f] : memref<8x64xf32>
+              %s = arith.addf %a, %wv : f32
+              scf.yield %s : f32
+            }
+            memref.store %sum, %out[%n, %f] : memref<?x64xf32>
+          } {cnnc.aligned_segment = 256 : i64}
+        } else {
+          %local = arith.subi %lin, %start : index
+          %in2 = arith.cmpi ult, %local, %n2 : index
+          scf.if %in2 {
+            %g = arith.remui %local, %c32 : index
+            %m = arith.divui %local, %c32 : index
+            %sum = scf.for %k = %c0 to %c4 step %c1 iter_args(%a = %zero) -> (f32) {
+              %vv = memref.load %v[%k, %g] : memref<4x32xf32>
+              %s = arith.addf %a, %vv : f32
+              scf.yield %s : f32
+            }
+            memref.store %sum, %out2[%m, %g] : memref<?x32xf32>
+          } {cnnc.aligned_segment = 256 : i64}
+        }
+      }
+      scf.reduce
+    } {mapping = [#thread]}
+    scf.reduce
+  } {mapping = [#block]}
+  return
+}
+
+func.func @misaligned(%w: memref<8x64xf32> {llvm.noalias},
+                      %out: memref<?x64xf32> {llvm.noalias}, %n1: index,
+                      %start: index, %total: index) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c8 = arith.constant 8 : index
+  %c64 = arith.constant 64 : index
+  %c256 = arith.constant 256 : index
+  %zero = arith.constant 0.0 : f32
+  scf.parallel (%b) = (%c0) to (%total) step (%c256) {
+    scf.parallel (%t) = (%c0) to (%c256) step (%c1) {
+      %lin = arith.addi %t, %b : index
+      %in = arith.cmpi ult, %lin, %total : index
+      scf.if %in {
+        %mine = arith.cmpi ult, %lin, %start : index
+        scf.if %mine {
+          %in1 = arith.cmpi ult, %lin, %n1 : index
+          scf.if %in1 {
+            %f = arith.remui %lin, %c64 : index
+            %n = arith.divui %lin, %c64 : index
+            %sum = scf.for %k = %c0 to %c8 step %c1 iter_args(%a = %zero) -> (f32) {
+              %wv = memref.load %w[%k, %f] : memref<8x64xf32>
+              %s = arith.addf %a, %wv : f32
+              scf.yield %s : f32
+            }
+            memref.store %sum, %out[%n, %f] : memref<?x64xf32>
+          } {cnnc.aligned_segment = 128 : i64}
+        }
+      }
+      scf.reduce
+    } {mapping = [#thread]}
+    scf.reduce
+  } {mapping = [#block]}
+  return
+}

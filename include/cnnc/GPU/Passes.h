@@ -26,6 +26,15 @@ namespace cnnc::gpu {
 inline constexpr llvm::StringLiteral kEntryBeginFn = "cnnc_gpu_entry_begin";
 inline constexpr llvm::StringLiteral kEntryEndFn = "cnnc_gpu_entry_end";
 
+/// On the `scf.if` guarding one kernel's body inside a kernel merged by
+/// cnn-gpu-fuse-independent-kernels with an alignment A (the attribute's
+/// value): that kernel's range starts at a multiple of A, the merged range
+/// is a multiple of A, so every aligned group of A threads takes the same
+/// branches down to this guard. cnn-gpu-stage-shared-tiles puts barriers
+/// in such kernels when A is the block size.
+inline constexpr llvm::StringLiteral kAlignedSegmentAttr =
+    "cnnc.aligned_segment";
+
 #define GEN_PASS_DECL
 #include "cnnc/GPU/Passes.h.inc"
 

@@ -235,10 +235,19 @@ def CNNGPUFuseIndependentKernels : Pass<"cnn-gpu-fuse-independent-kernels", "mli
     the kernel it falls in (innermost dimension fastest) and runs that
     body. Kernels over `max-threads` threads (batch 32 for
     dynamic sizes) are left alone.
+
+    With `alignment` A above 1, each kernel's part of the range is padded
+    to a multiple of A and its body guarded by its own size (the guard
+    carries `cnnc.aligned_segment = A`): every aligned group of A threads,
+    a block when A is the block size, then runs one kernel's body, which
+    `cnn-gpu-stage-shared-tiles` needs for barriers (and no warp mixes two
+    kernels).
   }];
   let options = [
     Option<"maxThreads", "max-threads", "int64_t", "1048576",
            "Largest kernel (threads) that is merged">,
+    Option<"alignment", "alignment", "int64_t", "1",
+           "Pad each merged kernel's range to a multiple of this">,
   ];
   let dependentDialects = ["mlir::arith::ArithDialect", "mlir::scf::SCFDialect"];
 }
@@ -296,7 +305,11 @@ def CNNGPUStageSharedTiles : Pass<"cnn-gpu-stage-shared-tiles", "mlir::func::Fun
 
     Barriers need every thread of the block: the guard moves after the
     nest, threads past the end compute with a clamped index, and only
-    the stores stay guarded. The nest and what precedes it must not write
+    the stores stay guarded. In a kernel that
+    `cnn-gpu-fuse-independent-kernels` merged with the block size as
+    alignment, each merged kernel's part (its guard marked
+    `cnnc.aligned_segment`) is handled the same way, since every block runs
+    one part; the tiles of one kernel stay within 48 KiB. The nest and what precedes it must not write
     memory; the loops around a staging point must have the same bounds in
     every thread.
 
