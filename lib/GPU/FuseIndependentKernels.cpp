@@ -87,8 +87,8 @@ struct FuseIndependentKernelsPass
             builder, loc, llvm::divideCeil(*n, alignment) * alignment);
       Value align = arith::ConstantIndexOp::create(builder, loc, alignment);
       return arith::MulIOp::create(
-          builder, loc, arith::CeilDivUIOp::create(builder, loc, threads, align),
-          align);
+          builder, loc,
+          arith::CeilDivUIOp::create(builder, loc, threads, align), align);
     };
     SmallVector<Value> ends, sizes;
     Value end = zero;

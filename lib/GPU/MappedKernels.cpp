@@ -131,8 +131,7 @@ cnnc::gpu::matchMappedKernel(scf::ParallelOp blocks) {
   return kernel;
 }
 
-SmallVector<MappedKernel>
-cnnc::gpu::alignedParts(const MappedKernel &kernel) {
+SmallVector<MappedKernel> cnnc::gpu::alignedParts(const MappedKernel &kernel) {
   SmallVector<MappedKernel> parts;
   scf::IfOp body = kernel.guard;
   body.getThenRegion().walk([&](scf::IfOp guard) {

@@ -78,11 +78,11 @@ struct SerializePass : cnnc::gpu::impl::CNNGPUSerializeBase<SerializePass> {
     }
 
     MLIRContext *ctx = &getContext();
-    Attribute target = kernels.getTargetsAttr() && !kernels.getTargetsAttr().empty()
-                           ? kernels.getTargetsAttr()[0]
-                           : NVVM::NVVMTargetAttr::get(ctx, optLevel,
-                                                       "nvptx64-nvidia-cuda",
-                                                       chips.front());
+    Attribute target =
+        kernels.getTargetsAttr() && !kernels.getTargetsAttr().empty()
+            ? kernels.getTargetsAttr()[0]
+            : NVVM::NVVMTargetAttr::get(ctx, optLevel, "nvptx64-nvidia-cuda",
+                                        chips.front());
     auto object = mlir::gpu::ObjectAttr::get(
         ctx, target, mlir::gpu::CompilationTarget::Binary,
         StringAttr::get(ctx, packGPUImages(images)),

@@ -593,7 +593,8 @@ struct StageSharedTilesPass
         (kernel.blockSize % extentJ != 0 && extentJ % kernel.blockSize != 0))
       return 0;
     SharedTileStager stager(kernel, j, extentJ, budget, emulate);
-    std::optional<TileCandidate> candidate = stager.findCandidate(root, accesses);
+    std::optional<TileCandidate> candidate =
+        stager.findCandidate(root, accesses);
     if (!candidate)
       return 0;
     if (report)

@@ -27,8 +27,8 @@ static constexpr StringLiteral kNVPTXTriple = "nvptx64-nvidia-cuda";
 
 std::optional<uint32_t> cnnc::parseGPUArch(StringRef chip) {
   uint32_t arch;
-  if (!chip.consume_front("sm_") || chip.getAsInteger(10, arch) ||
-      arch < 10 || arch > 1000)
+  if (!chip.consume_front("sm_") || chip.getAsInteger(10, arch) || arch < 10 ||
+      arch > 1000)
     return std::nullopt;
   return arch;
 }
@@ -63,12 +63,10 @@ createNVPTXMachine(StringRef chip, unsigned optLevel) {
   std::string error;
   const Target *target = TargetRegistry::lookupTarget(triple, error);
   if (!target)
-    return createStringError("no NVPTX target in this LLVM: %s",
-                             error.c_str());
+    return createStringError("no NVPTX target in this LLVM: %s", error.c_str());
   std::unique_ptr<MCSubtargetInfo> subtarget(
       target->createMCSubtargetInfo(triple, "", ""));
-  if (!parseGPUArch(chip) || !subtarget ||
-      !subtarget->isCPUStringValid(chip))
+  if (!parseGPUArch(chip) || !subtarget || !subtarget->isCPUStringValid(chip))
     return createStringError("unknown --gpu-arch '%s' (expected sm_80, "
                              "sm_90, ...)",
                              chip.str().c_str());
@@ -192,8 +190,8 @@ std::string cnnc::packGPUImages(ArrayRef<GPUImage> images) {
   std::string out(CNNC_GPU_BINARY_MAGIC, 8);
   append<uint32_t>(out, CNNC_GPU_BINARY_VERSION);
   append<uint32_t>(out, images.size());
-  uint64_t offset = sizeof(cnnc_gpu_binary_header) +
-                    images.size() * sizeof(cnnc_gpu_image);
+  uint64_t offset =
+      sizeof(cnnc_gpu_binary_header) + images.size() * sizeof(cnnc_gpu_image);
   for (const GPUImage &image : images) {
     offset = alignTo(offset, 16);
     append<uint32_t>(out, image.kind);
@@ -227,7 +225,8 @@ Expected<std::vector<GPUImage>> cnnc::unpackGPUImages(StringRef blob) {
     uint64_t size = read<uint64_t>(blob, entry + 16);
     if (offset > blob.size() || size > blob.size() - offset)
       return malformed();
-    images.push_back({read<uint32_t>(blob, entry), read<uint32_t>(blob, entry + 4),
+    images.push_back({read<uint32_t>(blob, entry),
+                      read<uint32_t>(blob, entry + 4),
                       blob.substr(offset, size).str()});
   }
   return images;

@@ -90,7 +90,9 @@ int cuDeviceGetAttribute(int *value, int attribute, int device) {
   const char *cc = getenv("CNNC_FAKE_CC");
   int arch = cc ? atoi(cc) : 90;
   // 75 and 76: CU_DEVICE_ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR and _MINOR.
-  return *value = attribute == 75 ? arch / 10 : attribute == 76 ? arch % 10 : 0,
+  return *value = attribute == 75   ? arch / 10
+                  : attribute == 76 ? arch % 10
+                                    : 0,
          0;
 }
 int cuDeviceGetName(char *name, int length, int device) {
@@ -134,9 +136,9 @@ int cuStreamSynchronize(void *s) {
   printf("cuStreamSynchronize\n");
   return s == stream ? 0 : kInvalid;
 }
-int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz,
-                   unsigned bx, unsigned by, unsigned bz, unsigned shared,
-                   void *s, void **params, void **extra) {
+int cuLaunchKernel(void *f, unsigned gx, unsigned gy, unsigned gz, unsigned bx,
+                   unsigned by, unsigned bz, unsigned shared, void *s,
+                   void **params, void **extra) {
   (void)gy, (void)gz, (void)by, (void)bz, (void)shared, (void)extra;
   printf(capturing ? "cuLaunchKernel (captured)" : "cuLaunchKernel");
   return s == stream ? printLaunch(f, gx, bx, params) : kInvalid;

@@ -26,8 +26,8 @@ int main(int argc, char **argv) {
   int count = argc - 1;
   if (count < 1 || count > kMaxImages)
     return 2;
-  uint64_t tableEnd = sizeof(cnnc_gpu_binary_header) +
-                      (uint64_t)count * sizeof(cnnc_gpu_image);
+  uint64_t tableEnd =
+      sizeof(cnnc_gpu_binary_header) + (uint64_t)count * sizeof(cnnc_gpu_image);
   uint64_t size = tableEnd + (uint64_t)count * kImageBytes;
   char *blob = calloc(1, size);
   cnnc_gpu_binary_header header = {{0}, CNNC_GPU_BINARY_VERSION, 0};
