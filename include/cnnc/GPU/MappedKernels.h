@@ -1,5 +1,4 @@
-//===- MappedKernels.h - kernels as cnn-gpu-map-parallel-loops maps them -*- C++
-//-*-===//
+//===- MappedKernels.h - kernels as blocks and threads ---------*- C++ -*-===//
 //
 // After `cnn-gpu-map-parallel-loops` a kernel is a `block_x` loop around a
 // `thread_x` loop of block-size iterations whose body is guarded by
