@@ -102,6 +102,12 @@ struct DriverOptions {
                      "shared memory, in bytes (default 8192; 0 turns "
                      "shared-memory tiles off)"),
       llvm::cl::init(8192), llvm::cl::cat(category)};
+  llvm::cl::opt<bool> gpuEmulateAllShares{
+      "gpu-emulate-all-shares",
+      llvm::cl::desc("--target=nvptx-emulated, testing: each thread runs "
+                     "every thread's share of the shared-memory tile copies, "
+                     "divided as on the GPU"),
+      llvm::cl::init(false), llvm::cl::Hidden, llvm::cl::cat(category)};
   llvm::cl::opt<int64_t> gpuCoarsenMinThreads{
       "gpu-coarsen-min-threads",
       llvm::cl::desc("GPU targets, testing: coarsen kernels that keep at "
@@ -452,6 +458,7 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
     gpuOptions.lanes = options.gpuLanes;
     gpuOptions.coarsenMinThreads = options.gpuCoarsenMinThreads;
     gpuOptions.sharedTileBytes = options.gpuSharedTileBytes;
+    gpuOptions.emulateAllShares = options.gpuEmulateAllShares;
     buildGPUPipeline(pm, gpuOptions,
                      emulated ? GPUPipelineStage::HostEmulation
                               : GPUPipelineStage::Binary);

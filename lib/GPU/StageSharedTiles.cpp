@@ -130,9 +130,10 @@ struct TileShape {
 class SharedTileStager {
 public:
   SharedTileStager(MappedKernel kernel, Value j, int64_t extentJ,
-                   int64_t maxTileBytes, bool emulate)
+                   int64_t maxTileBytes, bool emulate, bool emulateAllShares)
       : kernel(std::move(kernel)), j(j), extentJ(extentJ),
-        maxTileBytes(maxTileBytes), emulate(emulate) {}
+        maxTileBytes(maxTileBytes), emulate(emulate),
+        emulateAllShares(emulateAllShares) {}
 
   /// The most shared stageable load of the nest rooted at `root`; loads of
   /// buffers `kernelAccesses` (the kernel's, before any staging) may write
@@ -158,7 +159,7 @@ private:
   Value j;
   int64_t extentJ;
   int64_t maxTileBytes;
-  bool emulate;
+  bool emulate, emulateAllShares;
 
   int64_t tileWidthJ() const { return std::min(extentJ, kernel.blockSize); }
   int64_t elementBytes(const TileCandidate &candidate) const {
@@ -347,7 +348,7 @@ void SharedTileStager::emitCopy(OpBuilder &builder, TileCandidate &candidate,
   for (auto [position, k] : llvm::enumerate(staged))
     if (!candidate.transposed || k != candidate.fastestLoop)
       order.push_back(position), basis.push_back(trips(k));
-  if (emulate) {
+  if (emulate && !emulateAllShares) {
     // Only this thread's own column: it reads nothing else.
     Value ownColumn = zero;
     if (candidate.onJ)
@@ -374,6 +375,16 @@ void SharedTileStager::emitCopy(OpBuilder &builder, TileCandidate &candidate,
     for (auto [position, k] : llvm::enumerate(staged))
       if (k == candidate.fastestLoop)
         order.push_back(position), basis.push_back(trips(k));
+  // The block's threads copy the tile together, `rounds` elements each.
+  // The emulation (all shares) runs every thread's share in each thread.
+  Value thread = kernel.threadIv;
+  if (emulate) {
+    auto threads = scf::ForOp::create(builder, loc, zero,
+                                      index(builder, kernel.blockSize),
+                                      index(builder, 1));
+    builder.setInsertionPointToStart(threads.getBody());
+    thread = threads.getInductionVar();
+  }
   int64_t elements = shape.rows * shape.width;
   int64_t rounds = llvm::divideCeil(elements, kernel.blockSize);
   auto loop = scf::ForOp::create(builder, loc, zero, index(builder, rounds),
@@ -383,7 +394,7 @@ void SharedTileStager::emitCopy(OpBuilder &builder, TileCandidate &candidate,
       body, loc,
       arith::MulIOp::create(body, loc, loop.getInductionVar(),
                             index(body, kernel.blockSize)),
-      kernel.threadIv);
+      thread);
   if (elements % kernel.blockSize != 0) {
     Value inside = arith::CmpIOp::create(body, loc, arith::CmpIPredicate::ult,
                                          element, index(body, elements));
@@ -592,7 +603,8 @@ struct StageSharedTilesPass
     if (!root || !j || extentJ <= 0 || writesMemory(root) ||
         (kernel.blockSize % extentJ != 0 && extentJ % kernel.blockSize != 0))
       return 0;
-    SharedTileStager stager(kernel, j, extentJ, budget, emulate);
+    SharedTileStager stager(kernel, j, extentJ, budget, emulate,
+                            emulateAllShares);
     std::optional<TileCandidate> candidate =
         stager.findCandidate(root, accesses);
     if (!candidate)

@@ -89,6 +89,7 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   gpu::CNNGPUStageSharedTilesOptions tiles;
   tiles.maxTileBytes = options.sharedTileBytes;
   tiles.emulate = emulate;
+  tiles.emulateAllShares = options.emulateAllShares;
   tiles.report = options.report;
   pm.addNestedPass<func::FuncOp>(gpu::createCNNGPUStageSharedTiles(tiles));
   if (emulate) {

@@ -1,6 +1,7 @@
 // RUN: cnnc-opt %s --pass-pipeline='builtin.module(func.func(cnn-gpu-stage-shared-tiles))' | FileCheck %s
 // RUN: cnnc-opt %s --pass-pipeline='builtin.module(func.func(cnn-gpu-stage-shared-tiles{max-tile-bytes=16384}))' | FileCheck %s --check-prefix=LARGE
 // RUN: cnnc-opt %s --pass-pipeline='builtin.module(func.func(cnn-gpu-stage-shared-tiles{emulate=true}))' | FileCheck %s --check-prefix=EMU
+// RUN: cnnc-opt %s --pass-pipeline='builtin.module(func.func(cnn-gpu-stage-shared-tiles{emulate=true emulate-all-shares=true}))' | FileCheck %s --check-prefix=ALL
 // RUN: cnnc-opt %s --pass-pipeline='builtin.module(func.func(cnn-gpu-stage-shared-tiles{max-tile-bytes=0}))' | FileCheck %s --check-prefix=OFF
 // RUN: not cnnc-opt %s --pass-pipeline='builtin.module(func.func(cnn-gpu-stage-shared-tiles{max-tile-bytes=-1}))' 2>&1 | FileCheck %s --check-prefix=NEGATIVE
 
@@ -79,6 +80,21 @@
 // EMU:             memref.store %{{.*}}, %[[TILE]][%[[R]], %[[OWN]]]
 // EMU-NOT:     gpu.barrier
 // EMU:         return
+
+// The emulation with every share: each thread runs the copies of all 256
+// threads of its block, 8 rounds each, as the GPU divides the chunk.
+// ALL-LABEL: func.func @product(
+// ALL:         %[[TILE:.*]] = memref.alloca() : memref<32x64xf32>
+// ALL:         scf.for %[[CHUNK:.*]] = %{{.*}} to %{{.*}} step
+// ALL:           %[[C256:.*]] = arith.constant 256 : index
+// ALL:           scf.for %[[THREAD:.*]] = %{{.*}} to %[[C256]]
+// ALL:             %[[C8:.*]] = arith.constant 8 : index
+// ALL:             scf.for %[[ROUND:.*]] = %{{.*}} to %[[C8]]
+// ALL:               %[[SCALED:.*]] = arith.muli %[[ROUND]], %{{.*}}
+// ALL-NEXT:          arith.addi %[[SCALED]], %[[THREAD]]
+// ALL:               memref.store %{{.*}}, %[[TILE]]
+// ALL-NOT:     gpu.barrier
+// ALL:         return
 
 // out[n, f] = sum over k < 8, c < 64 of x[n, k, c] * w[k, c, f]: a block of
 // 256 threads covers 4 rows of f < 64, so each w element is read by 4

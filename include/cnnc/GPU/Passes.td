@@ -315,14 +315,20 @@ def CNNGPUStageSharedTiles : Pass<"cnn-gpu-stage-shared-tiles", "mlir::func::Fun
 
     With `emulate` (the host emulation, where a block's threads run one
     after the other), each thread copies only the tile row it reads and no
-    barriers are emitted: the tile layout and the reads are the same, the
-    division of the copy among threads is not exercised.
+    barriers are emitted: the tile layout and the reads are the same. With
+    `emulate-all-shares` as well, each thread instead runs the copy of
+    every thread of its block exactly as the GPU divides it (rounds,
+    element order, the guard of the last round), so the emulation checks
+    that division too; only the barriers are not emulated.
   }];
   let options = [
     Option<"maxTileBytes", "max-tile-bytes", "int64_t", "8192",
            "Largest workgroup tile per kernel in bytes (0: off)">,
     Option<"emulate", "emulate", "bool", "false",
            "Each thread copies its own tile row; no barriers (host emulation)">,
+    Option<"emulateAllShares", "emulate-all-shares", "bool", "false",
+           "With emulate: each thread runs every thread's share of the "
+           "copy, divided as on the GPU (slower; tests the division)">,
     Option<"report", "report", "bool", "false",
            "Remark on every staged tile">,
   ];

@@ -67,6 +67,12 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("Largest shared-memory tile per kernel in bytes, 0 for "
                      "none (cnn-gpu-stage-shared-tiles)"),
       llvm::cl::init(8192)};
+  Option<bool> emulateAllShares{
+      *this, "emulate-all-shares",
+      llvm::cl::desc("Host emulation, testing: every thread runs every "
+                     "thread's share of each shared-memory tile copy, "
+                     "divided as on the GPU"),
+      llvm::cl::init(false)};
   Option<bool> report{
       *this, "report",
       llvm::cl::desc("Remark on every kernel's threads and per-thread work"),
