@@ -379,9 +379,9 @@ void SharedTileStager::emitCopy(OpBuilder &builder, TileCandidate &candidate,
   // The emulation (all shares) runs every thread's share in each thread.
   Value thread = kernel.threadIv;
   if (emulate) {
-    auto threads = scf::ForOp::create(builder, loc, zero,
-                                      index(builder, kernel.blockSize),
-                                      index(builder, 1));
+    auto threads =
+        scf::ForOp::create(builder, loc, zero, index(builder, kernel.blockSize),
+                           index(builder, 1));
     builder.setInsertionPointToStart(threads.getBody());
     thread = threads.getInductionVar();
   }
