@@ -323,6 +323,8 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
     return fail("--gpu-shared-tile-bytes=" +
                 llvm::Twine(options.gpuSharedTileBytes.getValue()) +
                 ": expected 0 to 49152 (static shared memory per block)");
+  if (options.gpuEmulateAllShares && !emulated)
+    return fail("--gpu-emulate-all-shares needs --target=nvptx-emulated");
   if (options.gpuCoarsenMinThreads < 1)
     return fail("--gpu-coarsen-min-threads=" +
                 llvm::Twine(options.gpuCoarsenMinThreads.getValue()) +

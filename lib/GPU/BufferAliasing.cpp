@@ -100,3 +100,9 @@ bool cnnc::gpu::BufferAccesses::conflictsWith(
   return anyAlias(writes, other.writes) || anyAlias(writes, other.reads) ||
          anyAlias(reads, other.writes);
 }
+
+bool cnnc::gpu::mayWriteMemory(Operation *op) {
+  BufferAccesses accesses;
+  accesses.add(op);
+  return accesses.mayWrite();
+}

@@ -28,13 +28,6 @@ using namespace mlir;
 
 namespace {
 
-/// Whether `op` (or an op nested in it) may write memory.
-bool writesMemory(Operation *op) {
-  cnnc::gpu::BufferAccesses accesses;
-  accesses.add(op);
-  return accesses.unknown || !accesses.writes.empty();
-}
-
 /// Whether `value` depends on `iv` through operations inside `scope`.
 bool dependsOn(Value value, Value iv, Operation *scope) {
   SmallVector<Value> worklist{value};
@@ -122,7 +115,7 @@ private:
         map.map(op.getResults(), clone->getResults());
       return;
     }
-    bool writes = writesMemory(&op);
+    bool writes = cnnc::gpu::mayWriteMemory(&op);
     for (unsigned l = 0; l < lanes; ++l) {
       if (!writes || !laneValid[l]) {
         builder.clone(op, maps[l]);
@@ -161,8 +154,9 @@ private:
     OpBuilder::InsertionGuard insertion(builder);
     builder.setInsertionPointToStart(jammed.getBody());
     bool bodyWrites =
-        llvm::any_of(loop.getBody()->without_terminator(),
-                     [](Operation &op) { return writesMemory(&op); });
+        llvm::any_of(loop.getBody()->without_terminator(), [](Operation &op) {
+          return cnnc::gpu::mayWriteMemory(&op);
+        });
     cloneBlock(*loop.getBody(), bodyWrites);
     SmallVector<Value> yielded;
     for (IRMapping &map : maps)
@@ -254,8 +248,10 @@ struct CoarsenThreadsPass
       for (auto [d, iv] : llvm::enumerate(kernel.getInductionVars()))
         map.map(iv, d == dim ? laneIndex[l] : coarse.getInductionVars()[d]);
     }
-    bool writes = llvm::any_of(kernel.getBody()->without_terminator(),
-                               [](Operation &op) { return writesMemory(&op); });
+    bool writes =
+        llvm::any_of(kernel.getBody()->without_terminator(), [](Operation &op) {
+          return cnnc::gpu::mayWriteMemory(&op);
+        });
     jammer.cloneBlock(*kernel.getBody(), writes);
     kernel.erase();
   }

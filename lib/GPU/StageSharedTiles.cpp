@@ -35,13 +35,6 @@ namespace {
 /// Static shared memory a kernel may use (CUDA's limit without opting in).
 constexpr int64_t kStaticSharedBytes = 48 * 1024;
 
-/// Whether `op` or an op nested in it may write memory.
-bool writesMemory(Operation *op) {
-  cnnc::gpu::BufferAccesses accesses;
-  accesses.add(op);
-  return accesses.unknown || !accesses.writes.empty();
-}
-
 /// Static lower bound, step and trip count of a loop.
 struct StaticLoop {
   int64_t step = 0, trips = 0;
@@ -529,11 +522,13 @@ int64_t SharedTileStager::stage(TileCandidate candidate, scf::ForOp root) {
   }
   Value row = getValueOrCreateConstantIndexOp(
       builder, loc, affine::linearizeIndex(builder, loc, rowIndex, rowBasis));
-  Value column = arith::ConstantIndexOp::create(builder, loc, 0);
-  if (candidate.onJ)
-    column = arith::RemUIOp::create(
-        builder, loc, j,
-        arith::ConstantIndexOp::create(builder, loc, shape.width));
+  Value column =
+      candidate.onJ
+          ? arith::RemUIOp::create(
+                builder, loc, j,
+                arith::ConstantIndexOp::create(builder, loc, shape.width))
+                .getResult()
+          : arith::ConstantIndexOp::create(builder, loc, 0).getResult();
   Value staged =
       memref::LoadOp::create(builder, loc, tile, ValueRange{row, column});
   int64_t bytes = shape.rows * shape.columns * elementBytes(candidate);
@@ -592,7 +587,7 @@ struct StageSharedTilesPass
         root = loop;
         break;
       }
-      if (writesMemory(&op))
+      if (cnnc::gpu::mayWriteMemory(&op))
         return 0;
       if (!j && isa<arith::RemSIOp, arith::RemUIOp>(op) &&
           llvm::is_contained(kernel.linear, op.getOperand(0)))
@@ -600,7 +595,7 @@ struct StageSharedTilesPass
                 getConstantIntValue(op.getOperand(1)))
           j = op.getResult(0), extentJ = *extent;
     }
-    if (!root || !j || extentJ <= 0 || writesMemory(root) ||
+    if (!root || !j || extentJ <= 0 || cnnc::gpu::mayWriteMemory(root) ||
         (kernel.blockSize % extentJ != 0 && extentJ % kernel.blockSize != 0))
       return 0;
     SharedTileStager stager(kernel, j, extentJ, budget, emulate,

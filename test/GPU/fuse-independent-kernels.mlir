@@ -35,8 +35,7 @@
 // size, the guard marked for cnn-gpu-stage-shared-tiles.
 // ALIGNED-LABEL: func.func @independent(
 // ALIGNED:         %[[N:.*]] = memref.dim
-// ALIGNED-DAG:     %[[C32:.*]] = arith.constant 32 : index
-// ALIGNED-DAG:     %[[C256:.*]] = arith.constant 256 : index
+// ALIGNED:         %[[C32:.*]] = arith.constant 32 : index
 // ALIGNED:         %[[BLOCKS:.*]] = arith.ceildivui %[[N]], %[[ALIGN:.*]] : index
 // ALIGNED-NEXT:    %[[PADDED:.*]] = arith.muli %[[BLOCKS]], %[[ALIGN]]
 // ALIGNED-NEXT:    %[[END:.*]] = arith.addi %[[FIRST:.*]], %[[PADDED]]

@@ -41,10 +41,16 @@ struct BufferAccesses {
 
   void add(mlir::Operation *op);
 
+  /// Whether some access may write memory (an unknown effect may).
+  bool mayWrite() const { return unknown || !writes.empty(); }
+
   /// Whether one of the two may write what the other reads or writes.
   bool conflictsWith(const BufferAccesses &other,
                      BufferAliasOracle &aliasing) const;
 };
+
+/// Whether `op` or an operation nested in it may write memory.
+bool mayWriteMemory(mlir::Operation *op);
 
 } // namespace cnnc::gpu
 
