@@ -206,7 +206,7 @@ static void residentTrain(void *self, int64_t batch, int64_t step) {
   ResidentRun *run = self;
   int32_t status = run->desc->train_step(
       run->params, run->state, run->images, run->labels, batch, 1e-3f, step,
-      run->results, (int64_t *)((char *)run->results + 8));
+      /*seed=*/1, run->results, (int64_t *)((char *)run->results + 8));
   if (status) {
     fprintf(stderr, "gpu_model_bench: resident train_step returned %d\n",
             (int)status);

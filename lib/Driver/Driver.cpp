@@ -29,6 +29,7 @@
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
+#include "llvm/Support/CheckedArithmetic.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/FileUtilities.h"
@@ -222,11 +223,11 @@ ModelDescription describe(const cnn::ModelInfo &model) {
     description.inputShape = {-1, shape[1], shape[2], 1};
   description.numClasses = model.numClasses();
   description.paramElements = model.paramElements;
-  description.forwardFlops = cnn::countFlopsPerImage(model.forward);
+  description.trainableElements = model.trainableElements;
   for (const cnn::ParamInfo &param : model.params)
-    description.params.push_back(
-        {param.name, param.offset, param.size, param.shape,
-         static_cast<int32_t>(param.init), param.fanIn, param.fanOut});
+    description.params.push_back({param.name, param.offset, param.size,
+                                  param.shape, static_cast<int32_t>(param.init),
+                                  param.fanIn, param.fanOut, param.trainable});
   return description;
 }
 
@@ -368,18 +369,27 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   if (failed(model))
     return 1;
   if (options.summary) {
-    printModelSummary(*model, llvm::outs());
+    if (failed(printModelSummary(*model, llvm::outs())))
+      return 1;
     if (options.output.empty() && options.header.empty())
       return 0;
   }
   ModelDescription description = describe(*model);
+  FailureOr<int64_t> forwardFlops = cnn::countFlopsPerImage(model->forward);
+  if (failed(forwardFlops))
+    return 1;
+  description.forwardFlops = *forwardFlops;
   if (gpu)
     description.target = "nvptx";
   if (options.optimizer != "none") {
     description.optimizer = options.optimizer;
     description.loss = options.loss;
-    description.optStateElements =
-        (options.optimizer == "adam" ? 2 : 1) * description.paramElements;
+    std::optional<int64_t> stateElements = llvm::checkedMul<int64_t>(
+        options.optimizer == "adam" ? 2 : 1, description.trainableElements);
+    if (!stateElements)
+      return fail("the optimizer state of '" + options.input +
+                  "' has more elements than fit in int64");
+    description.optStateElements = *stateElements;
   }
   EmitKind emit = options.emit;
   std::string output = options.output.empty()

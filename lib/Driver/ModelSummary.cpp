@@ -9,27 +9,12 @@
 
 #include "llvm/ADT/DenseSet.h"
 #include "llvm/ADT/StringMap.h"
-#include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Format.h"
 
 using namespace mlir;
 using namespace cnnc;
 using namespace cnnc::cnn;
-
-/// The Keras class-derived base name of a layer kind.
-static StringRef kerasBaseName(Operation *op) {
-  return llvm::TypeSwitch<Operation *, StringRef>(op)
-      .Case<Conv2DOp>([](auto) { return "conv2d"; })
-      .Case<MaxPool2DOp>([](auto) { return "max_pooling2d"; })
-      .Case<AvgPool2DOp>([](auto) { return "average_pooling2d"; })
-      .Case<MinPool2DOp>([](auto) { return "min_pooling2d"; })
-      .Case<DenseOp>([](auto) { return "dense"; })
-      .Case<FlattenOp>([](auto) { return "flatten"; })
-      .Case<AddOp>([](auto) { return "add"; })
-      .Case<SoftmaxOp>([](auto) { return "softmax"; })
-      .Default([](auto) { return "activation"; });
-}
 
 /// Formats a tensor type as Keras does: "(None, 26, 26, 32)".
 static std::string formatShape(Type type) {
@@ -60,11 +45,11 @@ static std::string withCommas(int64_t value) {
 }
 
 /// Formats a byte count as Keras does (1 KB = 1024 B).
-static std::string formatBytes(int64_t bytes) {
-  const char *units[] = {"B", "KB", "MB", "GB", "TB"};
-  double value = static_cast<double>(bytes);
+static std::string formatBytes(double bytes) {
+  const char *units[] = {"B", "KB", "MB", "GB", "TB", "PB", "EB"};
+  double value = bytes;
   int unit = 0;
-  while (value >= 1024.0 && unit < 4) {
+  while (value >= 1024.0 && unit < 6) {
     value /= 1024.0;
     ++unit;
   }
@@ -80,7 +65,8 @@ SmallVector<LayerSummary> cnnc::summarizeLayers(const ModelInfo &model) {
   SmallVector<LayerSummary> layers;
   func::FuncOp forward = model.forward;
   for (Operation &op : forward.getBody().getOps()) {
-    if (!isa<CNNDialect>(op.getDialect()) || isa<ParamOp>(op))
+    auto layerOp = dyn_cast<LayerOpInterface>(op);
+    if (!layerOp)
       continue;
     LayerSummary layer;
     layer.opName = op.getName().getStringRef().str();
@@ -101,7 +87,7 @@ SmallVector<LayerSummary> cnnc::summarizeLayers(const ModelInfo &model) {
       if (auto nameLoc = dyn_cast<NameLoc>(op.getLoc())) {
         layer.name = nameLoc.getName().str();
       } else {
-        StringRef base = kerasBaseName(&op);
+        StringRef base = layerOp.getKerasLayerName();
         int index = kindCounts[base]++;
         layer.name = index ? llvm::formatv("{0}_{1}", base, index).str()
                            : base.str();
@@ -112,7 +98,8 @@ SmallVector<LayerSummary> cnnc::summarizeLayers(const ModelInfo &model) {
   return layers;
 }
 
-void cnnc::printModelSummary(const ModelInfo &model, raw_ostream &os) {
+LogicalResult cnnc::printModelSummary(const ModelInfo &model,
+                                      raw_ostream &os) {
   constexpr int kLayerWidth = 34, kShapeWidth = 26;
   std::string rule(kLayerWidth + kShapeWidth + 12, '=');
   std::string thin(rule.size(), '_');
@@ -128,14 +115,19 @@ void cnnc::printModelSummary(const ModelInfo &model, raw_ostream &os) {
     os << llvm::left_justify(layer.outputShape, kShapeWidth)
        << withCommas(layer.paramCount) << "\n";
   }
-  int64_t bytes = model.paramElements * 4;
+  // Float32 bytes, in double: a huge model must not wrap.
+  auto count = [](int64_t elements) {
+    return withCommas(elements) + " (" + formatBytes(4.0 * elements) + ")";
+  };
   os << rule << "\n"
-     << "Total params: " << withCommas(model.paramElements) << " ("
-     << formatBytes(bytes) << ")\n"
-     << "Trainable params: " << withCommas(model.paramElements) << " ("
-     << formatBytes(bytes) << ")\n"
-     << "Non-trainable params: 0 (0.00 B)\n"
-     << "Forward FLOPs per image: "
-     << withCommas(countFlopsPerImage(model.forward)) << "\n"
+     << "Total params: " << count(model.paramElements) << "\n"
+     << "Trainable params: " << count(model.trainableElements) << "\n"
+     << "Non-trainable params: "
+     << count(model.paramElements - model.trainableElements) << "\n";
+  FailureOr<int64_t> flops = countFlopsPerImage(model.forward);
+  if (failed(flops))
+    return failure();
+  os << "Forward FLOPs per image: " << withCommas(*flops) << "\n"
      << thin << "\n";
+  return success();
 }

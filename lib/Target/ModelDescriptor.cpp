@@ -33,16 +33,19 @@ struct AbiTypes {
     i64 = Type::getInt64Ty(ctx);
     ptr = PointerType::getUnqual(ctx);
     auto *shape = ArrayType::get(i64, CNNC_MAX_PARAM_RANK);
-    // name, offset, size, rank, initializer, shape, fan_in, fan_out
+    // name, offset, size, rank, initializer, shape, fan_in, fan_out,
+    // trainable, reserved
     paramInfo = StructType::create(
-        ctx, {ptr, i64, i64, i32, i32, shape, i64, i64}, "cnnc_param_info");
+        ctx, {ptr, i64, i64, i32, i32, shape, i64, i64, i32, i32},
+        "cnnc_param_info");
     // abi_version, desc_size, name, target, input_shape, num_classes,
     // num_params, param_elements, params, opt_state_elements, optimizer,
-    // loss, init_params, forward, train_step, evaluate, forward_flops
+    // loss, init_params, forward, train_step, evaluate, forward_flops,
+    // trainable_elements
     modelDesc = StructType::create(
         ctx,
         {i32, i32, ptr, ptr, ArrayType::get(i64, 4), i64, i64, i64, ptr, i64,
-         ptr, ptr, ptr, ptr, ptr, ptr, i64},
+         ptr, ptr, ptr, ptr, ptr, ptr, i64, i64},
         "cnnc_model_desc");
   }
 };
@@ -81,7 +84,9 @@ Constant *createParamTable(Module &module, const AbiTypes &types,
          ConstantInt::get(types.i32, param.initializer),
          createI64Array(shapeType, param.shape),
          ConstantInt::get(types.i64, param.fanIn),
-         ConstantInt::get(types.i64, param.fanOut)}));
+         ConstantInt::get(types.i64, param.fanOut),
+         ConstantInt::get(types.i32, param.trainable ? 1 : 0),
+         ConstantInt::get(types.i32, 0)}));
   }
   auto *tableType = ArrayType::get(types.paramInfo, rows.size());
   return new GlobalVariable(module, tableType, /*isConstant=*/true,
@@ -153,7 +158,8 @@ Error cnnc::emitModelDescriptor(Module &module, const ModelDescription &model) {
        createString(module, model.optimizer, model.name + ".optimizer"),
        createString(module, model.loss, model.name + ".loss"), init, forward,
        orNull(trainStep), orNull(evaluate),
-       ConstantInt::get(types.i64, model.forwardFlops)});
+       ConstantInt::get(types.i64, model.forwardFlops),
+       ConstantInt::get(types.i64, model.trainableElements)});
   auto *descriptor = new GlobalVariable(
       module, types.modelDesc, /*isConstant=*/true,
       GlobalValue::PrivateLinkage, descriptorValue, model.name + ".descriptor");
@@ -177,6 +183,8 @@ void cnnc::emitModelHeader(const ModelDescription &model, raw_ostream &os) {
      << "#include \"cnnc/Runtime/abi.h\"\n\n"
      << "#define " << upper << "_PARAM_ELEMENTS " << model.paramElements
      << "\n"
+     << "#define " << upper << "_TRAINABLE_ELEMENTS "
+     << model.trainableElements << "\n"
      << "#define " << upper << "_OPT_STATE_ELEMENTS "
      << model.optStateElements << "\n"
      << "#define " << upper << "_INPUT_HEIGHT " << model.inputShape[1] << "\n"
@@ -194,7 +202,7 @@ void cnnc::emitModelHeader(const ModelDescription &model, raw_ostream &os) {
     os << "int32_t " << m
        << "_train_step(float *params, float *opt_state, const float *input,\n"
           "    const int32_t *labels, int64_t batch, float learning_rate, "
-          "int64_t step,\n    float *loss, int64_t *correct);\n"
+          "int64_t step,\n    uint64_t seed, float *loss, int64_t *correct);\n"
        << "int32_t " << m
        << "_evaluate(const float *params, const float *input, const int32_t "
           "*labels,\n    int64_t batch, float *loss, int64_t *correct);\n";

@@ -455,15 +455,15 @@ static int readResults(cnnrt_cuda_instance *cuda, float *loss,
 int cnnrt_cuda_train_step(cnnrt_cuda_instance *cuda, const float *params,
                           const float *optState, const float *images,
                           const int32_t *labels, int64_t batch,
-                          float learningRate, int64_t step, float *loss,
-                          int64_t *correct) {
+                          float learningRate, int64_t step, uint64_t seed,
+                          float *loss, int64_t *correct) {
   if (prepare(cuda, params, optState, images, labels, batch))
     return -1;
   int32_t status = cuda->model->desc->train_step(
       (float *)(uintptr_t)cuda->params, (float *)(uintptr_t)cuda->optState,
       (const float *)(uintptr_t)batchOnDevice(cuda)->images,
       (const int32_t *)(uintptr_t)batchOnDevice(cuda)->labels, batch,
-      learningRate, step, (float *)(uintptr_t)cuda->results,
+      learningRate, step, seed, (float *)(uintptr_t)cuda->results,
       (int64_t *)(uintptr_t)(cuda->results + 8));
   if (status)
     return entryFailed(cuda, "train_step", status);

@@ -48,8 +48,8 @@ int cnnrt_cuda_forward(cnnrt_cuda_instance *cuda, const float *params,
 int cnnrt_cuda_train_step(cnnrt_cuda_instance *cuda, const float *params,
                           const float *optState, const float *images,
                           const int32_t *labels, int64_t batch,
-                          float learningRate, int64_t step, float *loss,
-                          int64_t *correct);
+                          float learningRate, int64_t step, uint64_t seed,
+                          float *loss, int64_t *correct);
 int cnnrt_cuda_evaluate(cnnrt_cuda_instance *cuda, const float *params,
                         const float *optState, const float *images,
                         const int32_t *labels, int64_t batch, float *loss,

@@ -22,6 +22,7 @@ struct cnnrt_instance {
   float *params;
   float *optState;
   int64_t step; ///< optimizer steps taken
+  uint64_t seed; ///< of the parameters and of train_step's random layers
   cnnrt_cuda_instance *cuda; ///< device buffers of an nvptx model, or NULL
 };
 
@@ -60,6 +61,7 @@ static int initialize(cnnrt_instance *instance, uint64_t seed) {
   memset(instance->optState, 0,
          (size_t)desc->opt_state_elements * sizeof(float));
   instance->step = 0;
+  instance->seed = seed;
   int32_t status = desc->init_params(instance->params, seed);
   if (instance->cuda)
     cnnrt_cuda_host_changed(instance->cuda);
@@ -151,6 +153,10 @@ int64_t cnnrt_instance_step(const cnnrt_instance *instance) {
   return instance ? instance->step : 0;
 }
 
+uint64_t cnnrt_instance_seed(const cnnrt_instance *instance) {
+  return instance ? instance->seed : 0;
+}
+
 /// Checks the arguments shared by predict, train_step and evaluate. `output`
 /// names the result pointer checked for NULL (logits), or is NULL.
 static int checkBatch(const cnnrt_instance *instance, const char *operation,
@@ -231,13 +237,14 @@ int cnnrt_train_step(cnnrt_instance *instance, const float *images,
                      const int32_t *labels, int64_t batch, float learning_rate,
                      float *loss, int64_t *correct) {
   return cnnrt_train_step_at(instance, images, labels, batch, learning_rate,
-                             instance ? instance->step + 1 : 1, loss, correct);
+                             instance ? instance->step + 1 : 1,
+                             instance ? instance->seed : 0, loss, correct);
 }
 
 int cnnrt_train_step_at(cnnrt_instance *instance, const float *images,
                         const int32_t *labels, int64_t batch,
-                        float learning_rate, int64_t step, float *loss,
-                        int64_t *correct) {
+                        float learning_rate, int64_t step, uint64_t seed,
+                        float *loss, int64_t *correct) {
   if (checkBatch(instance, "train_step", images, batch, labels, 1, NULL, NULL))
     return -1;
   const cnnc_model_desc *desc = instance->model->desc;
@@ -258,12 +265,13 @@ int cnnrt_train_step_at(cnnrt_instance *instance, const float *images,
   if (instance->cuda) {
     if (cnnrt_cuda_train_step(instance->cuda, instance->params,
                               instance->optState, images, labels, batch,
-                              learning_rate, step, &batchLoss, &batchCorrect))
+                              learning_rate, step, seed, &batchLoss,
+                              &batchCorrect))
       return -1;
   } else {
     int32_t status = desc->train_step(instance->params, instance->optState,
                                       images, labels, batch, learning_rate,
-                                      step, &batchLoss, &batchCorrect);
+                                      step, seed, &batchLoss, &batchCorrect);
     if (status)
       return failStatus(instance, "train_step", status);
   }

@@ -38,10 +38,11 @@ static int failParamTable(const cnnc_model_desc *desc, const char *origin,
                           int64_t index, const char *problem) {
   if (index < 0)
     return cnnrt_fail(origin,
-                      "inconsistent parameter table (%lld tensors, "
-                      "param_elements %lld): %s",
+                                      "inconsistent parameter table (%lld tensors, "
+                      "param_elements %lld, trainable_elements %lld): %s",
                       (long long)desc->num_params,
-                      (long long)desc->param_elements, problem);
+                      (long long)desc->param_elements,
+                      (long long)desc->trainable_elements, problem);
   const cnnc_param_info *info = &desc->params[index];
   char shape[128];
   return cnnrt_fail(
@@ -100,6 +101,15 @@ static int checkShapes(const cnnc_model_desc *desc, const char *origin) {
       (uint64_t)bytes > SIZE_MAX / 2)
     return cnnrt_fail(origin, "opt_state_elements %lld is not a valid size",
                       (long long)desc->opt_state_elements);
+  // Optimizers keep a whole number of values per trainable parameter.
+  if (desc->trainable_elements > 0
+          ? desc->opt_state_elements % desc->trainable_elements != 0
+          : desc->opt_state_elements != 0)
+    return cnnrt_fail(origin,
+                      "opt_state_elements %lld is not a multiple of "
+                      "trainable_elements %lld",
+                      (long long)desc->opt_state_elements,
+                      (long long)desc->trainable_elements);
   if (cnnc_mul_overflows(desc->param_elements, (int64_t)sizeof(float),
                          &bytes) ||
       (uint64_t)bytes > SIZE_MAX / 2)

@@ -1,7 +1,8 @@
 //===- ParamTable.c - consistency of a model's parameter table ------------===//
 //
 // Walks the table once, keeping a running offset, and reports the first
-// tensor that does not continue it exactly.
+// tensor that does not continue it exactly, or that lies on the wrong side
+// of trainable_elements (trainable tensors form the prefix).
 //
 //===----------------------------------------------------------------------===//
 
@@ -22,7 +23,8 @@ static int usesFanOut(int32_t initializer) {
 
 /// Checks one tensor that should start at `expectedOffset`.
 static const char *checkTensor(const cnnc_param_info *info,
-                               int64_t expectedOffset, int64_t total) {
+                               int64_t expectedOffset, int64_t total,
+                               int64_t trainable) {
   if (!info->name)
     return "has no name";
   if (info->rank < 1 || info->rank > CNNC_MAX_PARAM_RANK)
@@ -46,6 +48,14 @@ static const char *checkTensor(const cnnc_param_info *info,
   int64_t end;
   if (cnnc_add_overflows(info->offset, info->size, &end) || end > total)
     return "tensor extends past param_elements";
+  if (info->trainable != 0 && info->trainable != 1)
+    return "trainable is not 0 or 1";
+  if (info->reserved != 0)
+    return "reserved is not 0";
+  if (info->trainable ? end > trainable : info->offset < trainable)
+    return info->trainable ? "trainable tensor extends past trainable_elements"
+                           : "non-trainable tensor starts before "
+                             "trainable_elements";
   if (info->initializer < CNNC_INIT_ZEROS ||
       info->initializer > CNNC_INIT_LECUN_UNIFORM)
     return "initializer is not a known cnnc_initializer";
@@ -65,12 +75,16 @@ const char *cnnc_support_check_params(const cnnc_model_desc *desc,
     return "num_params is not in 0..2^31-1";
   if (desc->param_elements < 0)
     return "param_elements is negative";
+  if (desc->trainable_elements < 0 ||
+      desc->trainable_elements > desc->param_elements)
+    return "trainable_elements is not in 0..param_elements";
   if (desc->num_params > 0 && !desc->params)
     return "the parameter table is NULL";
   int64_t offset = 0;
   for (int64_t i = 0; i < desc->num_params; ++i) {
     const cnnc_param_info *info = &desc->params[i];
-    const char *problem = checkTensor(info, offset, desc->param_elements);
+    const char *problem = checkTensor(info, offset, desc->param_elements,
+                                      desc->trainable_elements);
     if (problem) {
       *param = i;
       return problem;

@@ -75,14 +75,15 @@ static int step(cnnrt_instance *instance, const cnnrt_fit_options *options,
     // Device-resident parameters: libcnnrt copies the batch in.
     failed = cnnrt_train_step_at(instance, batch->images, batch->labels,
                                  batch->size, options->learning_rate,
-                                 state->step + 1, &loss, &correct)
+                                 state->step + 1, state->seed, &loss,
+                                 &correct)
                  ? cnnrt_train_fail_runtime()
                  : 0;
   } else {
     int32_t status = cnnrt_model_desc(model)->train_step(
         cnnrt_instance_params(instance), cnnrt_instance_opt_state(instance),
         batch->images, batch->labels, batch->size, options->learning_rate,
-        state->step + 1, &loss, &correct);
+        state->step + 1, state->seed, &loss, &correct);
     failed = status ? cnnrt_train_fail(cnnrt_model_path(model),
                                        "train_step returned status %d at "
                                        "step %lld",

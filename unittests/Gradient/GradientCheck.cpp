@@ -49,11 +49,13 @@ Batch makeBatch(const ModelSpec &spec, int64_t size, uint32_t seed) {
   int32_t rc =
       desc.train_step(updated.data(), velocity.data(), batch.input.data(),
                       batch.labels.data(), batch.size, /*learning_rate=*/1.0f,
-                      /*step=*/1, &out.loss, &out.correct);
+                      /*step=*/1, kGradientSeed, &out.loss, &out.correct);
   if (rc != CNNC_OK)
     return ::testing::AssertionFailure() << "train_step returned " << rc;
+  out.params = updated;
+  // Non-trainable state has no gradient; train_step updates it itself.
   out.gradient.assign(desc.param_elements, 0.0f);
-  for (int64_t i = 0; i < desc.param_elements; ++i) {
+  for (int64_t i = 0; i < desc.trainable_elements; ++i) {
     out.gradient[i] = -velocity[i];
     // p - g, rounded once to float: at most half an ulp of the result.
     double expected = double(params[i]) - double(out.gradient[i]);
@@ -118,7 +120,7 @@ void checkTrainingDescriptor(const cnnc_model_desc &desc,
   ASSERT_NE(desc.loss, nullptr);
   EXPECT_STREQ(desc.optimizer, "sgd");
   EXPECT_STREQ(desc.loss, toString(model.loss));
-  ASSERT_EQ(desc.opt_state_elements, desc.param_elements)
+  ASSERT_EQ(desc.opt_state_elements, desc.trainable_elements)
       << "SGD keeps one velocity per parameter";
 }
 

@@ -61,18 +61,27 @@ struct Batch {
 /// non-null buffers.
 Batch makeBatch(const ModelSpec &spec, int64_t size, uint32_t seed);
 
+/// The random seed readGradient passes to train_step (dropout masks).
+inline constexpr uint64_t kGradientSeed = 20241204;
+
 /// What one SGD step reveals.
 struct StepResult {
-  /// The gradient of the mean loss, laid out like the parameters.
+  /// The gradient of the mean loss, laid out like the parameters (0 for
+  /// non-trainable state).
   std::vector<float> gradient;
+  /// The parameters after the step: p - g for the trainable ones, the
+  /// layers' updated state for the others.
+  std::vector<float> params;
   float loss = 0.0f;
   int64_t correct = 0;
 };
 
 /// Runs train_step of `desc` (an SGD library compiled with momentum 0) with
-/// learning rate 1 and zero velocity on a copy of `params` and returns the
-/// gradient (-velocity), loss and correct count. Fails when train_step does
-/// not return CNNC_OK or the parameter update is not p - g.
+/// learning rate 1, zero velocity and seed kGradientSeed on a copy of
+/// `params` and returns the gradient (-velocity) of the trainable
+/// parameters, the parameters after the step, loss and correct count.
+/// Fails when train_step does not return CNNC_OK or the update of a
+/// trainable parameter is not p - g.
 ::testing::AssertionResult readGradient(const cnnc_model_desc &desc,
                                         const std::vector<float> &params,
                                         const Batch &batch, StepResult &out);

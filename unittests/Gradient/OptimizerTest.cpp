@@ -160,8 +160,8 @@ TEST_P(OptimizerTest, MatchesKerasFormula) {
       int64_t stepCorrect = -1;
       ASSERT_EQ(target->train_step(out.params.data(), out.state.data(),
                                    batch.input.data(), batch.labels.data(),
-                                   batch.size, c.learningRate, t, &stepLoss,
-                                   &stepCorrect),
+                                   batch.size, c.learningRate, t,
+                                   kGradientSeed, &stepLoss, &stepCorrect),
                 CNNC_OK)
           << "step " << t;
       out.losses.push_back(stepLoss);
@@ -342,7 +342,8 @@ TEST(Determinism, FashionMnistAdamIsBitIdentical) {
       int64_t correct = -1;
       ASSERT_EQ(desc->train_step(run.params.data(), run.state.data(),
                                  batch.input.data(), batch.labels.data(),
-                                 batch.size, 1e-3f, t, &loss, &correct),
+                                 batch.size, 1e-3f, t, kGradientSeed, &loss,
+                                 &correct),
                 CNNC_OK);
       run.losses.push_back(loss);
       run.correct.push_back(correct);

@@ -307,6 +307,12 @@ void checkDescriptor(const cnnc_model_desc &desc, const ModelSpec &spec) {
     ASSERT_GE(found->offset, 0) << expected.name;
     ASSERT_LE(found->offset + found->size, desc.param_elements)
         << expected.name;
+    EXPECT_EQ(found->trainable, expected.trainable ? 1 : 0) << expected.name;
+    if (expected.trainable)
+      EXPECT_LE(found->offset + found->size, desc.trainable_elements)
+          << expected.name;
+    else
+      EXPECT_GE(found->offset, desc.trainable_elements) << expected.name;
     ranges.push_back({found->offset, found->offset + found->size});
   }
   std::sort(ranges.begin(), ranges.end());

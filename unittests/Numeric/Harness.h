@@ -45,6 +45,7 @@ using ParamValues = std::map<std::string, Tensor>;
 struct ParamSpec {
   std::string name;
   std::vector<int64_t> shape;
+  bool trainable = true; ///< false: model state (`trainable = false`)
 };
 
 /// Writes `mlir` to `directory`/`stem`.mlir, runs cnnc with `flags` and the
@@ -92,7 +93,8 @@ const LoadedModel *loadModel(const ModelSpec &spec);
 
 /// Checks the descriptor against the spec: ABI version and size, name,
 /// target, input shape, number of classes and the parameter table (names,
-/// shapes, sizes, disjoint in-range offsets).
+/// shapes, sizes, trainable flags, disjoint in-range offsets, trainable
+/// tensors before trainable_elements and the others after it).
 void checkDescriptor(const cnnc_model_desc &desc, const ModelSpec &spec);
 
 /// A parameter buffer for `desc`: every tensor uniform in +-sqrt(6 / (fan_in

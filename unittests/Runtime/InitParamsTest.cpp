@@ -39,6 +39,7 @@ public:
     }
     info.fan_in = fanIn;
     info.fan_out = fanOut;
+    info.trainable = 1;
     params.push_back(info);
     elements += info.size;
     return *this;
@@ -51,6 +52,7 @@ public:
     descriptor.desc_size = sizeof(cnnc_model_desc);
     descriptor.num_params = static_cast<int64_t>(params.size());
     descriptor.param_elements = elements;
+    descriptor.trainable_elements = elements;
     descriptor.params = params.data();
     return descriptor;
   }

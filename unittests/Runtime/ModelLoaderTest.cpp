@@ -90,7 +90,7 @@ TEST(ModelLoader, RefusesAnotherAbiVersion) {
   ASSERT_EQ(cnnrt_load(path.c_str()), nullptr);
   EXPECT_EQ(lastError(),
             path + ": generated for cnnc ABI version 7, this runtime "
-                   "supports version 1; recompile the model with this cnnc");
+                   "supports version 2; recompile the model with this cnnc");
 }
 
 TEST(ModelLoader, RefusesAnInconsistentParamTable) {
@@ -180,7 +180,7 @@ TEST_F(DescriptorCheck, AcceptsTheFixture) {
 
 TEST_F(DescriptorCheck, RefusesBrokenFields) {
   desc.desc_size = 64;
-  expectRefused("the model descriptor is 64 bytes, ABI version 1 needs");
+  expectRefused("the model descriptor is 64 bytes, ABI version 2 needs");
   desc.name = nullptr;
   expectRefused("has no model name");
   desc.target = nullptr;
@@ -198,12 +198,40 @@ TEST_F(DescriptorCheck, RefusesBrokenFields) {
   expectRefused("num_classes 0 is not positive");
   desc.opt_state_elements = -1;
   expectRefused("opt_state_elements -1 is not a valid size");
+  desc.opt_state_elements = 16;
+  expectRefused("opt_state_elements 16 is not a multiple of "
+                "trainable_elements 15");
   desc.num_params = 1;
   expectRefused("inconsistent parameter table (1 tensors, param_elements "
-                "15): the tensor sizes do not add up to param_elements");
+                "15, trainable_elements 15): the tensor sizes do not add up "
+                "to param_elements");
   desc.params = nullptr;
   expectRefused("inconsistent parameter table (2 tensors, param_elements "
-                "15): the parameter table is NULL");
+                "15, trainable_elements 15): the parameter table is NULL");
+  desc.trainable_elements = 16;
+  desc.opt_state_elements = 32;
+  expectRefused("trainable_elements is not in 0..param_elements");
+  // Trainable tensors must form the prefix [0, trainable_elements).
+  desc.trainable_elements = 12;
+  desc.opt_state_elements = 12;
+  expectRefused("tensor 1 'dense/bias' (rank 1, shape 3, offset 12, size 3, "
+                "initializer 0, fan_in 1, fan_out 1): trainable tensor "
+                "extends past trainable_elements");
+  cnnc_param_info table[2] = {desc.params[0], desc.params[1]};
+  table[1].trainable = 0;
+  desc.params = table;
+  desc.trainable_elements = 12;
+  desc.opt_state_elements = 12;
+  EXPECT_EQ(cnnrt_check_model_desc(&desc, "state.so"), 0) << lastError();
+  table[0].trainable = 0;
+  expectRefused("tensor 0 'dense/kernel' (rank 2, shape 4x3, offset 0, size "
+                "12, initializer 2, fan_in 4, fan_out 3): non-trainable "
+                "tensor starts before trainable_elements");
+  table[0].trainable = 1;
+  table[1].trainable = 2;
+  desc.params = table;
+  desc.trainable_elements = desc.opt_state_elements = 12;
+  expectRefused("trainable is not 0 or 1");
 }
 
 TEST_F(DescriptorCheck, RefusesNullAndWrapsValid) {
@@ -214,7 +242,7 @@ TEST_F(DescriptorCheck, RefusesNullAndWrapsValid) {
   EXPECT_STREQ(cnnrt_model_path(wrapped), "linked");
   EXPECT_EQ(cnnrt_model_desc(wrapped), &desc);
   cnnrt_unload(wrapped);
-  desc.abi_version = 2;
+  desc.abi_version = CNNC_ABI_VERSION + 1;
   EXPECT_EQ(cnnrt_model_wrap(&desc, "linked"), nullptr);
 }
 

@@ -91,7 +91,7 @@ int32_t evaluate(const float *params, const float *input, const int32_t *labels,
 template <int P, int C>
 int32_t trainStep(float *params, float *velocity, const float *input,
                   const int32_t *labels, int64_t batch, float lr, int64_t step,
-                  float *loss, int64_t *correct) {
+                  uint64_t, float *loss, int64_t *correct) {
   float rate = lr / (1.0f + 0.01f * static_cast<float>(step));
   float gradients[P * C + C] = {}, logits[C], grad[C], total = 0.0f;
   *correct = 0;
@@ -116,7 +116,7 @@ int32_t trainStep(float *params, float *velocity, const float *input,
 /// Reports loss = batch size and one correct image per batch.
 int32_t countingStep(float *params, float *state, const float *,
                      const int32_t *, int64_t batch, float lr, int64_t step,
-                     float *loss, int64_t *correct) {
+                     uint64_t, float *loss, int64_t *correct) {
   params[0] -= lr;
   state[0] = static_cast<float>(step);
   *loss = static_cast<float>(batch);
@@ -134,9 +134,9 @@ TestModel::TestModel(const char *name_, int pixels, int classes, Kind kind,
   int64_t kernel = pixels * classes;
   table[0] = {
       "dense/kernel",          0,      kernel, 2, CNNC_INIT_GLOROT_UNIFORM,
-      {pixels, classes, 0, 0}, pixels, classes};
+      {pixels, classes, 0, 0}, pixels, classes, 1, 0};
   table[1] = {"dense/bias",       kernel, classes, 1, CNNC_INIT_ZEROS,
-              {classes, 0, 0, 0}, 1,      1};
+              {classes, 0, 0, 0}, 1,      1,       1, 0};
   std::memset(&desc, 0, sizeof desc);
   desc.abi_version = CNNC_ABI_VERSION;
   desc.desc_size = sizeof desc;
@@ -149,6 +149,7 @@ TestModel::TestModel(const char *name_, int pixels, int classes, Kind kind,
   desc.num_classes = classes;
   desc.num_params = 2;
   desc.param_elements = kernel + classes;
+  desc.trainable_elements = kernel + classes;
   desc.params = table;
   desc.opt_state_elements = kind == Kind::InferenceOnly ? 0 : kernel + classes;
   desc.optimizer = optimizer.c_str();

@@ -26,8 +26,11 @@ struct LayerSummary {
 /// else numbered per kind as Keras does ("max_pooling2d_1").
 llvm::SmallVector<LayerSummary> summarizeLayers(const cnn::ModelInfo &model);
 
-/// Prints the Keras-style summary table with the parameter totals.
-void printModelSummary(const cnn::ModelInfo &model, llvm::raw_ostream &os);
+/// Prints the Keras-style summary table with the parameter totals (trainable
+/// and non-trainable) and the FLOPs per image. Fails, after an error at the
+/// offending layer, when the FLOP count does not fit in int64.
+mlir::LogicalResult printModelSummary(const cnn::ModelInfo &model,
+                                      llvm::raw_ostream &os);
 
 } // namespace cnnc
 

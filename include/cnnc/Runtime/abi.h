@@ -9,7 +9,10 @@
 |*  - All tensors are dense, row-major float32. Images are NHWC, filters HWCF.*|
 |*  - The caller owns every buffer: the parameters (one flat array of         *|
 |*    `param_elements` floats; tensor i starts at `params[i].offset`), the    *|
-|*    optimizer state, inputs and outputs. Generated code keeps no global     *|
+|*    optimizer state, inputs and outputs. The trainable tensors come first:  *|
+|*    [0, trainable_elements) is what the optimizer updates; the rest is      *|
+|*    model state (BatchNorm moving statistics) that train_step updates       *|
+|*    itself and forward/evaluate only read. Generated code keeps no global   *|
 |*    state, so any number of instances of any number of models can live in  *|
 |*    one process and entry points may run concurrently on distinct buffers.  *|
 |*  - The buffers of one call must not overlap (like C `restrict`): the      *|
@@ -35,7 +38,10 @@ extern "C" {
 
 /// Incremented on every incompatible change of this header. Loaders refuse a
 /// library whose descriptor carries another version.
-#define CNNC_ABI_VERSION 1u
+///   1: the seed's layers.
+///   2: non-trainable state (cnnc_param_info.trainable, trainable_elements),
+///      train_step takes the random seed of layers such as dropout.
+#define CNNC_ABI_VERSION 2u
 
 /// Highest rank of a parameter tensor.
 #define CNNC_MAX_PARAM_RANK 4
@@ -57,7 +63,7 @@ typedef enum cnnc_initializer {
   CNNC_INIT_LECUN_UNIFORM = 6,
 } cnnc_initializer;
 
-/// One trainable tensor in the flat parameter buffer.
+/// One tensor in the flat parameter buffer.
 typedef struct cnnc_param_info {
   const char *name;    ///< e.g. "conv2d/kernel"
   int64_t offset;      ///< first element in the parameter buffer
@@ -67,27 +73,36 @@ typedef struct cnnc_param_info {
   int64_t shape[CNNC_MAX_PARAM_RANK]; ///< unused trailing entries are 0
   int64_t fan_in;      ///< Keras fans, for the variance-scaling initializers
   int64_t fan_out;
+  int32_t trainable;   ///< 1: updated by the optimizer; 0: model state
+  int32_t reserved;    ///< 0
 } cnnc_param_info;
 
 /// Fills the parameter buffer with Keras-initialized values. Deterministic:
 /// the same seed gives bit-identical parameters on every machine.
 typedef int32_t (*cnnc_init_params_fn)(float *params, uint64_t seed);
 
-/// logits[batch, num_classes] = model(input[batch, H, W, C]).
+/// logits[batch, num_classes] = model(input[batch, H, W, C]), in inference
+/// mode (moving statistics, no dropout).
 typedef int32_t (*cnnc_forward_fn)(const float *params, const float *input,
                                    int64_t batch, float *logits);
 
-/// One optimizer step on a batch: forward, loss, backward, update. Updates
-/// `params` and `opt_state` in place. `step` counts optimizer steps from 1
-/// (Adam's bias correction). Labels are class indices in [0, num_classes).
-/// Writes the mean loss over the batch and the number of correct predictions.
+/// One optimizer step on a batch: forward in training mode, loss, backward,
+/// update. Updates `params` (the optimizer the trainable prefix, the layers
+/// their state after it) and `opt_state` in place. `step` counts optimizer
+/// steps from 1 (Adam's bias correction). Random layers (dropout) draw from
+/// a counter-based generator keyed by (`seed`, `step`, layer, element), so
+/// a step is a pure function of its arguments. Labels are class indices in
+/// [0, num_classes). Writes the mean loss over the batch and the number of
+/// correct predictions.
 typedef int32_t (*cnnc_train_step_fn)(float *params, float *opt_state,
                                       const float *input,
                                       const int32_t *labels, int64_t batch,
                                       float learning_rate, int64_t step,
-                                      float *loss, int64_t *correct);
+                                      uint64_t seed, float *loss,
+                                      int64_t *correct);
 
-/// Mean loss and number of correct predictions on a batch, no update.
+/// Mean loss and number of correct predictions on a batch in inference mode,
+/// no update.
 typedef int32_t (*cnnc_evaluate_fn)(const float *params, const float *input,
                                     const int32_t *labels, int64_t batch,
                                     float *loss, int64_t *correct);
@@ -103,7 +118,8 @@ typedef struct cnnc_model_desc {
   int64_t num_params;    ///< entries in `params`
   int64_t param_elements; ///< floats in the parameter buffer
   const cnnc_param_info *params;
-  int64_t opt_state_elements; ///< floats of optimizer state; 0 without training
+  int64_t opt_state_elements; ///< floats of optimizer state (a multiple of
+                              ///< trainable_elements); 0 without training
   const char *optimizer; ///< "adam", "sgd", ... or "" without training
   const char *loss;      ///< "sparse_categorical_crossentropy", ... or ""
   cnnc_init_params_fn init_params;
@@ -111,6 +127,7 @@ typedef struct cnnc_model_desc {
   cnnc_train_step_fn train_step; ///< NULL when compiled without training
   cnnc_evaluate_fn evaluate;     ///< NULL when compiled without training
   int64_t forward_flops;  ///< floating-point operations of forward, per image
+  int64_t trainable_elements; ///< floats of the trainable prefix of params
 } cnnc_model_desc;
 
 /// The descriptor of the library this symbol is looked up in.

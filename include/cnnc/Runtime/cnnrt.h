@@ -121,8 +121,9 @@ CNNRT_API int cnnrt_check_model_desc(const cnnc_model_desc *desc,
 typedef struct cnnrt_instance cnnrt_instance;
 
 /// Allocates the parameter buffer and the optimizer state (64-byte aligned,
-/// the state zeroed) and fills the parameters with the model's Keras
-/// initializers from `seed`. The model must outlive the instance.
+/// the state zeroed) and fills the parameters (trainable and non-trainable)
+/// with the model's Keras initializers from `seed`, which also keys the
+/// random layers of cnnrt_train_step. The model must outlive the instance.
 CNNRT_API cnnrt_instance *cnnrt_instance_create(const cnnrt_model *model,
                                                 uint64_t seed);
 
@@ -151,6 +152,10 @@ cnnrt_instance_opt_state_elements(const cnnrt_instance *instance);
 /// Optimizer steps taken so far by cnnrt_train_step.
 CNNRT_API int64_t cnnrt_instance_step(const cnnrt_instance *instance);
 
+/// The seed the instance was created or last reset with: cnnrt_train_step
+/// passes it to train_step's random layers (dropout).
+CNNRT_API uint64_t cnnrt_instance_seed(const cnnrt_instance *instance);
+
 /// logits[batch, num_classes] = forward(images[batch, H, W, C]).
 CNNRT_API int cnnrt_predict(cnnrt_instance *instance, const float *images,
                             int64_t batch, float *logits);
@@ -166,12 +171,14 @@ CNNRT_API int cnnrt_train_step(cnnrt_instance *instance, const float *images,
                                int64_t *correct);
 
 /// cnnrt_train_step with an explicit optimizer step number (>= 1, Adam's
-/// bias correction), for loops that count steps themselves (resume);
+/// bias correction) and random seed (dropout masks are keyed by seed and
+/// step), for loops that keep their own training state (resume);
 /// afterwards cnnrt_instance_step() is `step`.
 CNNRT_API int cnnrt_train_step_at(cnnrt_instance *instance,
                                   const float *images, const int32_t *labels,
                                   int64_t batch, float learning_rate,
-                                  int64_t step, float *loss, int64_t *correct);
+                                  int64_t step, uint64_t seed, float *loss,
+                                  int64_t *correct);
 
 /// Mean loss and number of correct predictions on a batch, no update.
 CNNRT_API int cnnrt_evaluate(cnnrt_instance *instance, const float *images,

@@ -33,6 +33,7 @@ struct ParamTableEntry {
   int32_t initializer = 0; ///< cnnc_initializer
   int64_t fanIn = 1;
   int64_t fanOut = 1;
+  bool trainable = true;
 };
 
 /// What the descriptor says about a model (mirrors cnnc_model_desc).
@@ -42,6 +43,7 @@ struct ModelDescription {
   std::array<int64_t, 4> inputShape = {-1, 1, 1, 1}; ///< NHWC, batch -1
   int64_t numClasses = 0;
   int64_t paramElements = 0;
+  int64_t trainableElements = 0; ///< the trainable prefix of the parameters
   llvm::SmallVector<ParamTableEntry> params;
   int64_t optStateElements = 0;
   std::string optimizer; ///< empty without training

@@ -6,13 +6,21 @@
 // CHECK-LABEL: func.func @params
 func.func @params() -> (tensor<3x3x1x8xf32>, tensor<8xf32>, tensor<4x4xf32>) {
   // CHECK: cnn.param "conv/kernel" : tensor<3x3x1x8xf32>
-  // GENERIC: "cnn.param"() <{name = "conv/kernel"}> : () -> tensor<3x3x1x8xf32>
+  // GENERIC: "cnn.param"() <{name = "conv/kernel", trainable = true}> : () -> tensor<3x3x1x8xf32>
   %k = cnn.param "conv/kernel" : tensor<3x3x1x8xf32>
   // CHECK: cnn.param "conv/bias" init = ones : tensor<8xf32>
-  // GENERIC: "cnn.param"() <{init = #cnn<init ones>, name = "conv/bias"}>
+  // GENERIC: "cnn.param"() <{init = #cnn<init ones>, name = "conv/bias", trainable = true}>
   %b = cnn.param "conv/bias" init = ones : tensor<8xf32>
   // CHECK: cnn.param "w" init = he_normal : tensor<4x4xf32>
   %w = cnn.param "w" init = he_normal : tensor<4x4xf32>
+  // Model state: printed only when not trainable (the default is elided).
+  // CHECK: cnn.param "bn/moving_mean" trainable = false : tensor<8xf32>
+  // GENERIC: "cnn.param"() <{name = "bn/moving_mean", trainable = false}>
+  %m = cnn.param "bn/moving_mean" trainable = false : tensor<8xf32>
+  // CHECK: cnn.param "bn/moving_variance" init = ones trainable = false
+  %v = cnn.param "bn/moving_variance" init = ones trainable = false : tensor<8xf32>
+  // CHECK: cnn.param "frozen" : tensor<8xf32>
+  %f = cnn.param "frozen" trainable = true : tensor<8xf32>
   return %k, %b, %w : tensor<3x3x1x8xf32>, tensor<8xf32>, tensor<4x4xf32>
 }
 

@@ -60,7 +60,7 @@ int main(int argc, char **argv) {
     float loss;
     int64_t correct;
     if (desc->train_step(params, state, images, labels, batch, 1e-3f, call,
-                         &loss, &correct) != CNNC_OK ||
+                         /*seed=*/1, &loss, &correct) != CNNC_OK ||
         desc->evaluate(params, images, labels, batch, &loss, &correct) !=
             CNNC_OK ||
         desc->forward(params, images, batch, logits) != CNNC_OK) {

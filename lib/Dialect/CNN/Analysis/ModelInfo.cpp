@@ -102,18 +102,29 @@ FailureOr<ModelInfo> ModelInfo::analyze(ModuleOp module,
                    param.getType().getShape().end());
     p.init = param.getEffectiveInit();
     p.size = param.getType().getNumElements();
+    p.trainable = param.getTrainable();
     std::tie(p.fanIn, p.fanOut) = computeFans(p.shape);
-    p.offset = info.paramElements;
-    std::optional<int64_t> end = llvm::checkedAdd(p.offset, p.size);
-    if (!end) {
-      param.emitError("total parameter count overflows int64");
-      return WalkResult::interrupt();
-    }
-    info.paramElements = *end;
     info.params.push_back(std::move(p));
     return WalkResult::advance();
   });
   if (walk.wasInterrupted())
     return failure();
+
+  // Trainable tensors first, so the optimizer covers one prefix.
+  SmallVector<ParamInfo> ordered;
+  for (bool trainable : {true, false})
+    llvm::append_range(ordered, llvm::make_filter_range(info.params, [&](auto &p) {
+                         return p.trainable == trainable;
+                       }));
+  info.params = std::move(ordered);
+  for (ParamInfo &p : info.params) {
+    p.offset = info.paramElements;
+    std::optional<int64_t> end = llvm::checkedAdd(p.offset, p.size);
+    if (!end)
+      return p.op.emitError("total parameter count overflows int64");
+    info.paramElements = *end;
+    if (p.trainable)
+      info.trainableElements = info.paramElements;
+  }
   return info;
 }

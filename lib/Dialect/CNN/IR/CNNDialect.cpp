@@ -15,6 +15,7 @@ using namespace cnnc::cnn;
 
 #include "cnnc/Dialect/CNN/IR/CNNDialect.cpp.inc"
 #include "cnnc/Dialect/CNN/IR/CNNEnums.cpp.inc"
+#include "cnnc/Dialect/CNN/IR/CNNInterfaces.cpp.inc"
 
 #define GET_ATTRDEF_CLASSES
 #include "cnnc/Dialect/CNN/IR/CNNAttrs.cpp.inc"

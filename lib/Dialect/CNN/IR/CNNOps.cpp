@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "LayerSemantics.h"
 #include "cnnc/Dialect/CNN/IR/CNNOps.h"
 #include "cnnc/Dialect/CNN/IR/WindowGeometry.h"
 

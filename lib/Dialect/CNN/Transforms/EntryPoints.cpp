@@ -4,6 +4,7 @@
 #include "cnnc/Dialect/CNN/Transforms/Passes.h"
 
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/ADT/ScopeExit.h"
 
 using namespace mlir;
 using namespace cnnc::cnn;
@@ -44,15 +45,22 @@ static Value createParamView(OpBuilder &b, Location loc, Value flatParams,
   return tensor::ExpandShapeOp::create(b, loc, shapedType, slice, allInOne);
 }
 
-Value cnnc::cnn::inlineForward(OpBuilder &b, const ModelInfo &model,
-                               Value params, Value images,
-                               IRMapping &mapping) {
+/// Maps the images and every parameter to their values in the entry point.
+static void mapInputs(OpBuilder &b, const ModelInfo &model, Value params,
+                      Value images, IRMapping &mapping) {
   func::FuncOp forward = model.forward;
   mapping.map(forward.getArgument(0), images);
   for (const ParamInfo &param : model.params) {
     ParamOp op = param.op;
     mapping.map(op.getResult(), createParamView(b, op.getLoc(), params, param));
   }
+}
+
+Value cnnc::cnn::inlineForward(OpBuilder &b, const ModelInfo &model,
+                               Value params, Value images,
+                               IRMapping &mapping) {
+  mapInputs(b, model, params, images, mapping);
+  func::FuncOp forward = model.forward;
   Value logits;
   for (Operation &op : forward.getBody().front()) {
     if (isa<ParamOp>(op))
@@ -62,6 +70,52 @@ Value cnnc::cnn::inlineForward(OpBuilder &b, const ModelInfo &model,
       continue;
     }
     b.clone(op, mapping);
+  }
+  return logits;
+}
+
+namespace {
+/// Records the operations a builder inserts.
+struct RecordInsertions : OpBuilder::Listener {
+  explicit RecordInsertions(SmallVectorImpl<Operation *> &ops) : ops(ops) {}
+  void notifyOperationInserted(Operation *op,
+                               OpBuilder::InsertPoint) override {
+    ops.push_back(op);
+  }
+  SmallVectorImpl<Operation *> &ops;
+};
+} // namespace
+
+FailureOr<Value> cnnc::cnn::inlineTrainingForward(
+    OpBuilder &b, const ModelInfo &model, Value params, Value images,
+    IRMapping &mapping, TrainingContext &context,
+    SmallVectorImpl<Operation *> &ops) {
+  mapInputs(b, model, params, images, mapping);
+  RecordInsertions recorder(ops);
+  OpBuilder::Listener *previous = b.getListener();
+  b.setListener(&recorder);
+  llvm::scope_exit restore([&] { b.setListener(previous); });
+  func::FuncOp forward = model.forward;
+  Value logits;
+  for (Operation &op : forward.getBody().front()) {
+    if (isa<ParamOp>(op))
+      continue;
+    if (auto ret = dyn_cast<func::ReturnOp>(op)) {
+      logits = mapping.lookup(ret.getOperand(0));
+      continue;
+    }
+    auto layer = dyn_cast<LayerOpInterface>(op);
+    if (!layer || !layer.hasTrainingBehavior()) {
+      b.clone(op, mapping);
+      continue;
+    }
+    SmallVector<Value> operands = llvm::map_to_vector(
+        op.getOperands(), [&](Value v) { return mapping.lookup(v); });
+    FailureOr<SmallVector<Value>> results =
+        layer.buildTrainingForm(b, operands, context);
+    if (failed(results))
+      return failure();
+    mapping.map(op.getResults(), *results);
   }
   return logits;
 }

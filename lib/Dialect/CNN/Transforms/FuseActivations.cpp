@@ -15,25 +15,22 @@ using namespace cnnc::cnn;
 
 namespace {
 
-/// `UnaryOp(layer(x))` -> `layer(x) activation = kActivation` for a conv2d or
-/// dense without activation whose only use is the activation.
-template <typename UnaryOp, Activation kActivation>
+/// `UnaryOp(layer(x))` -> `layer(x) activation = kActivation` for a layer
+/// with a fused activation (FusedActivationOpInterface) that has none yet
+/// and whose only use is the activation.
+template <typename UnaryOp>
 struct FoldIntoLayer : OpRewritePattern<UnaryOp> {
   using OpRewritePattern<UnaryOp>::OpRewritePattern;
 
   LogicalResult matchAndRewrite(UnaryOp op,
                                 PatternRewriter &rewriter) const override {
-    Operation *layer = op->getOperand(0).getDefiningOp();
-    if (!layer || !isa<Conv2DOp, DenseOp>(layer) ||
-        !layer->getResult(0).hasOneUse())
+    auto layer =
+        op->getOperand(0).template getDefiningOp<FusedActivationOpInterface>();
+    if (!layer || !layer->getResult(0).hasOneUse() ||
+        layer.getActivation() != Activation::None)
       return failure();
-    auto current = layer->getAttrOfType<ActivationAttr>("activation");
-    if (current && current.getValue() != Activation::None)
-      return failure();
-    rewriter.modifyOpInPlace(layer, [&] {
-      layer->setAttr("activation",
-                     ActivationAttr::get(rewriter.getContext(), kActivation));
-    });
+    rewriter.modifyOpInPlace(layer,
+                             [&] { layer.setActivation(UnaryOp::kActivation); });
     rewriter.replaceOp(op, layer->getResult(0));
     return success();
   }
@@ -43,9 +40,8 @@ struct FuseActivationsPass
     : cnnc::cnn::impl::CNNFuseActivationsBase<FuseActivationsPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FoldIntoLayer<ReluOp, Activation::Relu>,
-                 FoldIntoLayer<SigmoidOp, Activation::Sigmoid>,
-                 FoldIntoLayer<TanhOp, Activation::Tanh>>(&getContext());
+    patterns.add<FoldIntoLayer<ReluOp>, FoldIntoLayer<SigmoidOp>,
+                 FoldIntoLayer<TanhOp>>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

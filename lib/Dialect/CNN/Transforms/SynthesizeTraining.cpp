@@ -1,14 +1,16 @@
 //===- SynthesizeTraining.cpp - training-step and evaluation entry points -===//
 //
-// Builds `<model>_train_step_impl` (forward, loss, backward, optimizer
-// update, all on tensors over the caller's buffers) and
-// `<model>_evaluate_impl` (forward, loss, correct count) from `@forward`.
+// Builds `<model>_train_step_impl` (forward in training mode, loss,
+// backward, optimizer update of the trainable parameters, state updates, all
+// on tensors over the caller's buffers) and `<model>_evaluate_impl`
+// (forward in inference mode, loss, correct count) from `@forward`. What
+// each layer contributes (training form, gradient rule) comes from its
+// LayerOpInterface and DifferentiableOpInterface.
 //
 //===----------------------------------------------------------------------===//
 
 #include "cnnc/Dialect/CNN/Analysis/ModelInfo.h"
 #include "cnnc/Dialect/CNN/Transforms/EntryPoints.h"
-#include "cnnc/Dialect/CNN/Transforms/GradientRules.h"
 #include "cnnc/Dialect/CNN/Transforms/Passes.h"
 
 #include "mlir/Dialect/Bufferization/IR/Bufferization.h"
@@ -26,8 +28,8 @@ using namespace cnnc::cnn;
 
 namespace {
 
-/// Values of the inlined forward that depend on some parameter: only those
-/// need gradients (the images' gradient is never computed).
+/// Values of the inlined forward that depend on some trainable parameter:
+/// only those need gradients (the images' gradient is never computed).
 DenseSet<Value> findParamDependents(ArrayRef<Operation *> ops,
                                     ArrayRef<Value> paramViews) {
   DenseSet<Value> dependents(paramViews.begin(), paramViews.end());
@@ -39,26 +41,31 @@ DenseSet<Value> findParamDependents(ArrayRef<Operation *> ops,
 }
 
 /// Reverse-mode differentiation of `ops` from `logitsGrad`; returns the
-/// gradient of every value that received one.
+/// gradient of every value that received one. Ops none of whose results
+/// received a gradient are skipped; the others must have a gradient rule.
 FailureOr<DenseMap<Value, Value>>
 backpropagate(OpBuilder &b, ArrayRef<Operation *> ops, Value logits,
               Value logitsGrad, const DenseSet<Value> &needsGrad) {
   DenseMap<Value, Value> grads;
   grads[logits] = logitsGrad;
   for (Operation *op : llvm::reverse(ops)) {
-    auto it = grads.find(op->getResult(0));
-    if (it == grads.end())
+    SmallVector<Value> resultGrads = llvm::map_to_vector(
+        op->getResults(), [&](Value v) { return grads.lookup(v); });
+    if (llvm::all_of(resultGrads, [](Value g) { return !g; }))
       continue;
     SmallVector<bool> wanted = llvm::map_to_vector(
         op->getOperands(), [&](Value v) { return needsGrad.contains(v); });
     if (llvm::none_of(wanted, [](bool w) { return w; }))
       continue;
+    auto differentiable = dyn_cast<DifferentiableOpInterface>(op);
+    if (!differentiable)
+      return op->emitError("no gradient rule for '") << op->getName() << "'";
     FailureOr<SmallVector<Value>> operandGrads =
-        buildOperandGradients(b, op, it->second, wanted);
+        differentiable.buildGradients(b, resultGrads, wanted);
     if (failed(operandGrads))
       return failure();
     for (auto [operand, grad] : llvm::zip(op->getOperands(), *operandGrads)) {
-      if (!grad)
+      if (!grad || !needsGrad.contains(operand))
         continue;
       Value &slot = grads[operand];
       slot = slot ? AddOp::create(b, op->getLoc(), slot, grad).getResult()
@@ -133,17 +140,19 @@ struct SynthesizeTrainingPass
     OpBuilder b(&getContext());
     Location loc = model.forward.getLoc();
     Boundary types = getBoundary(model, b);
-    int64_t p = model.paramElements;
+    int64_t trainable = model.trainableElements;
     bool adam = optimizer == "adam";
     auto stateType =
-        RankedTensorType::get({adam ? 2 * p : p}, b.getF32Type());
+        RankedTensorType::get({adam ? 2 * trainable : trainable},
+                              b.getF32Type());
     // C signature: train_step(params, opt_state, images, labels, batch,
-    //                         learning_rate, step, loss, correct).
+    //                         learning_rate, step, seed, loss, correct).
     func::FuncOp entry = createEntryPoint(
         b, model.forward, model.name + "_train_step_impl", "train_step",
         {toMemRef(types.params), toMemRef(stateType),
          toMemRef(model.inputType), toMemRef(types.labels), b.getF32Type(),
-         b.getI64Type(), types.lossBuffer, types.correctBuffer},
+         b.getI64Type(), b.getI64Type(), types.lossBuffer,
+         types.correctBuffer},
         /*batchPosition=*/4);
     Block *body = &entry.front();
     auto arg = [&](unsigned i) { return body->getArgument(i); };
@@ -157,68 +166,107 @@ struct SynthesizeTrainingPass
         b, loc, types.labels, arg(3), /*restrict=*/true);
 
     IRMapping mapping;
-    Value logits = inlineForward(b, model, params, images, mapping);
-    auto lossOp = LossOp::create(b, loc, lossKind, logits, labels);
-    Value correct = CountCorrectOp::create(
-        b, loc, RankedTensorType::get({}, b.getI64Type()), logits, labels);
-
+    TrainingContext context;
+    context.step = arg(5);
+    context.seed = arg(6);
     SmallVector<Operation *> ops;
-    for (Operation &op : model.forward.getBody().front())
-      if (!isa<ParamOp, func::ReturnOp>(op))
-        ops.push_back(mapping.lookup(op.getResult(0)).getDefiningOp());
-    SmallVector<Value> views = llvm::map_to_vector(
-        model.params, [&](const ParamInfo &param) {
-          return mapping.lookup(ParamOp(param.op).getResult());
-        });
-    DenseSet<Value> needsGrad = findParamDependents(ops, views);
+    FailureOr<Value> logits = inlineTrainingForward(
+        b, model, params, images, mapping, context, ops);
+    if (failed(logits))
+      return failure();
+    auto lossOp = LossOp::create(b, loc, lossKind, *logits, labels);
+    Value correct = CountCorrectOp::create(
+        b, loc, RankedTensorType::get({}, b.getI64Type()), *logits, labels);
+
+    auto viewOf = [&](const ParamInfo &param) {
+      return mapping.lookup(ParamOp(param.op).getResult());
+    };
+    SmallVector<Value> trainableViews;
+    for (const ParamInfo &param : model.params)
+      if (param.trainable)
+        trainableViews.push_back(viewOf(param));
+    DenseSet<Value> needsGrad = findParamDependents(ops, trainableViews);
     FailureOr<DenseMap<Value, Value>> grads = backpropagate(
-        b, ops, logits, lossOp.getLogitsGrad(), needsGrad);
+        b, ops, *logits, lossOp.getLogitsGrad(), needsGrad);
     if (failed(grads))
       return failure();
 
-    // One flat gradient, laid out like the parameters.
-    Value flatGrad = tensor::EmptyOp::create(b, loc, types.params.getShape(),
+    // One flat gradient, laid out like the trainable parameters.
+    auto trainableType = RankedTensorType::get({trainable}, b.getF32Type());
+    Value flatGrad = tensor::EmptyOp::create(b, loc, trainableType.getShape(),
                                              b.getF32Type());
     bool allHaveGradients = llvm::all_of(
-        views, [&](Value view) { return grads->contains(view); });
+        trainableViews, [&](Value view) { return grads->contains(view); });
     if (!allHaveGradients) {
       Value zero = arith::ConstantOp::create(b, loc, b.getF32FloatAttr(0));
       flatGrad = linalg::FillOp::create(b, loc, ValueRange{zero},
                                         ValueRange{flatGrad})
                      .getResult(0);
     }
-    for (auto [param, view] : llvm::zip(model.params, views))
-      if (Value grad = grads->lookup(view))
+    for (const ParamInfo &param : model.params)
+      if (Value grad = param.trainable ? grads->lookup(viewOf(param)) : Value())
         flatGrad = insertInto(b, loc, grad, flatGrad, param.offset);
 
-    Value newParams, newState;
+    Value trainableParams =
+        trainable == model.paramElements
+            ? params
+            : sliceOf(b, loc, params, 0, trainable);
+    Value newTrainable, newState;
     if (adam) {
       auto update = AdamUpdateOp::create(
-          b, loc, params, flatGrad, sliceOf(b, loc, state, 0, p),
-          sliceOf(b, loc, state, p, p), arg(4), arg(5),
+          b, loc, trainableParams, flatGrad,
+          sliceOf(b, loc, state, 0, trainable),
+          sliceOf(b, loc, state, trainable, trainable), arg(4), arg(5),
           b.getF32FloatAttr(beta1), b.getF32FloatAttr(beta2),
           b.getF32FloatAttr(epsilon));
-      newParams = update.getNewParam();
+      newTrainable = update.getNewParam();
       newState = insertInto(b, loc, update.getNewM(), state, 0);
-      newState = insertInto(b, loc, update.getNewV(), newState, p);
+      newState = insertInto(b, loc, update.getNewV(), newState, trainable);
     } else {
-      auto update = SGDUpdateOp::create(b, loc, params, flatGrad, state,
-                                        arg(4), b.getF32FloatAttr(momentum),
+      auto update = SGDUpdateOp::create(b, loc, trainableParams, flatGrad,
+                                        state, arg(4),
+                                        b.getF32FloatAttr(momentum),
                                         nesterov ? b.getUnitAttr() : UnitAttr());
-      newParams = update.getNewParam();
+      newTrainable = update.getNewParam();
       newState = update.getNewVelocity();
     }
+    Value newParams = trainable == model.paramElements
+                          ? newTrainable
+                          : insertInto(b, loc, newTrainable, params, 0);
+    FailureOr<Value> withState =
+        insertStateUpdates(b, loc, model, viewOf, context, newParams);
+    if (failed(withState))
+      return failure();
+
     auto store = [&](Value value, Value buffer) {
       bufferization::MaterializeInDestinationOp::create(
           b, loc, TypeRange{}, value, buffer, /*restrict=*/true,
           /*writable=*/true);
     };
-    store(newParams, arg(0));
+    store(*withState, arg(0));
     store(newState, arg(1));
-    store(lossOp.getLoss(), arg(6));
-    store(correct, arg(7));
+    store(lossOp.getLoss(), arg(7));
+    store(correct, arg(8));
     func::ReturnOp::create(b, loc);
     return success();
+  }
+
+  /// Writes the new values of the non-trainable state the training forms
+  /// recorded into the flat parameter tensor `params`.
+  FailureOr<Value>
+  insertStateUpdates(OpBuilder &b, Location loc, const ModelInfo &model,
+                     function_ref<Value(const ParamInfo &)> viewOf,
+                     const TrainingContext &context, Value params) {
+    for (const std::pair<Value, Value> &update : context.stateUpdates) {
+      const ParamInfo *target = llvm::find_if(model.params, [&](auto &p) {
+        return viewOf(p) == update.first;
+      });
+      if (target == model.params.end() || target->trainable)
+        return emitError(loc, "a layer's training form updates a value that "
+                              "is not a non-trainable parameter");
+      params = insertInto(b, loc, update.second, params, target->offset);
+    }
+    return params;
   }
 
   LogicalResult buildEvaluate(ModelInfo &model, LossKind lossKind) {

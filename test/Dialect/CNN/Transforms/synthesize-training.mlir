@@ -9,7 +9,7 @@
 
 // CHECK-LABEL: func.func @tiny_train_step_impl(
 // CHECK-SAME:    %[[P:.*]]: memref<26xf32>, %[[S:.*]]: memref<52xf32>, %[[X:.*]]: memref<?x4x4x1xf32>, %[[L:.*]]: memref<?xi32>,
-// CHECK-SAME:    %[[LR:.*]]: f32, %[[STEP:.*]]: i64, %[[LOSS:.*]]: memref<f32>, %[[CORRECT:.*]]: memref<i64>)
+// CHECK-SAME:    %[[LR:.*]]: f32, %[[STEP:[^:]*]]: i64, %[[SEED:[^:]*]]: i64, %[[LOSS:.*]]: memref<f32>, %[[CORRECT:.*]]: memref<i64>)
 // CHECK-SAME:    attributes {cnn.c_batch_position = 4 : i64, cnn.entry = "train_step"}
 // CHECK:         %[[PT:.*]] = bufferization.to_tensor %[[P]] restrict writable
 // CHECK:         %[[ST:.*]] = bufferization.to_tensor %[[S]] restrict writable

@@ -1,8 +1,9 @@
-//===- FlopCount.h - arithmetic cost of cnn ops -----------------*- C++ -*-===//
+//===- FlopCount.h - arithmetic cost of a model -----------------*- C++ -*-===//
 //
-// Floating-point operations per image of each cnn op (a multiply-add counts
-// as two), used by the model summary, the library descriptor and the
-// benchmarks' fraction-of-peak figures.
+// Floating-point operations per image of a model's forward function (a
+// multiply-add counts as two), summed from each layer's
+// LayerOpInterface::getFlopsPerImage; used by the model summary, the library
+// descriptor and the benchmarks' fraction-of-peak figures.
 //
 //===----------------------------------------------------------------------===//
 
@@ -10,15 +11,12 @@
 #define CNNC_DIALECT_CNN_ANALYSIS_FLOPCOUNT_H
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Operation.h"
 
 namespace cnnc::cnn {
 
-/// FLOPs of `op` for one image (batch 1); 0 for ops that only move data.
-int64_t countFlopsPerImage(mlir::Operation *op);
-
-/// FLOPs of all cnn ops in `func` for one image.
-int64_t countFlopsPerImage(mlir::func::FuncOp func);
+/// FLOPs of all layers in `func` for one image. Emits an error at the layer
+/// whose count, or at the function whose total, does not fit in int64.
+mlir::FailureOr<int64_t> countFlopsPerImage(mlir::func::FuncOp func);
 
 } // namespace cnnc::cnn
 

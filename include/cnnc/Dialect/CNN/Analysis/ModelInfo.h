@@ -18,7 +18,7 @@
 
 namespace cnnc::cnn {
 
-/// One trainable tensor and its place in the flat parameter buffer.
+/// One parameter tensor and its place in the flat parameter buffer.
 struct ParamInfo {
   ParamOp op;
   std::string name;
@@ -28,6 +28,7 @@ struct ParamInfo {
   int64_t size = 0;   ///< number of elements
   int64_t fanIn = 1;  ///< Keras fans, for the variance-scaling initializers
   int64_t fanOut = 1;
+  bool trainable = true; ///< false: model state the optimizer never updates
 };
 
 /// The model a module describes.
@@ -36,8 +37,11 @@ struct ModelInfo {
   mlir::func::FuncOp forward; ///< images -> logits
   mlir::RankedTensorType inputType;
   mlir::RankedTensorType outputType;
-  llvm::SmallVector<ParamInfo> params; ///< in declaration order
-  int64_t paramElements = 0;           ///< total floats of all parameters
+  /// In buffer order: the trainable tensors in declaration order, then the
+  /// non-trainable ones in declaration order.
+  llvm::SmallVector<ParamInfo> params;
+  int64_t paramElements = 0;     ///< total floats of all parameters
+  int64_t trainableElements = 0; ///< floats of the trainable prefix
 
   /// Number of classes: the last dimension of the logits.
   int64_t numClasses() const { return outputType.getShape().back(); }

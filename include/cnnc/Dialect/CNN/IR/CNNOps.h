@@ -8,6 +8,7 @@
 #define CNNC_DIALECT_CNN_IR_CNNOPS_H
 
 #include "cnnc/Dialect/CNN/IR/CNNDialect.h"
+#include "cnnc/Dialect/CNN/IR/CNNInterfaces.h"
 #include "mlir/Bytecode/BytecodeOpInterface.h"
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"

@@ -11,6 +11,7 @@
 #define CNNC_DIALECT_CNN_IR_CNNOPS_TD
 
 include "cnnc/Dialect/CNN/IR/CNNBase.td"
+include "cnnc/Dialect/CNN/IR/CNNInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 include "mlir/IR/CommonAttrConstraints.td"
@@ -19,6 +20,14 @@ def CNN_Tensor : RankedTensorOf<[F32]>;
 def CNN_Tensor1D : TensorRankOf<[F32], [1]>;
 def CNN_Tensor2D : TensorRankOf<[F32], [2]>;
 def CNN_Tensor4D : TensorRankOf<[F32], [4]>;
+
+/// A layer users write in a model: it has a Keras counterpart, a cost, a
+/// gradient rule and possibly a training-mode form (CNNInterfaces.td).
+class CNN_LayerOp<string mnemonic, list<Trait> traits = [],
+                  list<string> layerOverrides = []>
+    : CNN_Op<mnemonic, traits # [
+        DeclareOpInterfaceMethods<CNN_LayerOpInterface, layerOverrides>,
+        DeclareOpInterfaceMethods<CNN_DifferentiableOpInterface>]>;
 
 //===----------------------------------------------------------------------===//
 // cnn.param
@@ -37,6 +46,13 @@ def CNN_ParamOp : CNN_Op<"param"> {
     the role of the tensor: `glorot_uniform` for kernels (rank >= 2) and
     `zeros` for biases (rank 1). Names must be unique within the model.
 
+    `trainable = false` declares model state that the optimizer never
+    changes (Keras's non-trainable weights): BatchNormalization's moving
+    statistics, which `train_step` updates itself, or a frozen layer's
+    weights. Non-trainable tensors follow the trainable ones in the flat
+    buffer (the descriptor's `trainable_elements` is where they start), so
+    the optimizer and its state cover exactly the trainable prefix.
+
     The op has no side effects declared on purpose: an unused parameter stays
     part of the parameter table.
 
@@ -46,12 +62,15 @@ def CNN_ParamOp : CNN_Op<"param"> {
     %kernel = cnn.param "conv2d/kernel" : tensor<3x3x1x32xf32>
     %bias = cnn.param "conv2d/bias" : tensor<32xf32>
     %scale = cnn.param "head/scale" init = ones : tensor<10xf32>
+    %mean = cnn.param "bn/moving_mean" trainable = false : tensor<32xf32>
     ```
   }];
-  let arguments = (ins StrAttr:$name, OptionalAttr<CNN_InitializerAttr>:$init);
+  let arguments = (ins StrAttr:$name, OptionalAttr<CNN_InitializerAttr>:$init,
+                       DefaultValuedAttr<BoolAttr, "true">:$trainable);
   let results = (outs CNN_Tensor:$value);
   let assemblyFormat = [{
-    $name (`init` `=` `` $init^)? attr-dict `:` type($value)
+    $name (`init` `=` `` $init^)? (`trainable` `=` $trainable^)? attr-dict
+    `:` type($value)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
@@ -68,7 +87,8 @@ def CNN_ParamOp : CNN_Op<"param"> {
 // cnn.conv2d
 //===----------------------------------------------------------------------===//
 
-def CNN_Conv2DOp : CNN_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
+def CNN_Conv2DOp : CNN_LayerOp<"conv2d", [Pure, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<CNN_FusedActivationOpInterface>]> {
   let summary = "2-D convolution (Keras Conv2D), NHWC input, HWCF filter";
   let description = [{
     Cross-correlates an NHWC batch with an HWCF filter bank, adds the optional
@@ -115,7 +135,7 @@ def CNN_Conv2DOp : CNN_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
 //===----------------------------------------------------------------------===//
 
 class CNN_Pool2DOp<string mnemonic, string kerasName, string reduction>
-    : CNN_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+    : CNN_LayerOp<mnemonic, [Pure, InferTypeOpAdaptor]> {
   let summary = "2-D " # reduction # " pooling (Keras " # kerasName # ")";
   let description = [{
     Slides a `window` over the spatial dimensions of an NHWC batch and reduces
@@ -157,7 +177,8 @@ def CNN_MinPool2DOp : CNN_Pool2DOp<"min_pool2d", "MinPooling2D", "minimum">;
 // cnn.dense and cnn.flatten
 //===----------------------------------------------------------------------===//
 
-def CNN_DenseOp : CNN_Op<"dense", [Pure, InferTypeOpAdaptor]> {
+def CNN_DenseOp : CNN_LayerOp<"dense", [Pure, InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<CNN_FusedActivationOpInterface>]> {
   let summary = "fully connected layer (Keras Dense)";
   let description = [{
     Computes `activation(input x kernel + bias)` for a `[batch, in]` input and
@@ -184,7 +205,7 @@ def CNN_DenseOp : CNN_Op<"dense", [Pure, InferTypeOpAdaptor]> {
   }];
 }
 
-def CNN_FlattenOp : CNN_Op<"flatten", [Pure, InferTypeOpAdaptor]> {
+def CNN_FlattenOp : CNN_LayerOp<"flatten", [Pure, InferTypeOpAdaptor]> {
   let summary = "collapse all non-batch dimensions (Keras Flatten)";
   let description = [{
     Reshapes `[batch, d1, ..., dk]` to `[batch, d1 * ... * dk]` in row-major
@@ -206,8 +227,10 @@ def CNN_FlattenOp : CNN_Op<"flatten", [Pure, InferTypeOpAdaptor]> {
 // Element-wise operations
 //===----------------------------------------------------------------------===//
 
-class CNN_UnaryOp<string mnemonic, string formula>
-    : CNN_Op<mnemonic, [Pure, SameOperandsAndResultType]> {
+/// A standalone activation layer; `activation` names its Activation enum
+/// case, the form it takes when fused into a layer.
+class CNN_UnaryOp<string mnemonic, string formula, string activation>
+    : CNN_LayerOp<mnemonic, [Pure, SameOperandsAndResultType]> {
   let summary = "element-wise " # formula;
   let description = [{
     Applies `}] # formula # [{` to every element.
@@ -221,13 +244,35 @@ class CNN_UnaryOp<string mnemonic, string formula>
   let arguments = (ins CNN_Tensor:$input);
   let results = (outs CNN_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($input)";
+  let extraClassDeclaration = [{
+    /// The activation this layer applies, as a fused `activation =` value.
+    static constexpr ::cnnc::cnn::Activation kActivation =
+        ::cnnc::cnn::Activation::}] # activation # [{;
+  }];
+  // Keras's `Activation(...)` layer; one FLOP per element; differentiated
+  // like the fused form (LayerSemantics.h).
+  let extraClassDefinition = [{
+    ::llvm::StringRef $cppClass::getKerasClassName() { return "Activation"; }
+    ::llvm::StringRef $cppClass::getKerasLayerName() { return "activation"; }
+    std::optional<int64_t> $cppClass::getFlopsPerImage() {
+      return ::cnnc::cnn::detail::perImageElements(getType());
+    }
+    ::mlir::FailureOr<::llvm::SmallVector<::mlir::Value>>
+    $cppClass::buildGradients(::mlir::OpBuilder &b,
+                              ::mlir::ArrayRef<::mlir::Value> resultGrads,
+                              ::mlir::ArrayRef<bool>) {
+      return ::llvm::SmallVector<::mlir::Value>{
+          ::cnnc::cnn::detail::throughActivation(
+              b, getLoc(), kActivation, getResult(), resultGrads[0])};
+    }
+  }];
 }
 
-def CNN_ReluOp : CNN_UnaryOp<"relu", "max(x, 0)">;
-def CNN_SigmoidOp : CNN_UnaryOp<"sigmoid", "1 / (1 + exp(-x))">;
-def CNN_TanhOp : CNN_UnaryOp<"tanh", "tanh(x)">;
+def CNN_ReluOp : CNN_UnaryOp<"relu", "max(x, 0)", "Relu">;
+def CNN_SigmoidOp : CNN_UnaryOp<"sigmoid", "1 / (1 + exp(-x))", "Sigmoid">;
+def CNN_TanhOp : CNN_UnaryOp<"tanh", "tanh(x)", "Tanh">;
 
-def CNN_SoftmaxOp : CNN_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+def CNN_SoftmaxOp : CNN_LayerOp<"softmax", [Pure, SameOperandsAndResultType]> {
   let summary = "softmax over the last dimension";
   let description = [{
     Computes `exp(x - max(x)) / sum(exp(x - max(x)))` along the last
@@ -245,7 +290,7 @@ def CNN_SoftmaxOp : CNN_Op<"softmax", [Pure, SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
-def CNN_AddOp : CNN_Op<"add", [Pure, Commutative, SameOperandsAndResultType]> {
+def CNN_AddOp : CNN_LayerOp<"add", [Pure, Commutative, SameOperandsAndResultType]> {
   let summary = "element-wise sum of two tensors of one type (residual blocks)";
   let description = [{
     Example:

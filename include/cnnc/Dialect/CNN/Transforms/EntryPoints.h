@@ -24,10 +24,21 @@ mlir::MemRefType toMemRef(mlir::RankedTensorType type);
 /// Clones the body of `model.forward` at the builder's insertion point, with
 /// the images replaced by `images` and every cnn.param by a view of the flat
 /// `params` tensor. Records the correspondence in `mapping` and returns the
-/// logits.
+/// logits. Layers run in inference mode.
 mlir::Value inlineForward(mlir::OpBuilder &b, const ModelInfo &model,
                           mlir::Value params, mlir::Value images,
                           mlir::IRMapping &mapping);
+
+/// inlineForward in training mode: layers with a training behaviour are
+/// replaced by their training form (LayerOpInterface::buildTrainingForm),
+/// which may record state updates in `context`. Appends every operation
+/// created after the parameter views to `ops`, in order. Fails when a
+/// training form cannot be built.
+mlir::FailureOr<mlir::Value>
+inlineTrainingForward(mlir::OpBuilder &b, const ModelInfo &model,
+                      mlir::Value params, mlir::Value images,
+                      mlir::IRMapping &mapping, TrainingContext &context,
+                      llvm::SmallVectorImpl<mlir::Operation *> &ops);
 
 /// Creates `func.func @name(argTypes) attributes {cnn.entry = kind,
 /// cnn.c_batch_position = batchPosition}` before `anchor`, with an entry
