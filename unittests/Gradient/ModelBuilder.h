@@ -116,6 +116,18 @@ public:
   Value softmax(const Value &x);
   Value add(const Value &lhs, const Value &rhs);
 
+  // Activation layers beyond relu, sigmoid and tanh.
+
+
+  // Depthwise convolution.
+
+
+  // Batch normalization and dropout.
+
+
+  // Global pooling, zero padding, concatenation.
+
+
   /// The finished model returning `logits` (rank 2), trained with `loss`.
   /// `mlir`, when given, replaces the generated module text (for models read
   /// from a file whose ops the builder calls mirrored).

@@ -244,6 +244,10 @@ struct ConvertCNNToLinalgPass
                  ActivationLowering<SigmoidOp, Activation::Sigmoid>,
                  ActivationLowering<TanhOp, Activation::Tanh>>(ctx);
     populateTrainingOpsToLinalgPatterns(patterns);
+    populateActivationsPatterns(patterns);
+    populateDepthwisePatterns(patterns);
+    populateNormalizationPatterns(patterns);
+    populateReshapingPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

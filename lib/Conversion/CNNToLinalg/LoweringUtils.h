@@ -124,6 +124,22 @@ void populateTrainingOpsToLinalgPatterns(mlir::RewritePatternSet &patterns);
 /// updates.
 void populateLossAndOptimizerPatterns(mlir::RewritePatternSet &patterns);
 
+/// Adds the patterns lowering the activation layers beyond relu, sigmoid
+/// and tanh (ActivationsToLinalg.cpp).
+void populateActivationsPatterns(mlir::RewritePatternSet &patterns);
+
+/// Adds the patterns lowering depthwise convolution and its gradients
+/// (DepthwiseToLinalg.cpp).
+void populateDepthwisePatterns(mlir::RewritePatternSet &patterns);
+
+/// Adds the patterns lowering batch normalization, dropout and their
+/// training forms and gradients (NormalizationToLinalg.cpp).
+void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
+
+/// Adds the patterns lowering global pooling, zero padding, concatenation
+/// and their gradients (ReshapingToLinalg.cpp).
+void populateReshapingPatterns(mlir::RewritePatternSet &patterns);
+
 } // namespace cnnc::cnn::lowering
 
 #endif // CNNC_LIB_CONVERSION_CNNTOLINALG_LOWERINGUTILS_H

@@ -305,5 +305,7 @@ def CNN_AddOp : CNN_LayerOp<"add", [Pure, Commutative, SameOperandsAndResultType
 }
 
 include "cnnc/Dialect/CNN/IR/CNNTrainingOps.td"
+include "cnnc/Dialect/CNN/IR/CNNNormalizationOps.td"
+include "cnnc/Dialect/CNN/IR/CNNReshapingOps.td"
 
 #endif // CNNC_DIALECT_CNN_IR_CNNOPS_TD

@@ -1,0 +1,9 @@
+//===- DepthwiseToLinalg.cpp - lower depthwise ops to linalg ===//
+
+#include "LoweringUtils.h"
+
+using namespace mlir;
+using namespace cnnc::cnn;
+using namespace cnnc::cnn::lowering;
+
+void cnnc::cnn::lowering::populateDepthwisePatterns(RewritePatternSet &patterns) {}

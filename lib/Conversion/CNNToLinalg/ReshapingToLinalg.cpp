@@ -1,0 +1,9 @@
+//===- ReshapingToLinalg.cpp - lower reshaping ops to linalg ===//
+
+#include "LoweringUtils.h"
+
+using namespace mlir;
+using namespace cnnc::cnn;
+using namespace cnnc::cnn::lowering;
+
+void cnnc::cnn::lowering::populateReshapingPatterns(RewritePatternSet &patterns) {}

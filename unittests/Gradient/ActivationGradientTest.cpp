@@ -1,0 +1,1 @@
+//===- ActivationGradientTest.cpp - gradient checks (stub, filled by the Activation work) ===//

@@ -1,0 +1,1 @@
+//===- DepthwiseGradientTest.cpp - gradient checks (stub, filled by the Depthwise work) ===//

@@ -1,0 +1,1 @@
+//===- NormalizationGradientTest.cpp - gradient checks (stub, filled by the Normalization work) ===//

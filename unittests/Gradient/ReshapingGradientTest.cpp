@@ -1,0 +1,1 @@
+//===- ReshapingGradientTest.cpp - gradient checks (stub, filled by the Reshaping work) ===//

@@ -1,0 +1,1 @@
+//===- ActivationTest.cpp - numeric tests (stub, filled by the Activation work) ===//

@@ -1,0 +1,3 @@
+//===- DepthwiseReference.cpp - double reference of the depthwise ops -----------===//
+
+#include "DepthwiseReference.h"

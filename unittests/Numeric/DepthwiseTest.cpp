@@ -1,0 +1,1 @@
+//===- DepthwiseTest.cpp - numeric tests (stub, filled by the Depthwise work) ===//

@@ -1,0 +1,3 @@
+//===- NormalizationReference.cpp - double reference of the normalization ops -----------===//
+
+#include "NormalizationReference.h"

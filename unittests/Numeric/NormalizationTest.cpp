@@ -1,0 +1,1 @@
+//===- NormalizationTest.cpp - numeric tests (stub, filled by the Normalization work) ===//

@@ -1,0 +1,3 @@
+//===- ReshapingReference.cpp - double reference of the reshaping ops -----------===//
+
+#include "ReshapingReference.h"

@@ -1,0 +1,1 @@
+//===- ReshapingTest.cpp - numeric tests (stub, filled by the Reshaping work) ===//
