@@ -349,6 +349,13 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   DialectRegistry registry;
   registerAllDialects(registry);
   MLIRContext context(registry);
+  // A model error is one message at its location; the operation it concerns
+  // (a dump of up to thousands of lines) only with
+  // --mlir-print-op-on-diagnostic.
+  llvm::cl::Option *printOp =
+      llvm::cl::getRegisteredOptions().lookup("mlir-print-op-on-diagnostic");
+  if (!printOp || printOp->getNumOccurrences() == 0)
+    context.printOpOnDiagnostic(false);
 
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> file =
