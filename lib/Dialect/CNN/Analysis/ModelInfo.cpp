@@ -33,11 +33,13 @@ bool cnnc::cnn::isCIdentifier(StringRef name) {
 }
 
 /// Picks the forward function: public `forward`, else the only public one.
+/// Entry points that training synthesis already added (marked `cnn.entry`)
+/// are not candidates.
 static func::FuncOp findForward(ModuleOp module) {
   func::FuncOp onlyPublic;
   int publicCount = 0;
   for (auto func : module.getOps<func::FuncOp>()) {
-    if (func.isPrivate() || func.isDeclaration())
+    if (func.isPrivate() || func.isDeclaration() || func->hasAttr("cnn.entry"))
       continue;
     if (func.getSymName() == "forward")
       return func;
