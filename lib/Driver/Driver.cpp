@@ -14,6 +14,7 @@
 #include "cnnc/InitAllDialects.h"
 #include "cnnc/Pipelines/GPUPipeline.h"
 #include "cnnc/Pipelines/Pipelines.h"
+#include "cnnc/Runtime/abi.h"
 #include "cnnc/Target/GPUBinary.h"
 #include "cnnc/Target/ModelDescriptor.h"
 #include "cnnc/Target/NativeCodegen.h"
@@ -26,6 +27,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -49,7 +51,7 @@ namespace {
 enum class EmitKind { CNN, Linalg, LLVMMLIR, LLVMIR, PTX, Object, SharedLibrary };
 
 struct DriverOptions {
-  llvm::cl::OptionCategory category{"cnnc options"};
+  llvm::cl::OptionCategory category{"Compiler options"};
   llvm::cl::opt<std::string> input{llvm::cl::Positional,
                                    llvm::cl::desc("<model.mlir>"),
                                    llvm::cl::Required, llvm::cl::cat(category)};
@@ -172,6 +174,21 @@ struct DriverOptions {
 /// Prints `cnnc: error: <message>` and returns exit code 1.
 int fail(const llvm::Twine &message);
 
+/// `--help` lists cnnc's own options (`category`) and a few general ones;
+/// the options linked in from LLVM's back ends and MLIR are listed by
+/// `--help-hidden` only.
+void showOwnOptionsFirst(llvm::cl::OptionCategory &category) {
+  static const llvm::StringRef kShown[] = {"help", "help-hidden", "version",
+                                           "mlir-print-op-on-diagnostic",
+                                           "mlir-timing"};
+  for (auto &entry : llvm::cl::getRegisteredOptions()) {
+    llvm::cl::Option *option = entry.second;
+    bool own = llvm::is_contained(option->Categories, &category);
+    if (!own && !llvm::is_contained(kShown, entry.first))
+      option->setHiddenFlag(llvm::cl::Hidden);
+  }
+}
+
 /// Turns off the pipeline options named by --disable.
 LogicalResult applyDisabledOptimizations(ArrayRef<std::string> names,
                                          CPUPipelineOptions &options) {
@@ -292,6 +309,11 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
+  showOwnOptionsFirst(options.category);
+  llvm::cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "cnnc " CNNC_VERSION " (model ABI version " << CNNC_ABI_VERSION
+       << "), built with LLVM/MLIR " LLVM_VERSION_STRING "\n";
+  });
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "cnnc: compiles a convolutional network written in the cnn dialect to "
