@@ -64,7 +64,10 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   // The C wrappers; after the loops exist, so that all their bounds read
   // the batch size from one argument.
-  pm.addPass(cnn::createCNNExportCInterface());
+  // Device pointers: the runtime checks labels before it copies them over.
+  cnn::CNNExportCInterfaceOptions exportOptions;
+  exportOptions.checkLabels = emulate;
+  pm.addPass(cnn::createCNNExportCInterface(exportOptions));
   if (!emulate)
     pm.addPass(gpu::createCNNGPUEntryGuards());
   pm.addPass(createCanonicalizerPass());

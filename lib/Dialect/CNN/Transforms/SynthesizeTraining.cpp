@@ -154,6 +154,8 @@ struct SynthesizeTrainingPass
          b.getI64Type(), b.getI64Type(), types.lossBuffer,
          types.correctBuffer},
         /*batchPosition=*/4);
+    entry->setAttr(kNumClassesAttrName,
+                   b.getI64IntegerAttr(model.numClasses()));
     Block *body = &entry.front();
     auto arg = [&](unsigned i) { return body->getArgument(i); };
     Value params = bufferization::ToTensorOp::create(
@@ -279,6 +281,8 @@ struct SynthesizeTrainingPass
         {toMemRef(types.params), toMemRef(model.inputType),
          toMemRef(types.labels), types.lossBuffer, types.correctBuffer},
         /*batchPosition=*/3);
+    entry->setAttr(kNumClassesAttrName,
+                   b.getI64IntegerAttr(model.numClasses()));
     Block *body = &entry.front();
     auto arg = [&](unsigned i) { return body->getArgument(i); };
     Value params = bufferization::ToTensorOp::create(

@@ -10,7 +10,7 @@
 // CHECK-LABEL: func.func @tiny_train_step_impl(
 // CHECK-SAME:    %[[P:.*]]: memref<26xf32>, %[[S:.*]]: memref<52xf32>, %[[X:.*]]: memref<?x4x4x1xf32>, %[[L:.*]]: memref<?xi32>,
 // CHECK-SAME:    %[[LR:.*]]: f32, %[[STEP:[^:]*]]: i64, %[[SEED:[^:]*]]: i64, %[[LOSS:.*]]: memref<f32>, %[[CORRECT:.*]]: memref<i64>)
-// CHECK-SAME:    attributes {cnn.c_batch_position = 4 : i64, cnn.entry = "train_step"}
+// CHECK-SAME:    attributes {cnn.c_batch_position = 4 : i64, cnn.entry = "train_step", cnn.num_classes = 2 : i64}
 // CHECK:         %[[PT:.*]] = bufferization.to_tensor %[[P]] restrict writable
 // CHECK:         %[[ST:.*]] = bufferization.to_tensor %[[S]] restrict writable
 // CHECK:         %[[C:.*]] = cnn.conv2d
@@ -37,7 +37,7 @@
 
 // CHECK-LABEL: func.func @tiny_evaluate_impl(
 // CHECK-SAME:    memref<26xf32>, %{{.*}}: memref<?x4x4x1xf32>, %{{.*}}: memref<?xi32>, %{{.*}}: memref<f32>, %{{.*}}: memref<i64>)
-// CHECK-SAME:    attributes {cnn.c_batch_position = 3 : i64, cnn.entry = "evaluate"}
+// CHECK-SAME:    attributes {cnn.c_batch_position = 3 : i64, cnn.entry = "evaluate", cnn.num_classes = 2 : i64}
 // CHECK:         cnn.loss sparse_categorical_crossentropy
 // CHECK:         cnn.count_correct
 // CHECK-NOT:     cnn.adam_update

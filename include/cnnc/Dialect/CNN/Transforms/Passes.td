@@ -126,9 +126,16 @@ def CNNExportCInterface : Pass<"cnn-export-c-interface", "mlir::ModuleOp"> {
     For every function marked `cnn.entry` (after bufferization), adds a
     public function with the generated library's C ABI: raw pointers and an
     i64 batch size in, an i32 status out. It checks its arguments (negative
-    batch, null buffers), builds the memref descriptors (static shapes except
-    the batch) and calls the memref entry point, which becomes private.
+    batch, null buffers and, with `check-labels`, class labels outside
+    [0, `cnn.num_classes`)), returning CNNC_ERR_ARGUMENT before any buffer
+    is touched, builds the memref descriptors (static shapes except the
+    batch) and calls the memref entry point, which becomes private.
   }];
+  let options = [
+    Option<"checkLabels", "check-labels", "bool", "true",
+           "read the labels on the host and reject those outside [0, "
+           "classes) (off for device pointers)">,
+  ];
   let dependentDialects = [
     "mlir::LLVM::LLVMDialect",
     "mlir::arith::ArithDialect",
