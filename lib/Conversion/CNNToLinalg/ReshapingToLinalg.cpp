@@ -216,8 +216,12 @@ struct SliceLowering : OpConversionPattern<SliceOp> {
     for (int64_t extent : type.getShape().drop_front())
       sizes.push_back(b.getIndexAttr(extent));
     SmallVector<OpFoldResult> strides(type.getRank(), b.getIndexAttr(1));
-    b.replaceOpWithNewOp<tensor::ExtractSliceOp>(op, type, input, offsets,
-                                                 sizes, strides);
+    Value slice =
+        tensor::ExtractSliceOp::create(b, loc, input, offsets, sizes, strides);
+    // A static batch of the input read into a dynamic one of the result.
+    if (slice.getType() != type)
+      slice = tensor::CastOp::create(b, loc, type, slice);
+    b.replaceOp(op, slice);
     return success();
   }
 };

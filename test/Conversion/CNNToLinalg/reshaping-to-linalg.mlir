@@ -86,3 +86,12 @@ func.func @slice(%dy: tensor<?x8x8x3xf32>) -> tensor<?x5x5x3xf32> {
   %0 = cnn.slice %dy offsets = [0, 1, 2, 0] : tensor<?x8x8x3xf32> -> tensor<?x5x5x3xf32>
   return %0 : tensor<?x5x5x3xf32>
 }
+
+// A static batch read into a dynamic result: the slice is static, then cast.
+// CHECK-LABEL: func.func @slice_static_batch
+// CHECK:         %[[S:.*]] = tensor.extract_slice %{{.*}}[0, 0, 0, 1] [4, 8, 8, 2] [1, 1, 1, 1] : tensor<4x8x8x3xf32> to tensor<4x8x8x2xf32>
+// CHECK:         tensor.cast %[[S]] : tensor<4x8x8x2xf32> to tensor<?x8x8x2xf32>
+func.func @slice_static_batch(%dy: tensor<4x8x8x3xf32>) -> tensor<?x8x8x2xf32> {
+  %0 = cnn.slice %dy offsets = [0, 0, 0, 1] : tensor<4x8x8x3xf32> -> tensor<?x8x8x2xf32>
+  return %0 : tensor<?x8x8x2xf32>
+}
