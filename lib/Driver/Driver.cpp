@@ -157,17 +157,16 @@ struct DriverOptions {
                      "wd * p before each update (default 0.004 with adamw, "
                      "none otherwise)"),
       llvm::cl::init(-1.0f), llvm::cl::cat(category)};
-  llvm::cl::opt<float> beta1{
-      "beta1", llvm::cl::desc("Adam/AdamW beta_1 (default 0.9)"),
-      llvm::cl::init(0.9f), llvm::cl::cat(category)};
+  llvm::cl::opt<float> beta1{"beta1",
+                             llvm::cl::desc("Adam/AdamW beta_1 (default 0.9)"),
+                             llvm::cl::init(0.9f), llvm::cl::cat(category)};
   llvm::cl::opt<float> beta2{
       "beta2", llvm::cl::desc("Adam/AdamW beta_2 (default 0.999)"),
       llvm::cl::init(0.999f), llvm::cl::cat(category)};
   llvm::cl::opt<float> epsilon{
       "epsilon", llvm::cl::desc("Adam/AdamW/RMSprop epsilon (default 1e-7)"),
       llvm::cl::init(1e-7f), llvm::cl::cat(category)};
-  llvm::cl::opt<float> rho{"rho",
-                           llvm::cl::desc("RMSprop rho (default 0.9)"),
+  llvm::cl::opt<float> rho{"rho", llvm::cl::desc("RMSprop rho (default 0.9)"),
                            llvm::cl::init(0.9f), llvm::cl::cat(category)};
   llvm::cl::opt<bool> centered{
       "centered", llvm::cl::desc("Centered RMSprop (Keras centered=True)"),
@@ -240,8 +239,8 @@ int fail(llvm::Error error) {
 /// printing the error.
 int checkOptimizerFlags(const DriverOptions &options) {
   StringRef name = options.optimizer;
-  if (name != "adam" && name != "adamw" && name != "sgd" &&
-      name != "rmsprop" && name != "none")
+  if (name != "adam" && name != "adamw" && name != "sgd" && name != "rmsprop" &&
+      name != "none")
     return fail("--optimizer=" + name +
                 ": expected adam, adamw, sgd, rmsprop or none");
   bool adam = name == "adam" || name == "adamw";

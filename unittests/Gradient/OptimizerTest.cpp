@@ -139,8 +139,7 @@ std::vector<OptimizerCase> optimizerCases() {
       {"sgd_nesterov", Optimizer::Nesterov, 0.1f},
       {"adamw", Optimizer::AdamW, 0.01f},
       {"rmsprop", Optimizer::RMSprop, 0.01f},
-      {"rmsprop_centered_momentum", Optimizer::RMSpropCenteredMomentum,
-       0.01f},
+      {"rmsprop_centered_momentum", Optimizer::RMSpropCenteredMomentum, 0.01f},
   };
   for (const OptimizerCase &c : cases)
     registerCase(c.name, {libraryFor(c), sgdLibrary(optimizerModel())});
@@ -198,9 +197,8 @@ struct Trajectory {
 /// own new state, checked just above; d = v - a^2 + eps of the centered
 /// form cancels, so its float error is ~1e-7 (v + a^2) and the increment's
 /// relative error 1e-6 (1 + (v + a^2) / d).
-void checkRMSpropStep(const RMSpropConfig &rms, double lr, int64_t i,
-                      int64_t p, double g, double x,
-                      const std::vector<float> &stateBefore,
+void checkRMSpropStep(const RMSpropConfig &rms, double lr, int64_t i, int64_t p,
+                      double g, double x, const std::vector<float> &stateBefore,
                       const Trajectory &out, Comparison &state,
                       Comparison &params) {
   int64_t momentumBlock = rms.momentum > 0 ? 1 : 0;
@@ -295,8 +293,7 @@ TEST_P(OptimizerTest, MatchesKerasFormula) {
   numeric::checkDescriptor(*target, model.spec);
   ASSERT_NE(target->train_step, nullptr);
   ASSERT_NE(target->optimizer, nullptr);
-  bool adam = c.optimizer == Optimizer::Adam ||
-              c.optimizer == Optimizer::AdamW;
+  bool adam = c.optimizer == Optimizer::Adam || c.optimizer == Optimizer::AdamW;
   bool rmsprop = isRMSprop(c.optimizer);
   const double adamDecay = c.optimizer == Optimizer::AdamW ? kAdamWDecay : 0.0;
   const RMSpropConfig rms = rmspropConfig(c.optimizer);

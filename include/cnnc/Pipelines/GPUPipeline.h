@@ -51,8 +51,7 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
                         llvm::cl::init(1e-7f)};
   Option<float> rho{*this, "rho", llvm::cl::desc("RMSprop rho"),
                     llvm::cl::init(0.9f)};
-  Option<bool> centered{*this, "centered",
-                        llvm::cl::desc("Centered RMSprop"),
+  Option<bool> centered{*this, "centered", llvm::cl::desc("Centered RMSprop"),
                         llvm::cl::init(false)};
   Option<std::string> chip{*this, "chip",
                            llvm::cl::desc("GPU architectures: sm_90, or a "

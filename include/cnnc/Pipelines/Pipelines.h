@@ -55,8 +55,7 @@ struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
                         llvm::cl::init(1e-7f)};
   Option<float> rho{*this, "rho", llvm::cl::desc("RMSprop rho"),
                     llvm::cl::init(0.9f)};
-  Option<bool> centered{*this, "centered",
-                        llvm::cl::desc("Centered RMSprop"),
+  Option<bool> centered{*this, "centered", llvm::cl::desc("Centered RMSprop"),
                         llvm::cl::init(false)};
   Option<bool> fuseActivations{
       *this, "fuse-activations",

@@ -289,8 +289,7 @@ Value decayFactor(OpBuilder &b, Location loc, std::optional<APFloat> decay,
                   Value learningRate) {
   if (!decay)
     return Value();
-  return arith::MulFOp::create(b, loc,
-                               f32(b, loc, decay->convertToFloat()),
+  return arith::MulFOp::create(b, loc, f32(b, loc, decay->convertToFloat()),
                                learningRate);
 }
 
@@ -316,8 +315,8 @@ struct AdamUpdateLowering : OpConversionPattern<AdamUpdateOp> {
         arith::MulFOp::create(b, loc, adaptor.getLearningRate(),
                               math::SqrtOp::create(b, loc, correction(beta2))),
         correction(beta1));
-    Value decay = decayFactor(b, loc, op.getWeightDecay(),
-                              adaptor.getLearningRate());
+    Value decay =
+        decayFactor(b, loc, op.getWeightDecay(), adaptor.getLearningRate());
     SmallVector<Value> results = updateInPlace(
         b, loc, ValueRange{adaptor.getGrad()},
         ValueRange{adaptor.getParam(), adaptor.getM(), adaptor.getV()},
@@ -386,9 +385,8 @@ struct SGDUpdateLowering : OpConversionPattern<SGDUpdateOp> {
 struct RMSpropUpdateLowering : OpConversionPattern<RMSpropUpdateOp> {
   using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult
-  matchAndRewrite(RMSpropUpdateOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(RMSpropUpdateOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     double rho = op.getRho().convertToFloat();
     double momentum = op.getMomentum().convertToFloat();
@@ -425,9 +423,9 @@ struct RMSpropUpdateLowering : OpConversionPattern<RMSpropUpdateOp> {
             Value average = a[hasMomentum ? 4 : 3];
             newAverage = add(mul(f32(nb, l, rho), average),
                              mul(f32(nb, l, 1.0 - rho), g));
-            denominator = add(arith::SubFOp::create(
-                                  nb, l, newV, mul(newAverage, newAverage)),
-                              f32(nb, l, epsilon));
+            denominator = add(
+                arith::SubFOp::create(nb, l, newV, mul(newAverage, newAverage)),
+                f32(nb, l, epsilon));
           } else {
             denominator = add(newV, f32(nb, l, epsilon));
           }
@@ -454,6 +452,5 @@ struct RMSpropUpdateLowering : OpConversionPattern<RMSpropUpdateOp> {
 void cnnc::cnn::lowering::populateLossAndOptimizerPatterns(
     RewritePatternSet &patterns) {
   patterns.add<LossLowering, CountCorrectLowering, AdamUpdateLowering,
-               SGDUpdateLowering, RMSpropUpdateLowering>(
-      patterns.getContext());
+               SGDUpdateLowering, RMSpropUpdateLowering>(patterns.getContext());
 }

@@ -173,9 +173,10 @@ LogicalResult LossOp::verify() {
   return success();
 }
 
-LogicalResult RMSpropUpdateOp::inferReturnTypes(
-    MLIRContext *, std::optional<Location>, Adaptor adaptor,
-    SmallVectorImpl<Type> &inferred) {
+LogicalResult
+RMSpropUpdateOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                  Adaptor adaptor,
+                                  SmallVectorImpl<Type> &inferred) {
   // The new parameters and velocity, then one new value per optional buffer.
   Type type = adaptor.getParam().getType();
   inferred.assign(2, type);

@@ -254,7 +254,7 @@ struct SynthesizeTrainingPass
   /// the option, or the optimizer's Keras default (AdamW 0.004, the others
   /// None) when the option is negative.
   FloatAttr weightDecayAttr(OpBuilder &b) const {
-    float decay = weightDecay >= 0.0f ? float(weightDecay)
+    float decay = weightDecay >= 0.0f    ? float(weightDecay)
                   : optimizer == "adamw" ? 0.004f
                                          : 0.0f;
     return decay > 0.0f ? b.getF32FloatAttr(decay) : FloatAttr();
@@ -295,8 +295,7 @@ struct SynthesizeTrainingPass
       bool hasMomentum = momentum > 0.0f;
       Value velocity = block(0);
       Value momentumBuffer = hasMomentum ? block(1) : Value();
-      Value averageGradient =
-          centered ? block(hasMomentum ? 2 : 1) : Value();
+      Value averageGradient = centered ? block(hasMomentum ? 2 : 1) : Value();
       auto update = RMSpropUpdateOp::create(
           b, loc, params, grad, velocity, momentumBuffer, averageGradient,
           learningRate, b.getF32FloatAttr(rho), b.getF32FloatAttr(momentum),
