@@ -4,7 +4,7 @@
 // RUN: cnnc-opt %s --cnn-synthesize-training | FileCheck %s
 // RUN: cnnc-opt %s --cnn-synthesize-training="optimizer=sgd momentum=0.9 nesterov=true loss=mean_squared_error" \
 // RUN:   | FileCheck %s --check-prefix=SGD
-// RUN: not cnnc-opt %s --cnn-synthesize-training="optimizer=rmsprop" 2>&1 | FileCheck %s --check-prefix=BADOPT
+// RUN: not cnnc-opt %s --cnn-synthesize-training="optimizer=adagrad" 2>&1 | FileCheck %s --check-prefix=BADOPT
 // RUN: not cnnc-opt %s --cnn-synthesize-training="loss=hinge" 2>&1 | FileCheck %s --check-prefix=BADLOSS
 
 // CHECK-LABEL: func.func @tiny_train_step_impl(
@@ -49,7 +49,7 @@
 // SGD: cnn.loss mean_squared_error
 // SGD: cnn.sgd_update %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} momentum = 0.899999976 nesterov
 
-// BADOPT: error: unknown optimizer 'rmsprop' (expected adam or sgd)
+// BADOPT: error: unknown optimizer 'adagrad' (expected adam, adamw, sgd or rmsprop)
 // BADLOSS: error: unknown loss 'hinge'
 module @tiny {
   func.func @forward(%x: tensor<?x4x4x1xf32>) -> tensor<?x2xf32> {
