@@ -23,6 +23,8 @@ PACKAGES=(
   libclang-rt-22-dev
   # the real data
   dataset-fashion-mnist
+  # the Keras importer: .keras zip archives, HDF5 weights (pkg-config finds them)
+  libzip-dev libhdf5-dev pkg-config
 )
 
 missing=()
