@@ -1,0 +1,359 @@
+#!/usr/bin/env python3
+"""Builds the Keras fixtures of cnnc's importer tests with real Keras.
+
+Run it in the benchmark virtual environment (keras 3 + tensorflow; CI never
+runs it, the results are committed):
+
+    bench/.venv/bin/python test/Keras/make_fixtures.py
+
+For every model it writes to test/Keras/Inputs/:
+
+  <name>.keras / .h5 / .json   the model as Keras saves it
+  <name>.expected.json         what Keras computes with it:
+      input_shape, input       a fixed NHWC batch (row-major floats)
+      labels                   class indices of that batch
+      forward                  "logits": cnnc's forward equals Keras's
+                               predict; "softmax": the model ends in a
+                               softmax that the importer moves into the
+                               loss (docs/keras.md), so softmax(forward)
+                               equals predict
+      predict                  model.predict(input), row-major
+      train (optional)         one model.train_on_batch(input, labels):
+          learning_rate, loss  the compiled learning rate, the batch loss
+          params               every weight after the step, by cnnc's
+                               parameter name (nested models' names first,
+                               then layer/weight: "block/conv2d/kernel")
+
+Weights are set to non-trivial values before saving (non-zero biases,
+moving statistics away from 0 and 1), so every term of every layer shows.
+Models with dropout get no `train` entry: their masks are random.
+"""
+
+import json
+import os
+import sys
+
+os.environ.setdefault("KERAS_BACKEND", "tensorflow")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+import keras  # noqa: E402
+from keras import layers  # noqa: E402
+
+OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inputs")
+BATCH = 4
+
+
+def param_names(model, prefix=""):
+    """cnnc's parameter names of `model`'s weights, in model.weights order."""
+    names = {}
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            names.update(param_names(layer, prefix + layer.name + "/"))
+            continue
+        for weight in layer.weights:
+            names[id(weight)] = prefix + layer.name + "/" + weight.name
+    return names
+
+
+def randomize(model, rng):
+    """Non-trivial values for every weight (kernels small, BN stats off 0/1)."""
+    for weight in model.weights:
+        shape = tuple(weight.shape)
+        name = weight.name
+        if name in ("gamma", "moving_variance"):
+            value = rng.uniform(0.5, 1.5, shape)
+        elif len(shape) >= 2:
+            fan = np.prod(shape[:-1]) + shape[-1]
+            limit = np.sqrt(6.0 / fan)
+            value = rng.uniform(-limit, limit, shape)
+        else:
+            value = rng.uniform(-0.5, 0.5, shape)
+        weight.assign(value.astype("float32"))
+
+
+def ends_in_softmax(model):
+    last = model.layers[-1]
+    while isinstance(last, keras.Model):
+        last = last.layers[-1]
+    config = last.get_config()
+    if isinstance(last, layers.Softmax):
+        return True
+    return config.get("activation") == "softmax"
+
+
+def from_logits(model):
+    loss = getattr(model, "loss", None)
+    if loss is None:
+        return None
+    if isinstance(loss, str):
+        return False
+    return bool(getattr(loss, "from_logits", False))
+
+
+def save(model, name, ext, train=True, seed=0):
+    keras.utils.set_random_seed(seed)
+    rng = np.random.default_rng(seed)
+    randomize(model, rng)
+    path = os.path.join(OUT, name + ext)
+    if ext == ".json":
+        with open(path, "w") as f:
+            f.write(model.to_json())
+    else:
+        model.save(path)
+    shape = (BATCH,) + tuple(model.input_shape[1:])
+    x = rng.uniform(-1.0, 1.0, shape).astype("float32")
+    classes = model.output_shape[-1]
+    labels = rng.integers(0, classes, BATCH).astype("int32")
+    softmax = ends_in_softmax(model) and from_logits(model) is not True
+    expected = {
+        "model": name + ext,
+        "input_shape": list(shape),
+        "input": x.ravel().tolist(),
+        "labels": labels.tolist(),
+        "forward": "softmax" if softmax else "logits",
+        "predict": model.predict(x, verbose=0).ravel().tolist(),
+    }
+    if train:
+        names = param_names(model)
+        loss_name = type(model.loss).__name__ if not isinstance(
+            model.loss, str) else model.loss
+        y = labels
+        if "Sparse" not in loss_name and "sparse" not in loss_name:
+            y = keras.utils.to_categorical(labels, classes)
+        lr = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+        loss = model.train_on_batch(x, y)
+        expected["train"] = {
+            "learning_rate": lr,
+            "loss": float(np.asarray(loss).ravel()[0]),
+            "params": {names[id(w)]: keras.ops.convert_to_numpy(w).ravel()
+                       .tolist() for w in model.weights},
+        }
+    with open(os.path.join(OUT, name + ".expected.json"), "w") as f:
+        json.dump(expected, f, separators=(",", ":"))
+    size = os.path.getsize(path)
+    print(f"{name}{ext}: {size} bytes, {model.count_params()} parameters")
+
+
+def sequential_basic():
+    model = keras.Sequential([
+        keras.Input((10, 10, 3)),
+        layers.Conv2D(4, 3, activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Conv2D(6, (2, 2), padding="same", activation="tanh"),
+        layers.AveragePooling2D(2, strides=1, padding="same"),
+        layers.Flatten(),
+        layers.Dense(8, activation="sigmoid"),
+        layers.Dense(5, activation="softmax"),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(0.01),
+                  loss=keras.losses.SparseCategoricalCrossentropy())
+    save(model, "sequential_basic", ".keras")
+
+
+def conv_arguments():
+    frozen = layers.Conv2D(5, (3, 2), strides=2, padding="same",
+                           use_bias=False, name="frozen_conv")
+    frozen.trainable = False
+    model = keras.Sequential([
+        keras.Input((11, 11, 2)),
+        layers.ZeroPadding2D(((1, 2), (0, 1))),
+        frozen,
+        layers.Conv2D(4, 3, dilation_rate=2, activation="relu",
+                      padding="same"),
+        layers.MaxPooling2D(pool_size=(2, 3), strides=(1, 2), padding="same"),
+        layers.ZeroPadding2D(1),
+        layers.AveragePooling2D((3, 2), strides=(2, 1)),
+        layers.GlobalMaxPooling2D(),
+        layers.Dense(3, use_bias=False),
+    ], name="conv_arguments")
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.05, momentum=0.9, nesterov=True),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    save(model, "conv_arguments", ".keras", seed=1)
+
+
+def functional_residual(ext=".keras", name="functional_residual"):
+    x = keras.Input((8, 8, 4), name="image")
+    y = layers.Conv2D(4, 3, padding="same", activation="relu")(x)
+    y = layers.Conv2D(4, 3, padding="same")(y)
+    z = layers.Add()([x, y])
+    z = layers.Activation("relu")(z)
+    w = layers.Conv2D(2, 1, name="projection")(x)
+    c = layers.Concatenate()([z, w])
+    g = layers.GlobalAveragePooling2D()(c)
+    out = layers.Dense(3)(g)
+    model = keras.Model(x, out, name="residual")
+    model.compile(
+        optimizer=keras.optimizers.RMSprop(0.01, rho=0.8, momentum=0.5,
+                                           centered=True),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+    save(model, name, ext, seed=2)
+
+
+def nested(ext=".keras", name="nested"):
+    block = keras.Sequential([
+        layers.Conv2D(4, 3, padding="same", activation="relu"),
+        layers.Conv2D(4, 3, padding="same"),
+    ], name="block")
+    x = keras.Input((6, 6, 4))
+    y = block(x)
+    z = layers.Add()([x, y, x])
+    head = keras.Sequential([
+        layers.GlobalAveragePooling2D(keepdims=True),
+        layers.Flatten(),
+        layers.Dense(3, activation="softmax"),
+    ], name="head")
+    model = keras.Model(x, head(z), name="nested")
+    model.compile(optimizer=keras.optimizers.AdamW(0.01, weight_decay=0.05),
+                  loss="sparse_categorical_crossentropy")
+    save(model, name, ext, seed=3)
+
+
+def batch_norm():
+    model = keras.Sequential([
+        keras.Input((8, 8, 3)),
+        layers.Conv2D(4, 3, use_bias=False),
+        layers.BatchNormalization(momentum=0.9, epsilon=1e-2),
+        layers.ReLU(),
+        layers.Conv2D(4, 3, use_bias=False),
+        layers.BatchNormalization(center=False, scale=False),
+        layers.Flatten(),
+        layers.Dense(6),
+        layers.BatchNormalization(axis=-1, center=False),
+        layers.Dense(3),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(0.005),
+                  loss=keras.losses.MeanSquaredError())
+    save(model, "batch_norm", ".keras", seed=4)
+
+
+def depthwise():
+    model = keras.Sequential([
+        keras.Input((9, 9, 3)),
+        layers.DepthwiseConv2D(3, depth_multiplier=2, padding="same",
+                               activation="relu"),
+        layers.DepthwiseConv2D((2, 2), strides=2, use_bias=False),
+        layers.SeparableConv2D(5, 3, padding="same", activation="relu",
+                               depth_multiplier=2),
+        layers.SeparableConv2D(4, 2, dilation_rate=2, use_bias=False),
+        layers.GlobalAveragePooling2D(),
+        layers.Dense(3),
+    ])
+    model.compile(optimizer=keras.optimizers.SGD(0.1),
+                  loss=keras.losses.SparseCategoricalCrossentropy(
+                      from_logits=True))
+    save(model, "depthwise", ".keras", seed=5)
+
+
+def activations():
+    model = keras.Sequential([
+        keras.Input((6, 6, 2)),
+        layers.Conv2D(4, 3, activation="elu"),
+        layers.ReLU(max_value=6.0),
+        layers.Conv2D(4, 1, activation="selu"),
+        layers.LeakyReLU(negative_slope=0.1),
+        layers.ELU(alpha=0.5),
+        layers.Activation("swish"),
+        layers.Conv2D(4, 1, activation="gelu"),
+        layers.Activation("softplus"),
+        layers.Activation("hard_sigmoid"),
+        layers.Flatten(),
+        layers.Dense(6, activation="relu6"),
+        layers.Activation("hard_silu"),
+        layers.Dense(4, activation="leaky_relu"),
+        layers.Dense(3),
+        layers.Softmax(),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(0.01),
+                  loss=keras.losses.SparseCategoricalCrossentropy())
+    save(model, "activations", ".keras", seed=6)
+
+
+def dropout_rescaling():
+    model = keras.Sequential([
+        keras.Input((8, 8, 3)),
+        layers.Rescaling(0.5, offset=-1.0),
+        layers.Conv2D(4, 3, activation="relu"),
+        layers.Dropout(0.25),
+        layers.Flatten(),
+        layers.Dense(8, activation="relu"),
+        layers.Dropout(0.5, seed=7),
+        layers.Dense(3),
+    ])
+    model.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(
+                      from_logits=True))
+    save(model, "dropout_rescaling", ".keras", train=False, seed=7)
+
+
+def legacy_sequential():
+    model = keras.Sequential([
+        keras.Input((8, 8, 1)),
+        layers.Conv2D(3, 3, activation="relu"),
+        layers.MaxPooling2D(2),
+        layers.Flatten(),
+        layers.Dense(4, activation="softmax"),
+    ], name="legacy")
+    model.compile(optimizer=keras.optimizers.Adam(0.01),
+                  loss="sparse_categorical_crossentropy")
+    save(model, "legacy_sequential", ".h5", seed=8)
+
+
+def architecture_json():
+    model = keras.Sequential([
+        keras.Input((12, 12, 1)),
+        layers.Conv2D(8, 3, activation="relu",
+                      kernel_initializer="he_normal"),
+        layers.MaxPooling2D(2),
+        layers.Flatten(),
+        layers.Dense(10, kernel_initializer="lecun_uniform",
+                     bias_initializer="ones"),
+    ], name="architecture")
+    save(model, "architecture", ".json", train=False, seed=9)
+
+
+def seed_model():
+    """The project's seed model, exactly as its Keras code writes it."""
+    model = keras.Sequential([
+        keras.Input(shape=(28, 28, 1)),
+        layers.Conv2D(32, (3, 3), activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Conv2D(64, (3, 3), activation="relu"),
+        layers.MaxPooling2D((2, 2)),
+        layers.Conv2D(64, (3, 3), activation="relu"),
+        layers.Flatten(),
+        layers.Dense(64, activation="relu"),
+        layers.Dense(10),
+    ])
+    model.compile(
+        optimizer="adam",
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+        metrics=["accuracy"])
+    # Architecture and training configuration only: its 93,322 weights are
+    # 365 KB, and cnnc-train initializes them as Keras does.
+    path = os.path.join(OUT, "seed.json")
+    config = json.loads(model.to_json())
+    with open(path, "w") as f:
+        json.dump(config, f, indent=1)
+    print(f"seed.json: {os.path.getsize(path)} bytes")
+
+
+def main():
+    os.makedirs(OUT, exist_ok=True)
+    builders = [sequential_basic, conv_arguments, functional_residual,
+                nested, batch_norm, depthwise, activations, dropout_rescaling,
+                legacy_sequential, architecture_json, seed_model]
+    only = set(sys.argv[1:])
+    for build in builders:
+        if not only or build.__name__ in only:
+            # Fresh automatic names (conv2d, conv2d_1, ...) for every model.
+            keras.backend.clear_session()
+            build()
+    if not only or "legacy_nested" in only:
+        keras.backend.clear_session()
+        nested(".h5", "legacy_nested")
+
+
+if __name__ == "__main__":
+    main()
