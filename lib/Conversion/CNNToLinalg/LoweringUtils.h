@@ -137,6 +137,9 @@ void populateDepthwisePatterns(mlir::RewritePatternSet &patterns);
 /// training forms and gradients (NormalizationToLinalg.cpp).
 void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
 
+/// Adds the pattern lowering cnn.rescale (PreprocessingToLinalg.cpp).
+void populatePreprocessingPatterns(mlir::RewritePatternSet &patterns);
+
 /// Adds the patterns lowering global pooling, zero padding, concatenation
 /// and their gradients (ReshapingToLinalg.cpp).
 void populateReshapingPatterns(mlir::RewritePatternSet &patterns);
