@@ -287,6 +287,22 @@ def dropout_rescaling():
     save(model, "dropout_rescaling", ".keras", train=False, seed=7)
 
 
+def rescaling():
+    """Rescaling in front and between layers, so its gradient counts."""
+    model = keras.Sequential([
+        keras.Input((7, 7, 2)),
+        layers.Rescaling(1.0 / 255),
+        layers.Conv2D(3, 3, activation="relu"),
+        layers.Rescaling(2.0, offset=0.5),
+        layers.Flatten(),
+        layers.Dense(4),
+    ])
+    model.compile(optimizer=keras.optimizers.Adam(0.01),
+                  loss=keras.losses.SparseCategoricalCrossentropy(
+                      from_logits=True))
+    save(model, "rescaling", ".keras", seed=10)
+
+
 def legacy_sequential():
     model = keras.Sequential([
         keras.Input((8, 8, 1)),
@@ -343,7 +359,7 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     builders = [sequential_basic, conv_arguments, functional_residual,
                 nested, batch_norm, depthwise, activations, dropout_rescaling,
-                legacy_sequential, architecture_json, seed_model]
+                rescaling, legacy_sequential, architecture_json, seed_model]
     only = set(sys.argv[1:])
     for build in builders:
         if not only or build.__name__ in only:

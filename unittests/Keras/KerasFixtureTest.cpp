@@ -52,6 +52,7 @@ const Fixture kFixtures[] = {
     {"depthwise", "depthwise.keras"},
     {"activations", "activations.keras"},
     {"dropout_rescaling", "dropout_rescaling.keras"},
+    {"rescaling", "rescaling.keras"},
     {"legacy_sequential", "legacy_sequential.h5"},
     {"legacy_nested", "legacy_nested.h5"},
 };

@@ -294,6 +294,14 @@ llvm::Expected<Value> cnnc::keras::importDropout(LayerContext &layer,
 llvm::Expected<Value> cnnc::keras::importRescaling(LayerContext &layer,
                                                    ArrayRef<Value> inputs) {
   const ConfigReader &config = layer.config();
+  // Keras also takes one scale and offset per channel (lists); cnn.rescale
+  // has one of each.
+  for (llvm::StringRef key : {"scale", "offset"})
+    if (const json::Value *value = config.get(key);
+        value && !value->getAsNumber())
+      return config.error(key, describeJson(*value) +
+                                   " is not supported (one number; per-channel "
+                                   "scales and offsets are not)");
   FirstError errors;
   double scale = errors.take(config.getNumber("scale"));
   double offset = errors.take(config.getNumber("offset", 0.0));
