@@ -8,6 +8,8 @@
 
 #include "ModelBuilder.h"
 
+#include "DepthwiseReference.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -345,7 +347,48 @@ GradModel ModelBuilder::finish(const Value &logits, Loss loss,
 // Depthwise convolution
 //===----------------------------------------------------------------------===//
 
+ModelBuilder::Value ModelBuilder::depthwiseConv2d(
+    const Value &x, const std::string &layer, int64_t multiplier, Pair kernel,
+    std::optional<Pair> strides, std::optional<Pair> dilations, Padding padding,
+    bool bias, Activation activation) {
+  Pair s = strides.value_or(Pair{1, 1}), d = dilations.value_or(Pair{1, 1});
+  WindowDim rows = computeWindow(x.dims[0], kernel[0], s[0], d[0], padding);
+  WindowDim cols = computeWindow(x.dims[1], kernel[1], s[1], d[1], padding);
+  int64_t outChannels = x.dims[2] * multiplier;
+  std::vector<int64_t> kernelDims = {kernel[0], kernel[1], x.dims[2],
+                                     multiplier};
+  std::string k = param(layer + "/kernel", kernelDims);
+  std::string b = bias ? param(layer + "/bias", {outChannels}) : "";
 
+  Node node;
+  node.inputs = {x.id};
+  node.params = {layer + "/kernel"};
+  if (bias)
+    node.params.push_back(layer + "/bias");
+  node.apply = [=](const std::vector<const Tensor *> &in, const ParamValues &p,
+                   Branches *branches) {
+    const Tensor *biasTensor = bias ? &p.at(layer + "/bias") : nullptr;
+    return activateLayer(
+        numeric::depthwiseConv2d(*in[0], p.at(layer + "/kernel"), biasTensor, s,
+                                 d, padding, Activation::None),
+        activation, branches);
+  };
+  Value y = define({rows.output, cols.output, outChannels}, std::move(node));
+
+  body += "    " + y.ssa + " = cnn.depthwise_conv2d " + x.ssa + ", " + k +
+          (bias ? ", " + b : "");
+  if (strides)
+    body += " strides = [" + pairText(*strides, ", ") + "]";
+  if (dilations)
+    body += " dilations = [" + pairText(*dilations, ", ") + "]";
+  body += std::string(" padding = ") + toString(padding);
+  if (activation != Activation::None)
+    body += std::string(" activation = ") + toString(activation);
+  body += "\n        : " + tensorType(x.dims) + ", " +
+          staticTensorType(kernelDims) +
+          (bias ? ", " + staticTensorType({outChannels}) : "") + "\n";
+  return y;
+}
 
 //===----------------------------------------------------------------------===//
 // Batch normalization and dropout

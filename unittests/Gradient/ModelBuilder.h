@@ -121,6 +121,14 @@ public:
 
   // Depthwise convolution.
 
+  /// cnn.depthwise_conv2d with parameters "<layer>/kernel" [KH, KW, C, M]
+  /// and optionally "<layer>/bias" [C * M]; unset strides/dilations are left
+  /// to the op's default.
+  Value depthwiseConv2d(const Value &x, const std::string &layer,
+                        int64_t multiplier, Pair kernel,
+                        std::optional<Pair> strides,
+                        std::optional<Pair> dilations, Padding padding,
+                        bool bias, Activation activation);
 
   // Batch normalization and dropout.
 

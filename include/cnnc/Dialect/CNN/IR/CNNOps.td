@@ -131,6 +131,84 @@ def CNN_Conv2DOp : CNN_LayerOp<"conv2d", [Pure, InferTypeOpAdaptor,
 }
 
 //===----------------------------------------------------------------------===//
+// cnn.depthwise_conv2d
+//===----------------------------------------------------------------------===//
+
+def CNN_DepthwiseConv2DOp : CNN_LayerOp<"depthwise_conv2d", [Pure,
+    InferTypeOpAdaptor,
+    DeclareOpInterfaceMethods<CNN_FusedActivationOpInterface>]> {
+  let summary = "depthwise 2-D convolution (Keras DepthwiseConv2D)";
+  let description = [{
+    Convolves every input channel with its own `depth_multiplier` filters,
+    as Keras `DepthwiseConv2D` (keras/src/layers/convolutional/
+    depthwise_conv2d.py and base_depthwise_conv.py, which call
+    `ops.depthwise_conv`, i.e. `tf.nn.depthwise_conv2d`). The depthwise
+    kernel has Keras's layout `[KH, KW, C, M]` (M = `depth_multiplier`);
+    the output has `C * M` channels ordered `c * M + m`:
+
+        y[n, i, j, c * M + m] = sum_{kh, kw}
+            x[n, i * sh + kh * dh - pad_top, j * sw + kw * dw - pad_left, c]
+            * kernel[kh, kw, c, m]
+
+    followed by the optional bias `[C * M]` and the optional activation.
+    Padding, strides and dilations follow cnn.conv2d (`padding = same`
+    pads to ceil(input / stride) with the odd element at the bottom/right,
+    as TensorFlow). As in Keras, `strides` and `dilations` cannot both
+    exceed 1. Defaults: `strides = [1, 1]`, `dilations = [1, 1]`,
+    `padding = valid`, `activation = none` (Keras: `use_bias = True`,
+    kernel `glorot_uniform`, bias `zeros`, which cnn.param's defaults
+    give).
+
+    Keras `SeparableConv2D` is this op without bias followed by a 1x1
+    cnn.conv2d (strides 1, `valid`) that carries the layer's bias and
+    activation; its `depthwise_kernel` `[KH, KW, C, M]` and
+    `pointwise_kernel` `[1, 1, C * M, F]` are the two kernels
+    (base_separable_conv.py).
+
+    Example (MobileNet block, then SeparableConv2D(64, 3)):
+
+    ```mlir
+    %y = cnn.depthwise_conv2d %x, %dk, %db strides = [2, 2] padding = same
+        activation = relu
+        : tensor<?x32x32x32xf32>, tensor<3x3x32x1xf32>, tensor<32xf32>
+    // %y : tensor<?x16x16x32xf32>
+    %d = cnn.depthwise_conv2d %x, %sk padding = same
+        : tensor<?x32x32x32xf32>, tensor<3x3x32x1xf32>
+    %s = cnn.conv2d %d, %pk, %pb : tensor<?x32x32x32xf32>,
+        tensor<1x1x32x64xf32>, tensor<64xf32>
+    ```
+  }];
+  let arguments = (ins
+    CNN_Tensor4D:$input,
+    CNN_Tensor4D:$depthwise_kernel,
+    Optional<CNN_Tensor1D>:$bias,
+    OptionalAttr<DenseI64ArrayAttr>:$strides,
+    OptionalAttr<DenseI64ArrayAttr>:$dilations,
+    DefaultValuedAttr<CNN_PaddingAttr, "::cnnc::cnn::Padding::Valid">:$padding,
+    DefaultValuedAttr<CNN_ActivationAttr,
+                      "::cnnc::cnn::Activation::None">:$activation);
+  let results = (outs CNN_Tensor4D:$output);
+  let assemblyFormat = [{
+    $input `,` $depthwise_kernel (`,` $bias^)?
+    (`strides` `=` $strides^)? (`dilations` `=` $dilations^)?
+    (`padding` `=` `` $padding^)? (`activation` `=` `` $activation^)?
+    attr-dict `:` type($input) `,` type($depthwise_kernel) (`,` type($bias)^)?
+  }];
+  let extraClassDeclaration = [{
+    /// Strides with the default [1, 1] filled in.
+    ::llvm::SmallVector<int64_t, 2> getEffectiveStrides();
+    /// Dilations with the default [1, 1] filled in.
+    ::llvm::SmallVector<int64_t, 2> getEffectiveDilations();
+    /// The depth multiplier M (dimension 3 of the kernel).
+    int64_t getDepthMultiplier() {
+      return ::llvm::cast<::mlir::RankedTensorType>(
+                 getDepthwiseKernel().getType())
+          .getDimSize(3);
+    }
+  }];
+}
+
+//===----------------------------------------------------------------------===//
 // Pooling
 //===----------------------------------------------------------------------===//
 

@@ -41,6 +41,62 @@ def CNN_Conv2DGradFilterOp : CNN_Op<"conv2d_grad_filter", [Pure]> {
   let hasVerifier = 1;
 }
 
+def CNN_DepthwiseConv2DGradInputOp
+    : CNN_Op<"depthwise_conv2d_grad_input", [Pure]> {
+  let summary = "gradient of a depthwise convolution with respect to its input";
+  let description = [{
+    Given the gradient `dy [N, OH, OW, C * M]` of a `cnn.depthwise_conv2d`
+    output and its depthwise kernel `[KH, KW, C, M]`, computes the gradient
+    of the layer's input `[N, H, W, C]`: every input channel receives the
+    transposed convolutions of its M output channels, summed. The
+    attributes are those of the forward op; the result type is the input
+    type.
+
+    ```mlir
+    %dx = cnn.depthwise_conv2d_grad_input %dy, %k strides = [2, 2]
+        dilations = [1, 1] padding = same
+        : (tensor<?x4x4x6xf32>, tensor<3x3x3x2xf32>) -> tensor<?x8x8x3xf32>
+    ```
+  }];
+  let arguments = (ins CNN_Tensor4D:$output_grad, CNN_Tensor4D:$depthwise_kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       CNN_PaddingAttr:$padding);
+  let results = (outs CNN_Tensor4D:$input_grad);
+  let assemblyFormat = [{
+    $output_grad `,` $depthwise_kernel `strides` `=` $strides
+    `dilations` `=` $dilations `padding` `=` `` $padding attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def CNN_DepthwiseConv2DGradFilterOp
+    : CNN_Op<"depthwise_conv2d_grad_filter", [Pure]> {
+  let summary = "gradient of a depthwise convolution with respect to its kernel";
+  let description = [{
+    Given the input `[N, H, W, C]` of a `cnn.depthwise_conv2d` and the
+    gradient `dy [N, OH, OW, C * M]` of its output, computes the gradient of
+    its depthwise kernel `[KH, KW, C, M]`: for every tap and output channel
+    `c * M + m`, the sum over the batch and the output positions of the
+    input under the tap times `dy`.
+
+    ```mlir
+    %dk = cnn.depthwise_conv2d_grad_filter %x, %dy strides = [2, 2]
+        dilations = [1, 1] padding = same
+        : (tensor<?x8x8x3xf32>, tensor<?x4x4x6xf32>) -> tensor<3x3x3x2xf32>
+    ```
+  }];
+  let arguments = (ins CNN_Tensor4D:$input, CNN_Tensor4D:$output_grad,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       CNN_PaddingAttr:$padding);
+  let results = (outs CNN_Tensor4D:$kernel_grad);
+  let assemblyFormat = [{
+    $input `,` $output_grad `strides` `=` $strides `dilations` `=` $dilations
+    `padding` `=` `` $padding attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def CNN_Pool2DGradOp : CNN_Op<"pool2d_grad", [Pure, AllTypesMatch<["input", "input_grad"]>]> {
   let summary = "gradient of a pooling op with respect to its input";
   let description = [{
