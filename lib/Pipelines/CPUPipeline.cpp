@@ -61,6 +61,15 @@ void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
     kernelOptions.fusePooling = options.fusePooling;
     pm.addNestedPass<func::FuncOp>(
         codegen::createCNNVectorizeContractions(kernelOptions));
+    if (options.vectorizeDepthwise) {
+      codegen::CNNVectorizeDepthwiseOptions depthwiseOptions;
+      depthwiseOptions.vectorRegisters = options.vectorRegisters;
+      depthwiseOptions.parallel = options.parallel;
+      depthwiseOptions.fuseProducers = options.fuseAccumulators;
+      depthwiseOptions.fuseConsumers = options.fuseEpilogues;
+      pm.addNestedPass<func::FuncOp>(
+          codegen::createCNNVectorizeDepthwise(depthwiseOptions));
+    }
   }
   if (options.parallel)
     pm.addNestedPass<func::FuncOp>(codegen::createCNNTileParallel());

@@ -53,6 +53,12 @@ struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Register-blocked vector kernels for contractions "
                      "(cnn-select-tiling, cnn-vectorize-contractions)"),
       llvm::cl::init(true)};
+  Option<bool> vectorizeDepthwise{
+      *this, "vectorize-depthwise",
+      llvm::cl::desc("Vector kernels for depthwise convolutions and their "
+                     "kernel gradients (cnn-vectorize-depthwise; needs "
+                     "`vectorize`)"),
+      llvm::cl::init(true)};
   Option<bool> fuseElementwise{
       *this, "fuse-elementwise",
       llvm::cl::desc("Fuse element-wise producer/consumer chains "
