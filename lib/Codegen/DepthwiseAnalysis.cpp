@@ -9,6 +9,7 @@
 
 #include "DepthwiseKernel.h"
 
+#include "mlir/IR/Dominance.h"
 #include "mlir/IR/Matchers.h"
 
 using namespace mlir;
@@ -225,4 +226,52 @@ Interior cnnc::codegen::computeInterior(int64_t outputs, int64_t stride,
   while (interior.end < outputs && inside(interior.end))
     ++interior.end;
   return interior;
+}
+
+std::optional<ChannelSum>
+cnnc::codegen::findChannelSum(const DepthwiseInfo &info,
+                              const DepthwiseTiling &tiling) {
+  // The sum is per channel vector: one iteration must own all kernel rows.
+  if (info.kind != DepthwiseInfo::Kind::KernelGradient ||
+      tiling.block != info.kernelH)
+    return std::nullopt;
+  Operation *op = linalg::LinalgOp(info.op).getOperation();
+  MLIRContext *ctx = op->getContext();
+  using IT = utils::IteratorType;
+  SmallVector<IT> iterators = {IT::reduction, IT::reduction, IT::reduction,
+                               IT::parallel};
+  AffineMap maps[] = {AffineMap::getMultiDimIdentityMap(4, ctx),
+                      AffineMap::get(4, 0, {getAffineDimExpr(3, ctx)}, ctx)};
+  DominanceInfo dominance(op);
+  for (Operation *user : info.operand.getUsers()) {
+    auto sum = dyn_cast<linalg::GenericOp>(user);
+    if (!sum || sum == op || sum.getNumDpsInputs() != 1 ||
+        sum.getNumDpsInits() != 1 || sum->getNumResults() != 1 ||
+        !sum.hasPureTensorSemantics() ||
+        sum.getIteratorTypesArray() != iterators ||
+        sum.getIndexingMapsArray() != ArrayRef<AffineMap>(maps))
+      continue;
+    // yield(in + out) in either order.
+    Block &body = *sum.getBlock();
+    auto yield = cast<linalg::YieldOp>(body.getTerminator());
+    auto add = yield.getValues().front().getDefiningOp<arith::AddFOp>();
+    Value in = body.getArgument(0), out = body.getArgument(1);
+    if (body.getOperations().size() != 2 || !add ||
+        !((add.getLhs() == in && add.getRhs() == out) ||
+          (add.getLhs() == out && add.getRhs() == in)))
+      continue;
+    auto fill = sum.getDpsInits()[0].getDefiningOp<linalg::FillOp>();
+    if (!fill)
+      continue;
+    // The kernel runs where `op` is: the start value must be available
+    // there and every use of the sum come after it.
+    Value start = fill.getInputs()[0];
+    if (!dominance.properlyDominates(start, op) ||
+        !llvm::all_of(sum->getUsers(), [&](Operation *sumUser) {
+          return dominance.properlyDominates(op, sumUser);
+        }))
+      continue;
+    return ChannelSum{sum, start};
+  }
+  return std::nullopt;
 }

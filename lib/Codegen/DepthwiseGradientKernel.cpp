@@ -23,6 +23,8 @@ DepthwiseKernelBuilder::accumulateTaps(OpBuilder &b, Value image, Position oh,
   // Kernel rows are known when one iteration owns all of them.
   bool rowsKnown = tiling.block == info.kernelH;
   SmallVector<Value> next(accs);
+  if (channelSum)
+    next.back() = arith::AddFOp::create(b, loc, next.back(), grad);
   for (int64_t r = 0; r < tiling.block; ++r) {
     Value kh = arith::AddIOp::create(b, loc, firstRow, constant(b, r));
     std::optional<Value> inputRow = inputIndex(
@@ -84,13 +86,19 @@ SmallVector<Value> DepthwiseKernelBuilder::reduceRow(OpBuilder &b, Value image,
                          });
 }
 
-Value DepthwiseKernelBuilder::buildKernelGradient(OpBuilder &b) {
+ValueRange DepthwiseKernelBuilder::buildKernelGradient(OpBuilder &b) {
   int64_t rowsPerBlock = tiling.block, kernelW = info.kernelW;
   int64_t taps = rowsPerBlock * kernelW;
   int64_t channelVectors = info.outputChannels() / tiling.width;
+  SmallVector<Value> outputs = {destination};
+  if (channelSum)
+    outputs.push_back(tensor::EmptyOp::create(
+        b, loc, ArrayRef<int64_t>{info.outputChannels()}, b.getF32Type()));
   scf::ForallOp forall =
-      createLoop(b, {b.getIndexAttr(info.kernelH / rowsPerBlock),
-                     b.getIndexAttr(channelVectors)});
+      createLoop(b,
+                 {b.getIndexAttr(info.kernelH / rowsPerBlock),
+                  b.getIndexAttr(channelVectors)},
+                 outputs);
   OpBuilder nb = OpBuilder::atBlockBegin(forall.getBody());
   Value firstRow = arith::MulIOp::create(nb, loc, forall.getInductionVars()[0],
                                          constant(nb, rowsPerBlock));
@@ -112,6 +120,9 @@ Value DepthwiseKernelBuilder::buildKernelGradient(OpBuilder &b) {
     accs.append(initialAccumulators(
         nb, kernelW, tile, {constant(nb, r), zero, zero}, {kh, zero, j}, 1, j));
   }
+  if (channelSum)
+    accs.push_back(
+        vector::BroadcastOp::create(nb, loc, vectorType, channelSum->start));
 
   // Reduce over the batch, then the output rows (border rows peeled).
   Interior rows =
@@ -136,8 +147,25 @@ Value DepthwiseKernelBuilder::buildKernelGradient(OpBuilder &b) {
                           constant(nb, tap % kernelW), zero},
                ArrayRef<bool>{true})
                .getResult();
+  Value sumTile;
+  SmallVector<OpFoldResult> sumOffsets = {j},
+                            sumSizes = {nb.getIndexAttr(tiling.width)},
+                            sumStrides = {nb.getIndexAttr(1)};
+  if (channelSum) {
+    Value sums = forall.getRegionIterArgs()[1];
+    sumTile = tensor::ExtractSliceOp::create(nb, loc, sums, sumOffsets,
+                                             sumSizes, sumStrides);
+    sumTile = vector::TransferWriteOp::create(
+                  nb, loc, batchLoop.getResults().back(), sumTile,
+                  ValueRange{zero}, ArrayRef<bool>{true})
+                  .getResult();
+  }
   nb.setInsertionPointToStart(forall.getTerminator().getBody());
   tensor::ParallelInsertSliceOp::create(nb, loc, tile, shared, offsets, sizes,
                                         strides);
-  return forall.getResult(0);
+  if (channelSum)
+    tensor::ParallelInsertSliceOp::create(nb, loc, sumTile,
+                                          forall.getRegionIterArgs()[1],
+                                          sumOffsets, sumSizes, sumStrides);
+  return forall.getResults();
 }

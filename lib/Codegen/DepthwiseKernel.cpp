@@ -96,17 +96,16 @@ SmallVector<Value> DepthwiseKernelBuilder::initialAccumulators(
   llvm_unreachable("unknown accumulator source");
 }
 
-scf::ForallOp
-DepthwiseKernelBuilder::createLoop(OpBuilder &b,
-                                   ArrayRef<OpFoldResult> bounds) {
-  auto forall = scf::ForallOp::create(b, loc, bounds, ValueRange{destination},
-                                      std::nullopt);
+scf::ForallOp DepthwiseKernelBuilder::createLoop(OpBuilder &b,
+                                                 ArrayRef<OpFoldResult> bounds,
+                                                 ValueRange outputs) {
+  auto forall = scf::ForallOp::create(b, loc, bounds, outputs, std::nullopt);
   if (!tiling.parallel)
     forall->setAttr("cnn.sequential", b.getUnitAttr());
   return forall;
 }
 
-Value DepthwiseKernelBuilder::build(OpBuilder &b) {
+ValueRange DepthwiseKernelBuilder::build(OpBuilder &b) {
   if (info.kind == DepthwiseInfo::Kind::KernelGradient)
     return buildKernelGradient(b);
   flatKernel = info.operand;
@@ -114,7 +113,7 @@ Value DepthwiseKernelBuilder::build(OpBuilder &b) {
     SmallVector<ReassociationIndices> groups = {{0}, {1}, {2, 3}};
     flatKernel = tensor::CollapseShapeOp::create(b, loc, flatKernel, groups);
   }
-  return buildConvolution(b);
+  return buildConvolution(b).getDefiningOp()->getResults();
 }
 
 std::optional<Value>
@@ -238,8 +237,8 @@ Value DepthwiseKernelBuilder::buildConvolution(OpBuilder &b) {
       std::max(interiorBegin, std::min(fullBlocks, interior.end / block));
 
   Value batch = tensor::DimOp::create(b, loc, destination, 0);
-  scf::ForallOp forall =
-      createLoop(b, {OpFoldResult(batch), b.getIndexAttr(info.outputH)});
+  scf::ForallOp forall = createLoop(
+      b, {OpFoldResult(batch), b.getIndexAttr(info.outputH)}, destination);
   OpBuilder nb = OpBuilder::atBlockBegin(forall.getBody());
   Value image = forall.getInductionVars()[0];
   Value row = forall.getInductionVars()[1];

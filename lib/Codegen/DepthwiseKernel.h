@@ -97,6 +97,20 @@ struct DepthwiseTiling {
   bool parallel = true;
 };
 
+/// A reduction of a kernel gradient's output gradient over every dimension
+/// but the channels (the layer's bias gradient) that the kernel computes on
+/// the way: it loads every output-gradient vector anyway.
+struct ChannelSum {
+  mlir::linalg::GenericOp op;
+  /// The value the sum starts from (its init is a fill of it).
+  Value start;
+};
+
+/// The bias-gradient reduction of `info`'s output gradient that its kernel
+/// can compute (a kernel gradient whose taps all stay in one iteration).
+std::optional<ChannelSum> findChannelSum(const DepthwiseInfo &info,
+                                         const DepthwiseTiling &tiling);
+
 /// Builds the kernel of one depthwise op in front of the op it replaces.
 class DepthwiseKernelBuilder {
 public:
@@ -108,8 +122,12 @@ public:
                          const AccumulatorSource &accumulator,
                          std::optional<Epilogue> epilogue);
 
-  /// Builds the forall at `b`'s insertion point; returns the flat result.
-  Value build(OpBuilder &b);
+  /// Builds the forall at `b`'s insertion point; returns the flat result
+  /// (and, after setChannelSum, the channel sum).
+  mlir::ValueRange build(OpBuilder &b);
+
+  /// Computes `sum` in the kernel-gradient kernel too.
+  void setChannelSum(const ChannelSum &sum) { channelSum = sum; }
 
 private:
   Value constant(OpBuilder &b, int64_t value);
@@ -142,7 +160,7 @@ private:
   std::optional<Value> inputIndex(OpBuilder &b, Position position, Value tap,
                                   std::optional<int64_t> knownTap,
                                   unsigned dim);
-  Value buildKernelGradient(OpBuilder &b);
+  mlir::ValueRange buildKernelGradient(OpBuilder &b);
   /// One reduction step of the kernel gradient at (image, oh, ow).
   SmallVector<Value> accumulateTaps(OpBuilder &b, Value image, Position oh,
                                     Position ow, Value j, Value firstRow,
@@ -152,7 +170,8 @@ private:
   SmallVector<Value> reduceRow(OpBuilder &b, Value image, Position oh, Value j,
                                Value firstRow, ValueRange accs);
   mlir::scf::ForallOp createLoop(OpBuilder &b,
-                                 ArrayRef<mlir::OpFoldResult> bounds);
+                                 ArrayRef<mlir::OpFoldResult> bounds,
+                                 ValueRange outputs);
 
   DepthwiseInfo info;
   DepthwiseTiling tiling;
@@ -165,6 +184,7 @@ private:
   Value destination;
   /// Convolution: the kernel as [KH, KW, C * M].
   Value flatKernel;
+  std::optional<ChannelSum> channelSum;
 };
 
 } // namespace cnnc::codegen

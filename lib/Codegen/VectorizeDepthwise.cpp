@@ -160,11 +160,19 @@ struct VectorizeDepthwisePass
       absorbPadding(kernelInfo);
     DepthwiseKernelBuilder builder(kernelInfo, tiling, init, accumulator,
                                    epilogue);
+    std::optional<ChannelSum> channelSum;
+    if (fuseConsumers)
+      channelSum = findChannelSum(info, tiling);
+    if (channelSum)
+      builder.setChannelSum(*channelSum);
     Operation *replaced = epilogue                ? epilogue->op.getOperation()
                           : info.hwcm && collapse ? collapse.getOperation()
                                                   : op.getOperation();
     rewriter.setInsertionPoint(replaced);
-    Value result = builder.build(rewriter);
+    ValueRange results = builder.build(rewriter);
+    Value result = results.front();
+    if (channelSum)
+      rewriter.replaceOp(channelSum->op, results[1]);
     if (replaced == op.getOperation() && info.hwcm) {
       // The [N, OH, OW, C, M] result has users besides a collapse.
       SmallVector<ReassociationIndices> groups = {{0}, {1}, {2}, {3, 4}};

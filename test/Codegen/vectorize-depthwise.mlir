@@ -162,6 +162,46 @@ func.func @kernel_gradient(%x: tensor<?x8x8x16xf32>, %dy: tensor<?x8x8x16xf32>) 
   return %dk : tensor<3x3x16xf32>
 }
 
+// The bias gradient (dy summed over all but the channels) next to a kernel
+// gradient is computed by its kernel: one more accumulator per channel
+// vector adds every output-gradient vector the taps load anyway.
+// CHECK-LABEL: func.func @kernel_and_bias_gradient
+// CHECK-SAME:    (%[[X:.*]]: tensor<?x4x4x16xf32>, %[[DY:.*]]: tensor<?x2x2x16xf32>)
+// CHECK-NOT:     linalg.
+// CHECK:         %[[BOTH:.*]]:2 = scf.forall (%{{.*}}) in (2) shared_outs(%{{.*}} = %{{.*}}, %[[SUMS:.*]] = %{{.*}}) -> (tensor<3x3x16xf32>, tensor<16xf32>)
+// CHECK:           %[[ALL:.*]]:10 = scf.for
+// CHECK:             %[[G:.*]] = vector.transfer_read %[[DY]]
+// CHECK:             arith.addf %{{.*}}, %[[G]] : vector<8xf32>
+// CHECK-COUNT-9:     vector.fma %{{.*}}, %[[G]]
+// CHECK:           %[[SUM:.*]] = tensor.extract_slice %[[SUMS]][%{{.*}}] [8] [1]
+// CHECK:           %[[WRITTEN:.*]] = vector.transfer_write %[[ALL]]#9, %[[SUM]][%c0]
+// CHECK:           scf.forall.in_parallel
+// CHECK:             tensor.parallel_insert_slice
+// CHECK:             tensor.parallel_insert_slice %[[WRITTEN]] into %[[SUMS]]
+// CHECK-NOT:     linalg.
+// CHECK:         return %[[BOTH]]#0, %[[BOTH]]#1
+func.func @kernel_and_bias_gradient(%x: tensor<?x4x4x16xf32>, %dy: tensor<?x2x2x16xf32>) -> (tensor<3x3x16xf32>, tensor<16xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %e = tensor.empty() : tensor<3x3x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<3x3x16xf32>) -> tensor<3x3x16xf32>
+  %dk = linalg.generic {indexing_maps = [#dk_x, #dk_dy, #dk_out], iterator_types = ["parallel", "parallel", "parallel", "reduction", "reduction", "reduction"]}
+          ins(%x, %dy : tensor<?x4x4x16xf32>, tensor<?x2x2x16xf32>) outs(%init : tensor<3x3x16xf32>) {
+  ^bb0(%in: f32, %g: f32, %out: f32):
+    %p = arith.mulf %in, %g : f32
+    %s = arith.addf %out, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<3x3x16xf32>
+  %eb = tensor.empty() : tensor<16xf32>
+  %initb = linalg.fill ins(%zero : f32) outs(%eb : tensor<16xf32>) -> tensor<16xf32>
+  %db = linalg.generic {indexing_maps = [#id4, affine_map<(d0, d1, d2, d3) -> (d3)>], iterator_types = ["reduction", "reduction", "reduction", "parallel"]}
+          ins(%dy : tensor<?x2x2x16xf32>) outs(%initb : tensor<16xf32>) {
+  ^bb0(%in: f32, %out: f32):
+    %s = arith.addf %out, %in : f32
+    linalg.yield %s : f32
+  } -> tensor<16xf32>
+  return %dk, %db : tensor<3x3x16xf32>, tensor<16xf32>
+}
+
 // A generic reducing over the same loops that reads the input channel
 // through another map (a conv2d filter gradient) is no depthwise op.
 // CHECK-LABEL: func.func @not_depthwise

@@ -173,12 +173,18 @@ def CNNVectorizeDepthwise : Pass<"cnn-vectorize-depthwise"> {
     `vector-registers`. A kernel gradient iteration owns one channel vector
     (and a block of kernel rows when the taps do not fit in the
     registers): the tap accumulators stay in registers over the whole
-    batch and every output position.
+    batch and every output position. When the input is a `tensor.pad` of
+    zeros, both kernels read its source and skip the taps that fall into
+    the padding (kernel-row loop bounds, peeled border columns and rows),
+    so the padded copy is never made.
 
     With `fuse-producers`, accumulators start from the `linalg.fill` or
     bias `linalg.broadcast` of the output in registers; with
     `fuse-consumers`, an element-wise consumer (the fused activation) is
-    applied before the store, as in cnn-vectorize-contractions. Iterations
+    applied before the store, as in cnn-vectorize-contractions, and a
+    kernel gradient whose taps fit in one iteration also computes the bias
+    gradient beside it (the sum of the output gradient over all but the
+    channels, one more accumulator per channel vector). Iterations
     run on threads (cnn-distribute-tiles) unless `parallel` is off or the
     op is too small to amortize a fork/join.
   }];
