@@ -4,6 +4,8 @@
 // RUN:   --canonicalize --cse | FileCheck %s --check-prefix=NOFUSE
 // RUN: not cnnc-opt %s --cnn-vectorize-depthwise="vector-width=6" 2>&1 \
 // RUN:   | FileCheck %s --check-prefix=WIDTH
+// RUN: cnnc-opt %s --cnn-vectorize-depthwise="vector-registers=8" --canonicalize --cse \
+// RUN:   | FileCheck %s --check-prefix=REGS8
 
 #id4 = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 #dk_x = affine_map<(d0, d1, d2, d3, d4, d5) -> (d3, d0 + d4, d1 + d5, d2)>
@@ -144,6 +146,18 @@ func.func @hwcm_multiplier2(%x: tensor<?x6x6x4xf32>, %k: tensor<3x3x4x2xf32>) ->
 // CHECK-COUNT-9:   vector.transfer_write %[[SUMS]]
 // CHECK:           scf.forall.in_parallel
 // CHECK:         } {cnn.sequential}
+// With 8 registers the 9 taps do not fit: one kernel row (3 taps) per
+// iteration, over (kernel row, channel vector); the row is not known at
+// compile time, so the kernel reads the padded input and the bias gradient
+// stays separate.
+// REGS8-LABEL: func.func @kernel_gradient
+// REGS8:         %[[PAD:.*]] = tensor.pad
+// REGS8:         scf.forall (%{{.*}}, %{{.*}}) in (3, 2)
+// REGS8:           scf.for {{.*}} -> (vector<8xf32>, vector<8xf32>, vector<8xf32>)
+// REGS8:             vector.transfer_read %[[PAD]]
+// REGS8-LABEL: func.func @kernel_and_bias_gradient
+// REGS8:         scf.forall (%{{.*}}, %{{.*}}) in (3, 2)
+// REGS8:         linalg.generic {{.*}} iterator_types = ["reduction", "reduction", "reduction", "parallel"]
 func.func @kernel_gradient(%x: tensor<?x8x8x16xf32>, %dy: tensor<?x8x8x16xf32>) -> tensor<3x3x16xf32> {
   %zero = arith.constant 0.0 : f32
   %padded = tensor.pad %x low[0, 1, 1, 0] high[0, 1, 1, 0] {
