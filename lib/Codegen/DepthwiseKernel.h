@@ -1,5 +1,4 @@
-//===- DepthwiseKernel.h - vector kernels for depthwise convolution -*- C++
-//-*-===//
+//===- DepthwiseKernel.h - vector kernels for depthwise conv ----*- C++ -*-===//
 //
 // Internal to lib/Codegen: the depthwise convolutions and kernel gradients
 // cnn-vectorize-depthwise recognizes (DepthwiseAnalysis.cpp) and the builder

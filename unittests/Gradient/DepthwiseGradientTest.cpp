@@ -4,10 +4,11 @@
 // logit) cover the kernel and bias gradients for depth multipliers 1 and 2,
 // valid/same padding, strides 1, 2 and mixed, an even kernel (uneven same
 // padding), dilation 2, a 5x7 kernel, with and without bias and every fused
-// activation. Stacked models cover the input gradient of the second layer (strided,
-// dilated, padded, M = 1 and M = 2, behind a depthwise or a conv2d layer),
-// which the first layer's parameters need, and a SeparableConv2D (depthwise
-// without bias, then a 1x1 conv2d with bias and activation) inside a model.
+// activation. Stacked models cover the input gradient of the second layer
+// (strided, dilated, padded, M = 1 and M = 2, behind a depthwise or a conv2d
+// layer), which the first layer's parameters need, and a SeparableConv2D
+// (depthwise without bias, then a 1x1 conv2d with bias and activation)
+// inside a model.
 // The three losses take turns.
 //
 //===----------------------------------------------------------------------===//

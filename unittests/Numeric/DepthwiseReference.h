@@ -1,5 +1,4 @@
-//===- DepthwiseReference.h - double reference of depthwise conv -*- C++
-//-*-===//
+//===- DepthwiseReference.h - reference of depthwise conv -------*- C++ -*-===//
 //
 // Keras DepthwiseConv2D and SeparableConv2D in double precision on NHWC
 // images, written from their definitions (keras/src/layers/convolutional/

@@ -148,7 +148,7 @@ def CNNDistributeTiles : Pass<"cnn-distribute-tiles"> {
 }
 
 def CNNVectorizeDepthwise : Pass<"cnn-vectorize-depthwise"> {
-  let summary = "Compute depthwise convolutions and their kernel gradients with vector kernels";
+  let summary = "Vector kernels for depthwise convolutions and kernel gradients";
   let description = [{
     The contraction kernels of cnn-vectorize-contractions cannot compute a
     depthwise convolution: its operands both vary along the channel loop.
