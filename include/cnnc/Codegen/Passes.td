@@ -148,7 +148,7 @@ def CNNDistributeTiles : Pass<"cnn-distribute-tiles"> {
 }
 
 def CNNVectorizeDepthwise : Pass<"cnn-vectorize-depthwise"> {
-  let summary = "Vector kernels for depthwise convolutions and kernel gradients";
+  let summary = "Vector kernels for depthwise convolutions and their gradients";
   let description = [{
     The contraction kernels of cnn-vectorize-contractions cannot compute a
     depthwise convolution: its operands both vary along the channel loop.
