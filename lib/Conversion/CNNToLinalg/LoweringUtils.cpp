@@ -67,9 +67,10 @@ Value createSigmoid(OpBuilder &b, Location loc, Value x) {
 }
 
 Value createNormalCdf(OpBuilder &b, Location loc, Value x) {
-  Value scaled = arith::MulFOp::create(b, loc, x, f32(b, loc, -M_SQRT1_2));
-  Value erfc = math::ErfcOp::create(b, loc, scaled);
-  return arith::MulFOp::create(b, loc, erfc, f32(b, loc, 0.5));
+  Value scaled = arith::MulFOp::create(b, loc, x, f32(b, loc, M_SQRT1_2));
+  Value erf = math::ErfOp::create(b, loc, scaled);
+  Value sum = arith::AddFOp::create(b, loc, erf, f32(b, loc, 1.0));
+  return arith::MulFOp::create(b, loc, sum, f32(b, loc, 0.5));
 }
 
 namespace {
@@ -105,7 +106,8 @@ struct Arith {
   /// unselected side.
   Value elu(Value x, double alpha) const {
     Value negative = min(x, c(0));
-    Value tail = mul(c(alpha), math::ExpM1Op::create(b, loc, negative));
+    Value expm1 = math::ExpM1Op::create(b, loc, negative);
+    Value tail = mul(c(alpha), expm1);
     return select(gt(x, c(0)), x, tail);
   }
 };
@@ -128,8 +130,10 @@ Value applyActivation(OpBuilder &b, Location loc, Activation activation,
     return a.select(a.ge(x, a.c(0)), x, a.mul(a.c(options.alpha), x));
   case Activation::Elu:
     return a.elu(x, options.alpha);
-  case Activation::Selu:
-    return a.mul(a.c(kSeluScale), a.elu(x, kSeluAlpha));
+  case Activation::Selu: {
+    Value elu = a.elu(x, kSeluAlpha);
+    return a.mul(a.c(kSeluScale), elu);
+  }
   case Activation::Relu6:
     return a.relu6(x);
   case Activation::Silu:

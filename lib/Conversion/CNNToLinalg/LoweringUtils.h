@@ -67,7 +67,7 @@ inline constexpr double kSeluScale = 1.0507009873554804934193349852946;
 /// The scalar (or vector) f32 form of an activation with `options`. Every
 /// form is numerically sound over all of f32: no intermediate overflows
 /// into a NaN, and small results keep their relative precision (softplus
-/// as max(x, 0) + log1p(exp(-|x|)), elu with expm1, gelu with erfc).
+/// as max(x, 0) + log1p(exp(-|x|)), elu with expm1).
 mlir::Value applyActivation(mlir::OpBuilder &b, mlir::Location loc,
                             Activation activation, mlir::Value x,
                             const ActivationOptions &options);
@@ -80,8 +80,11 @@ mlir::Value applyActivation(mlir::OpBuilder &b, mlir::Location loc,
 mlir::Value createSigmoid(mlir::OpBuilder &b, mlir::Location loc,
                           mlir::Value x);
 
-/// The standard normal distribution function Phi(x) = erfc(-x / sqrt(2)) / 2
-/// (exact in the lower tail, where 1 + erf loses every digit).
+/// The standard normal distribution function Phi(x) = (1 + erf(x / sqrt(2)))
+/// / 2, as Keras's JAX and NumPy backends write gelu. Below x ~ -4 it is
+/// accurate in absolute (~1e-7), not relative terms; erfc(-x / sqrt(2)) / 2
+/// would keep the tail's digits but its polynomial costs twice as much in a
+/// conv2d's epilogue (docs/performance.md).
 mlir::Value createNormalCdf(mlir::OpBuilder &b, mlir::Location loc,
                             mlir::Value x);
 
