@@ -97,6 +97,9 @@ void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
 }
 
 void cnnc::buildLoopsToLLVMPipeline(OpPassManager &pm, bool parallel) {
+  // exp, tanh, erf, ... as f32 polynomials that stay in vector registers
+  // (math-to-llvm would leave one libm call per vector lane).
+  pm.addPass(codegen::createCNNApproximateMath());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   if (parallel) {

@@ -90,9 +90,9 @@ static int step(cnnrt_instance *instance, const cnnrt_fit_options *options,
         batch->images, batch->labels, batch->size, options->learning_rate,
         state->step + 1, state->seed, &loss, &correct);
     failed = status ? cnnrt_train_fail(cnnrt_model_path(model),
-                                       "train_step returned status %d at "
-                                       "step %lld",
-                                       (int)status,
+                                       "train_step returned status %d (%s) "
+                                       "at step %lld",
+                                       (int)status, cnnrt_status_string(status),
                                        (long long)(state->step + 1))
                     : 0;
   }

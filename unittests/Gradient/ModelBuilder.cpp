@@ -30,15 +30,46 @@ using numeric::WindowDim;
 
 namespace {
 
-/// A fused or standalone activation applied to the pre-activation `pre`;
-/// relu records the sign of every element.
+/// The inputs where an activation's derivative jumps (elu with alpha 1 only
+/// in its second derivative, which a central difference notices too).
+std::vector<double> kinksOf(Activation activation) {
+  switch (activation) {
+  case Activation::Relu:
+  case Activation::LeakyRelu:
+  case Activation::Elu:
+  case Activation::Selu:
+    return {0.0};
+  case Activation::Relu6:
+    return {0.0, 6.0};
+  case Activation::HardSigmoid:
+  case Activation::HardSwish:
+    return {-3.0, 3.0};
+  default:
+    return {};
+  }
+}
+
+/// Records, for every element of `pre`, the piece between `kinks` it lies
+/// in and its distance to the nearest kink.
+void recordKinks(const Tensor &pre, const std::vector<double> &kinks,
+                 Branches *branches) {
+  if (!branches || kinks.empty())
+    return;
+  for (double x : pre.data) {
+    int64_t piece = 0;
+    for (double kink : kinks) {
+      piece += x > kink;
+      branches->margin = std::min(branches->margin, std::fabs(x - kink));
+    }
+    branches->taken.push_back(piece);
+  }
+}
+
+/// A fused or standalone activation with its defaults applied to the
+/// pre-activation `pre`, recording its kinks.
 Tensor activateLayer(const Tensor &pre, Activation activation,
                      Branches *branches) {
-  if (branches && activation == Activation::Relu)
-    for (double x : pre.data) {
-      branches->taken.push_back(x > 0.0);
-      branches->margin = std::min(branches->margin, std::fabs(x));
-    }
+  recordKinks(pre, kinksOf(activation), branches);
   return numeric::applyActivation(pre, activation);
 }
 
@@ -280,6 +311,8 @@ ModelBuilder::Value ModelBuilder::flatten(const Value &x) {
 }
 
 ModelBuilder::Value ModelBuilder::activation(Activation kind, const Value &x) {
+  if (kind == Activation::LeakyRelu) // the op's default slope is the layer's
+    return leakyRelu(x, 0.3f);
   Node node;
   node.inputs = {x.id};
   node.apply = [kind](const std::vector<const Tensor *> &in,
@@ -342,7 +375,60 @@ GradModel ModelBuilder::finish(const Value &logits, Loss loss,
 // Activation layers beyond relu, sigmoid and tanh
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// `alpha` as the op's assembly format spells an f32 attribute.
+std::string alphaText(float alpha) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%e", double(alpha));
+  return text;
+}
+} // namespace
 
+ModelBuilder::Value ModelBuilder::leakyRelu(const Value &x, float alpha) {
+  Node node;
+  node.inputs = {x.id};
+  node.apply = [alpha](const std::vector<const Tensor *> &in,
+                       const ParamValues &, Branches *branches) {
+    recordKinks(*in[0], {0.0}, branches);
+    return numeric::mapElements(
+        *in[0], [alpha](double v) { return numeric::leakyRelu(v, alpha); });
+  };
+  Value y = define(x.dims, std::move(node));
+  body += "    " + y.ssa + " = cnn.leaky_relu " + x.ssa +
+          " alpha = " + alphaText(alpha) + " : " + tensorType(x.dims) + "\n";
+  return y;
+}
+
+ModelBuilder::Value ModelBuilder::elu(const Value &x, float alpha) {
+  Node node;
+  node.inputs = {x.id};
+  node.apply = [alpha](const std::vector<const Tensor *> &in,
+                       const ParamValues &, Branches *branches) {
+    recordKinks(*in[0], {0.0}, branches);
+    return numeric::mapElements(
+        *in[0], [alpha](double v) { return numeric::elu(v, alpha); });
+  };
+  Value y = define(x.dims, std::move(node));
+  body += "    " + y.ssa + " = cnn.elu " + x.ssa +
+          " alpha = " + alphaText(alpha) + " : " + tensorType(x.dims) + "\n";
+  return y;
+}
+
+ModelBuilder::Value ModelBuilder::gelu(const Value &x, bool approximate) {
+  Node node;
+  node.inputs = {x.id};
+  node.apply = [approximate](const std::vector<const Tensor *> &in,
+                             const ParamValues &, Branches *) {
+    return numeric::mapElements(*in[0], [approximate](double v) {
+      return numeric::gelu(v, approximate);
+    });
+  };
+  Value y = define(x.dims, std::move(node));
+  body += "    " + y.ssa + " = cnn.gelu " + x.ssa +
+          (approximate ? " approximate" : "") + " : " + tensorType(x.dims) +
+          "\n";
+  return y;
+}
 
 //===----------------------------------------------------------------------===//
 // Depthwise convolution

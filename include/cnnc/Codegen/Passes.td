@@ -147,6 +147,28 @@ def CNNDistributeTiles : Pass<"cnn-distribute-tiles"> {
   let dependentDialects = ["mlir::scf::SCFDialect"];
 }
 
+def CNNApproximateMath : Pass<"cnn-approximate-math"> {
+  let summary = "Replace f32 exp/log/erf/tanh by vectorizable polynomials";
+  let description = [{
+    No vector math library is linked on the CPU, so `math.exp`,
+    `math.tanh`, `math.erfc`, ... on `vector<8xf32>` would become LLVM
+    intrinsics that the x86 back end splits into eight scalar libm calls
+    each, in the middle of a kernel's epilogue (a conv2d with a fused
+    sigmoid, gelu or softplus). This pass rewrites exp, expm1, log, log1p,
+    log2, erf, erfc and tanh on f32 scalars and vectors into MLIR's
+    polynomial approximations (populateMathPolynomialApproximationPatterns:
+    Cephes/Eigen-style, a few ulp, inf/NaN and overflow handled), made of
+    fma, floor, bit manipulation and arith ops that stay in vector
+    registers; in scalar loops LLVM's loop vectorizer can then vectorize
+    them. The GPU kernels use the same approximations (cnn-gpu-legalize-math).
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::math::MathDialect",
+    "mlir::vector::VectorDialect",
+  ];
+}
+
 def CNNVectorizeDepthwise : Pass<"cnn-vectorize-depthwise"> {
   let summary = "Vector kernels for depthwise convolutions and their gradients";
   let description = [{

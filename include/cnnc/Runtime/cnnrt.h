@@ -44,6 +44,10 @@ extern "C" {
 /// thread.
 CNNRT_API const char *cnnrt_last_error(void);
 
+/// What a cnnc_status returned by a generated entry point means: "invalid
+/// argument", "device error", "out of memory" or "unknown status".
+CNNRT_API const char *cnnrt_status_string(int32_t status);
+
 /*===----------------------------------------------------------------------===*\
 |* Models                                                                     *|
 \*===----------------------------------------------------------------------===*/

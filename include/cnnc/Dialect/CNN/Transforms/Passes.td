@@ -88,13 +88,18 @@ def CNNSynthesizeTraining : Pass<"cnn-synthesize-training", "mlir::ModuleOp"> {
 def CNNFuseActivations : Pass<"cnn-fuse-activations"> {
   let summary = "Fold standalone activations into the conv2d/dense before them";
   let description = [{
-    `cnn.relu`, `cnn.sigmoid` and `cnn.tanh` applied to the only use of a
-    `cnn.conv2d` or `cnn.dense` without an activation become that layer's
-    `activation` attribute (Keras models often write `Activation('relu')` as
-    its own layer). The fused layer is one op for training synthesis (its
-    gradient rule differentiates the activation from the layer's output)
-    and one kernel for code generation (the activation runs on the
-    accumulators before they are stored).
+    A standalone activation layer (`cnn.relu`, `cnn.gelu`, `cnn.leaky_relu`,
+    ...) applied to the only use of a `cnn.conv2d` or `cnn.dense` without an
+    activation becomes that layer's `activation` attribute (Keras models
+    often write `Activation('relu')` as its own layer), when it computes
+    exactly the fused form, the Keras activation function with its default
+    parameters: a `cnn.leaky_relu` folds only with alpha 0.2 (the function's
+    default, not the LeakyReLU layer's 0.3), a `cnn.gelu` only without
+    `approximate`. The fused layer is one op for training synthesis (its
+    gradient rule differentiates the activation from the layer's output;
+    silu, gelu and hard_swish are split off again in training) and one
+    kernel for code generation (the activation runs on the accumulators
+    before they are stored).
   }];
 }
 
