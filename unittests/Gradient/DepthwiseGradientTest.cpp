@@ -3,13 +3,14 @@
 // Single depthwise convolutions (depthwise_conv2d -> flatten, every output a
 // logit) cover the kernel and bias gradients for depth multipliers 1 and 2,
 // valid/same padding, strides 1, 2 and mixed, an even kernel (uneven same
-// padding), dilation 2, a 5x7 kernel, with and without bias and every fused
-// activation. Stacked models cover the input gradient of the second layer
-// (strided, dilated, padded, M = 1 and M = 2, behind a depthwise or a conv2d
-// layer), which the first layer's parameters need, and a SeparableConv2D
-// (depthwise without bias, then a 1x1 conv2d with bias and activation)
-// inside a model.
-// The three losses take turns.
+// padding), dilation 2, a 5x7 kernel, with and without bias, fused
+// activations differentiated from the output (relu, sigmoid, elu, tanh) and
+// from the input (gelu, hard_swish: split off in training). Stacked models
+// cover the input gradient of the second layer (strided, dilated, padded,
+// M = 1 and M = 2, behind a depthwise or a conv2d layer), which the first
+// layer's parameters need, and a SeparableConv2D (depthwise without bias,
+// then a 1x1 conv2d with bias and activation) inside a model. The three
+// losses take turns.
 //
 //===----------------------------------------------------------------------===//
 
@@ -81,8 +82,9 @@ std::vector<GradModel> depthwiseModels() {
       // activation.
       {{1, k3, none, none, valid, true, Activation::Relu}},
       {{2, k3, two, none, same, true, Activation::Sigmoid}},
-      {{2, {2, 3}, Pair{1, 2}, none, same, false, Activation::Tanh}},
-      {{1, k3, none, two, same, true, Activation::None}},
+      {{2, {2, 3}, Pair{1, 2}, none, same, false, Activation::Elu}},
+      // gelu needs its input: the training form splits it off.
+      {{1, k3, none, two, same, true, Activation::Gelu}},
       // 35 taps: the kernel gradient takes one kernel row per iteration and
       // reads the padded input.
       {{1, {5, 7}, none, none, same, true, Activation::None}},
@@ -90,7 +92,7 @@ std::vector<GradModel> depthwiseModels() {
       {{1, k3, none, none, valid, true, Activation::Relu},
        {2, k3, two, none, same, true, Activation::Tanh}},
       {{0, k3, none, none, same, false, Activation::Tanh, /*filters=*/3},
-       {2, k3, none, two, same, true, Activation::Relu}},
+       {2, k3, none, two, same, true, Activation::HardSwish}},
       {{2, {2, 2}, two, none, valid, true, Activation::None},
        {1, {3, 2}, Pair{2, 1}, none, same, false, Activation::Sigmoid}},
       // SeparableConv2D (depthwise without bias, 1x1 conv2d with bias and

@@ -4,8 +4,9 @@
 // every output element (NHWC, row-major, channel c * M + m) is a logit. The
 // cases cover depth multipliers 1 and 2, strides 1, 2 and mixed, dilation 2,
 // valid and same padding (even extents and even kernels make it uneven: the
-// odd element goes after), with and without bias, every fused activation
-// (one written as a standalone cnn.relu that cnn-fuse-activations folds in),
+// odd element goes after), with and without bias, fused activations (relu,
+// tanh, sigmoid, gelu; one written as a standalone cnn.relu that
+// cnn-fuse-activations folds in),
 // and channel counts that give the CPU kernel 8-, 4-, 2- and 1-lane vectors.
 // A SeparableConv2D model (depthwise without bias, then a 1x1 conv2d with
 // bias and activation) checks the composition Keras uses.
@@ -190,8 +191,9 @@ std::vector<ModelSpec> depthwiseModels() {
        Padding::Same,
        true,
        Activation::Sigmoid},
-      // Dilation 2, valid, 16 channels (two 8-lane vectors per position).
-      {{7, 9}, 16, k3, 1, none, two, Padding::Valid, true, Activation::Relu},
+      // Dilation 2, valid, 16 channels (two 8-lane vectors per position),
+      // gelu (erf) applied to the vectors in the kernel.
+      {{7, 9}, 16, k3, 1, none, two, Padding::Valid, true, Activation::Gelu},
       // Mixed strides [2, 1], valid, no bias, M = 4 (4 lanes, one channel
       // per vector).
       {{7, 8},

@@ -4,8 +4,9 @@
 // layer interfaces (CNNInterfaces.td) of depthwise convolution: its Keras
 // identity, its cost per image and its gradient rule, which produces
 // cnn.depthwise_conv2d_grad_input/_grad_filter and the shared bias gradient.
-// The fused activations (relu, sigmoid, tanh) are differentiated from the
-// layer's output like cnn.conv2d's, so the layer has no training form.
+// Fused activations are differentiated like cnn.conv2d's: from the layer's
+// output, or, for those that need their input, after the training form has
+// split them off (LayerSemantics.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -132,12 +133,25 @@ std::optional<int64_t> DepthwiseConv2DOp::getFlopsPerImage() {
                      checkedProduct({*outputs, epilogue})});
 }
 
+bool DepthwiseConv2DOp::hasTrainingBehavior() {
+  return !isDifferentiableFromOutput(getActivation());
+}
+
+FailureOr<SmallVector<Value>>
+DepthwiseConv2DOp::buildTrainingForm(OpBuilder &b, ValueRange operands,
+                                     TrainingContext &) {
+  return splitActivationForTraining(b, *this, operands);
+}
+
 FailureOr<SmallVector<Value>>
 DepthwiseConv2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
                                   ArrayRef<bool> wanted) {
   Location loc = getLoc();
-  Value g =
-      throughActivation(b, loc, getActivation(), getResult(), resultGrads[0]);
+  FailureOr<Value> activationGrad =
+      fusedActivationGradient(b, *this, resultGrads[0]);
+  if (failed(activationGrad))
+    return failure();
+  Value g = *activationGrad;
   auto strides = b.getDenseI64ArrayAttr(getEffectiveStrides());
   auto dilations = b.getDenseI64ArrayAttr(getEffectiveDilations());
   auto padding = PaddingAttr::get(b.getContext(), getPadding());

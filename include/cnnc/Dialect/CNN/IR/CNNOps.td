@@ -144,7 +144,8 @@ def CNN_Conv2DOp : CNN_LayerOp<"conv2d", [Pure, InferTypeOpAdaptor,
 
 def CNN_DepthwiseConv2DOp : CNN_LayerOp<"depthwise_conv2d", [Pure,
     InferTypeOpAdaptor,
-    DeclareOpInterfaceMethods<CNN_FusedActivationOpInterface>]> {
+    DeclareOpInterfaceMethods<CNN_FusedActivationOpInterface>],
+    ["hasTrainingBehavior", "buildTrainingForm"]> {
   let summary = "depthwise 2-D convolution (Keras DepthwiseConv2D)";
   let description = [{
     Convolves every input channel with its own `depth_multiplier` filters,
@@ -158,7 +159,10 @@ def CNN_DepthwiseConv2DOp : CNN_LayerOp<"depthwise_conv2d", [Pure,
             x[n, i * sh + kh * dh - pad_top, j * sw + kw * dw - pad_left, c]
             * kernel[kh, kw, c, m]
 
-    followed by the optional bias `[C * M]` and the optional activation.
+    followed by the optional bias `[C * M]` and the optional activation
+    (any Keras activation; in training, those whose derivative needs their
+    input - silu, gelu, hard_swish - are split off as a standalone layer, as
+    for cnn.conv2d).
     Padding, strides and dilations follow cnn.conv2d (`padding = same`
     pads to ceil(input / stride) with the odd element at the bottom/right,
     as TensorFlow). As in Keras, `strides` and `dilations` cannot both
