@@ -30,6 +30,7 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   front.loss = options.loss;
   front.momentum = options.momentum;
   front.nesterov = options.nesterov;
+  front.foldBatchNorm = options.foldBatchNorm;
   buildCNNToLinalgPipeline(pm, front);
   // Each thread computes its element from any index of its operands, so
   // named ops become generics and element-wise producers (weight

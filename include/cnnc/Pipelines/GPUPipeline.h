@@ -34,6 +34,11 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
   Option<bool> nesterov{*this, "nesterov",
                         llvm::cl::desc("SGD with Nesterov momentum"),
                         llvm::cl::init(false)};
+  Option<bool> foldBatchNorm{
+      *this, "fold-batch-norm",
+      llvm::cl::desc("Fold inference batch normalization into the conv2d/"
+                     "dense before it (cnn-fold-batch-norm)"),
+      llvm::cl::init(true)};
   Option<std::string> chip{*this, "chip",
                            llvm::cl::desc("GPU architectures: sm_90, or a "
                                           "list such as sm_80,sm_90"),
