@@ -269,9 +269,9 @@ DropoutOp::buildGradients(OpBuilder &, ArrayRef<Value> resultGrads,
 }
 
 LogicalResult DropoutTrainOp::verify() {
-  if (getStream() < 0 || getStream() > int64_t(UINT32_MAX))
-    return emitOpError("stream must fit in 32 unsigned bits, got ")
-           << getStream();
+  auto stream = static_cast<int64_t>(getStream());
+  if (stream < 0 || stream > int64_t(UINT32_MAX))
+    return emitOpError("stream must fit in 32 unsigned bits, got ") << stream;
   return verifyDropout(*this, getRate().convertToDouble(), getType());
 }
 

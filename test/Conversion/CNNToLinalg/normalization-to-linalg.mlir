@@ -1,0 +1,174 @@
+// Batch normalization and dropout lower to linalg on tensors.
+// RUN: cnnc-opt %s --pass-pipeline='builtin.module(func.func(convert-cnn-to-linalg))' \
+// RUN:   | FileCheck %s --implicit-check-not='{{= cnn\.[^p]}}'
+
+// CHECK-DAG: #[[$ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[$C4:.*]] = affine_map<(d0, d1, d2, d3) -> (d3)>
+// CHECK-DAG: #[[$NC4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
+// CHECK-DAG: #[[$ID2:.*]] = affine_map<(d0, d1) -> (d0, d1)>
+// CHECK-DAG: #[[$C2:.*]] = affine_map<(d0, d1) -> (d1)>
+// CHECK-DAG: #[[$ID1:.*]] = affine_map<(d0) -> (d0)>
+// CHECK-DAG: #[[$DW:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
+
+// Inference: per-channel inv = gamma / sqrt(var + eps) and shift = beta -
+// mean * inv in one [C] generic, then x * inv + shift per element.
+// CHECK-LABEL: func.func @batch_norm
+// CHECK:         %[[COEF:.*]]:2 = linalg.generic {indexing_maps = [#[[$ID1]], #[[$ID1]], #[[$ID1]], #[[$ID1]], #[[$ID1]], #[[$ID1]]], iterator_types = ["parallel"]}
+// CHECK:           math.sqrt
+// CHECK:           arith.divf
+// CHECK:           linalg.yield %{{.*}}, %{{.*}} : f32, f32
+// CHECK:         linalg.generic {indexing_maps = [#[[$ID4]], #[[$C4]], #[[$C4]], #[[$ID4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%{{.*}}, %[[COEF]]#0, %[[COEF]]#1
+// CHECK:           arith.mulf
+// CHECK:           arith.addf
+func.func @batch_norm(%x: tensor<?x5x5x4xf32>) -> tensor<?x5x5x4xf32> {
+  %g = cnn.param "bn/gamma" init = ones : tensor<4xf32>
+  %b = cnn.param "bn/beta" : tensor<4xf32>
+  %m = cnn.param "bn/moving_mean" trainable = false : tensor<4xf32>
+  %v = cnn.param "bn/moving_variance" init = ones trainable = false : tensor<4xf32>
+  %y = cnn.batch_norm %x, %m, %v gamma = %g beta = %b : tensor<?x5x5x4xf32>
+  return %y : tensor<?x5x5x4xf32>
+}
+
+// Training, NHWC: per-image partial sums (batch loop parallel and outermost,
+// channel loop innermost), summed over the images, divided by N * H * W;
+// the variance sums squares around that mean (two passes).
+// CHECK-LABEL: func.func @batch_norm_train
+// CHECK:         %[[N:.*]] = tensor.dim %{{.*}}, %{{.*}} : tensor<?x5x5x4xf32>
+// CHECK:         %[[NHW:.*]] = arith.muli %[[N]], %{{.*}} : index
+// CHECK:         %[[M:.*]] = arith.uitofp %{{.*}} : i64 to f32
+// CHECK:         %[[S1:.*]] = linalg.generic {indexing_maps = [#[[$ID4]], #[[$NC4]]], iterator_types = ["parallel", "reduction", "reduction", "parallel"]}
+// CHECK:         %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[$ID2]], #[[$C2]]], iterator_types = ["reduction", "parallel"]} ins(%[[S1]]
+// CHECK:         %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]]
+// CHECK:           arith.divf %{{.*}}, %[[M]]
+// CHECK:         %[[S2:.*]] = linalg.generic {indexing_maps = [#[[$ID4]], #[[$C4]], #[[$NC4]]], iterator_types = ["parallel", "reduction", "reduction", "parallel"]} ins(%{{.*}}, %[[MEAN]]
+// CHECK:           arith.subf
+// CHECK:           arith.mulf
+// CHECK:         linalg.generic {{.*}} ins(%[[S2]]
+// CHECK:         %[[VAR:.*]] = linalg.generic {{.*}}["parallel"]
+// CHECK:         %[[COEF:.*]]:2 = linalg.generic {{.*}} ins(%[[MEAN]], %[[VAR]], %{{.*}}, %{{.*}} :
+// CHECK:         %[[Y:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[COEF]]#0, %[[COEF]]#1
+// CHECK:         return %[[Y]], %[[MEAN]], %[[VAR]]
+func.func @batch_norm_train(%x: tensor<?x5x5x4xf32>, %g: tensor<4xf32>, %b: tensor<4xf32>)
+    -> (tensor<?x5x5x4xf32>, tensor<4xf32>, tensor<4xf32>) {
+  %y, %m, %v = cnn.batch_norm_train %x gamma = %g beta = %b epsilon = 1.0e-3 : tensor<?x5x5x4xf32>
+  return %y, %m, %v : tensor<?x5x5x4xf32>, tensor<4xf32>, tensor<4xf32>
+}
+
+// Training, [N, C]: the statistics reduce over the batch directly.
+// CHECK-LABEL: func.func @batch_norm_train_2d
+// CHECK:         %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[$ID2]], #[[$C2]]], iterator_types = ["reduction", "parallel"]}
+// CHECK-NOT:     iterator_types = ["parallel", "reduction"
+// CHECK:         return
+func.func @batch_norm_train_2d(%x: tensor<?x6xf32>) -> tensor<?x6xf32> {
+  %y, %m, %v = cnn.batch_norm_train %x epsilon = 1.0e-3 : tensor<?x6xf32>
+  return %y : tensor<?x6xf32>
+}
+
+// Gradient: two per-channel sums (dy, dy * (x - mean)), per-channel
+// coefficients (gamma_grad, a, d, e), then dx = a dy + d (x - mean) + e.
+// CHECK-LABEL: func.func @batch_norm_grad
+// CHECK:         %[[DB:.*]] = linalg.generic {indexing_maps = [#[[$ID2]], #[[$C2]]], iterator_types = ["reduction", "parallel"]} ins(%{{.*}} :
+// CHECK:         %[[S:.*]] = linalg.generic {indexing_maps = [#[[$ID2]], #[[$ID2]], #[[$C2]], #[[$C2]]], iterator_types = ["reduction", "parallel"]}
+// CHECK:         %[[K:.*]]:4 = linalg.generic {{.*}} ins(%{{.*}}, %[[DB]], %[[S]], %{{.*}} :
+// CHECK:         %[[DX:.*]] = linalg.generic {indexing_maps = [#[[$ID2]], #[[$ID2]], #[[$C2]], #[[$C2]], #[[$C2]], #[[$C2]], #[[$ID2]]]
+// CHECK-SAME:      ins(%{{.*}}, %{{.*}}, %{{.*}}, %[[K]]#1, %[[K]]#2, %[[K]]#3 :
+// CHECK:         return %[[DX]], %[[K]]#0, %[[DB]]
+func.func @batch_norm_grad(%dy: tensor<?x6xf32>, %x: tensor<?x6xf32>, %m: tensor<6xf32>,
+                           %v: tensor<6xf32>, %g: tensor<6xf32>) -> (tensor<?x6xf32>, tensor<6xf32>, tensor<6xf32>) {
+  %dx, %dg, %db = cnn.batch_norm_grad %dy, %x, %m, %v gamma = %g epsilon = 1.0e-3 : tensor<?x6xf32>
+  return %dx, %dg, %db : tensor<?x6xf32>, tensor<6xf32>, tensor<6xf32>
+}
+
+// Keras: moving * momentum + statistic * (1 - momentum), both f32 factors.
+// CHECK-LABEL: func.func @moving_average
+// CHECK:         linalg.generic
+// CHECK:           %[[MOM:.*]] = arith.constant 0.899999976 : f32
+// CHECK:           arith.mulf %{{.*}}, %[[MOM]]
+// CHECK:           %[[REST:.*]] = arith.constant 1.000000e-01 : f32
+// CHECK:           arith.mulf %{{.*}}, %[[REST]]
+// CHECK:           arith.addf
+func.func @moving_average(%m: tensor<4xf32>, %s: tensor<4xf32>) -> tensor<4xf32> {
+  %0 = cnn.moving_average %m, %s momentum = 0.9 : tensor<4xf32>
+  return %0 : tensor<4xf32>
+}
+
+// Depthwise [KH, KW, C, M]: the scale of channel c * M + m, read through
+// [C, M].
+// CHECK-LABEL: func.func @fold_depthwise
+// CHECK:         %[[PC:.*]]:2 = linalg.generic {{.*}}["parallel"]
+// CHECK:         %[[S:.*]] = tensor.expand_shape %[[PC]]#0 {{\[}}[0, 1]] output_shape [2, 3] : tensor<6xf32> into tensor<2x3xf32>
+// CHECK:         %[[K:.*]] = linalg.generic {indexing_maps = [#[[$ID4]], #[[$DW]], #[[$ID4]]]{{.*}} ins(%{{.*}}, %[[S]] :
+// CHECK:         return %[[K]], %[[PC]]#1
+func.func @fold_depthwise(%k: tensor<3x3x2x3xf32>, %m: tensor<6xf32>, %v: tensor<6xf32>)
+    -> (tensor<3x3x2x3xf32>, tensor<6xf32>) {
+  %k2, %b2 = cnn.fold_batch_norm %k, %m, %v epsilon = 1.0e-3 : tensor<3x3x2x3xf32>, tensor<6xf32>
+  return %k2, %b2 : tensor<3x3x2x3xf32>, tensor<6xf32>
+}
+
+// The HWCF kernel is scaled along its last dimension; the bias becomes
+// (bias - mean) * scale + beta.
+// CHECK-LABEL: func.func @fold_conv
+// CHECK:         %[[PC:.*]]:2 = linalg.generic
+// CHECK:           arith.subf
+// CHECK:           arith.mulf
+// CHECK:           arith.addf
+// CHECK:         linalg.generic {indexing_maps = [#[[$ID4]], #[[$C4]], #[[$ID4]]]{{.*}} ins(%{{.*}}, %[[PC]]#0 :
+func.func @fold_conv(%k: tensor<3x3x2x4xf32>, %b: tensor<4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>,
+                     %g: tensor<4xf32>, %beta: tensor<4xf32>) -> (tensor<3x3x2x4xf32>, tensor<4xf32>) {
+  %k2, %b2 = cnn.fold_batch_norm %k, %m, %v bias = %b gamma = %g beta = %beta epsilon = 1.0e-3 : tensor<3x3x2x4xf32>, tensor<4xf32>
+  return %k2, %b2 : tensor<3x3x2x4xf32>, tensor<4xf32>
+}
+
+// Inference dropout is the identity.
+// CHECK-LABEL: func.func @dropout
+// CHECK-NEXT:    return %{{.*}} : tensor<?x6xf32>
+func.func @dropout(%x: tensor<?x6xf32>) -> tensor<?x6xf32> {
+  %y = cnn.dropout %x rate = 0.5 : tensor<?x6xf32>
+  return %y : tensor<?x6xf32>
+}
+
+// Training dropout: the layer key is one Philox4x32-10 (10 rounds, 2
+// multiplies each) of (stream, layer seed, has seed) under the run's seed;
+// 27 values per image are padded to 7 blocks of 4 words; each block is
+// Philox of (block, image, step) and word j decides element 4 block + j:
+// keep when bits >= round(0.25 * 2^32) = 1073741824, scaled by 1 / 0.75.
+// CHECK-LABEL: func.func @dropout_train
+// CHECK-SAME:    (%[[X:.*]]: tensor<?x3x3x3xf32>, %[[SEED:.*]]: i64, %[[STEP:.*]]: i64)
+// CHECK:         %[[SEEDLO:.*]] = arith.trunci %[[SEED]] : i64 to i32
+// CHECK:         %[[STREAM:.*]] = arith.constant 2 : i32
+// CHECK-NEXT:    arith.constant 7 : i32
+// CHECK:         arith.mului_extended %{{.*}}, %[[STREAM]] : i32
+// CHECK-COUNT-19: arith.mului_extended
+// CHECK:         %[[STEPLO:.*]] = arith.trunci %[[STEP]] : i64 to i32
+// CHECK:         %[[FLAT:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0], [1, 2, 3]] : tensor<?x3x3x3xf32> into tensor<?x27xf32>
+// CHECK:         %[[PAD:.*]] = tensor.pad %[[FLAT]] low[0, 0] high[0, 1]
+// CHECK:         %[[BLOCKS:.*]] = tensor.expand_shape %[[PAD]] {{\[}}[0], [1, 2]] output_shape [%{{.*}}, 7, 4] : tensor<?x28xf32> into tensor<?x7x4xf32>
+// CHECK:         %[[MASKED:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[BLOCKS]] :
+// CHECK:           %[[BLOCK:.*]] = linalg.index 1 : index
+// CHECK:           %[[IMAGE:.*]] = linalg.index 0 : index
+// CHECK-COUNT-20:  arith.mului_extended
+// CHECK:           %[[WORD:.*]] = linalg.index 2 : index
+// CHECK-COUNT-2:   arith.select
+// CHECK:           %[[BITS:.*]] = arith.select
+// CHECK:           %[[THRESHOLD:.*]] = arith.constant 1073741824 : i32
+// CHECK:           %[[KEPT:.*]] = arith.cmpi uge, %[[BITS]], %[[THRESHOLD]] : i32
+// CHECK:           %[[KEEP:.*]] = arith.constant 7.500000e-01 : f32
+// CHECK:           %[[SCALED:.*]] = arith.divf %{{.*}}, %[[KEEP]] : f32
+// CHECK:           arith.select %[[KEPT]], %[[SCALED]], %{{.*}} : f32
+// CHECK:         tensor.collapse_shape %[[MASKED]]
+// CHECK:         tensor.extract_slice %{{.*}}[0, 0] [%{{.*}}, 27] [1, 1]
+// CHECK:         tensor.expand_shape %{{.*}} output_shape [%{{.*}}, 3, 3, 3]
+func.func @dropout_train(%x: tensor<?x3x3x3xf32>, %seed: i64, %step: i64) -> tensor<?x3x3x3xf32> {
+  %y = cnn.dropout_train %x, %seed, %step rate = 0.25 stream = 2 layer_seed = 7 : tensor<?x3x3x3xf32>
+  return %y : tensor<?x3x3x3xf32>
+}
+
+// Rate 1 keeps nothing (Keras): zeros, no generator.
+// CHECK-LABEL: func.func @dropout_train_all
+// CHECK-NOT:     arith.mului_extended
+// CHECK:         %[[Z:.*]] = linalg.fill
+// CHECK:         return %[[Z]]
+func.func @dropout_train_all(%x: tensor<?x8xf32>, %seed: i64, %step: i64) -> tensor<?x8xf32> {
+  %y = cnn.dropout_train %x, %seed, %step rate = 1.0 stream = 0 : tensor<?x8xf32>
+  return %y : tensor<?x8xf32>
+}
