@@ -70,27 +70,29 @@ Value mapBatch(OpBuilder &b, Location loc, ValueRange batchInputs,
       .getResult(0);
 }
 
-/// Per-channel tensors from per-channel inputs: one generic over `[C]`
-/// whose body returns `numResults` scalars.
+/// Per-channel tensors from per-channel inputs: `fn` computes the
+/// `numResults` scalars of a channel from its inputs. Each result is its own
+/// `linalg.map` (dead parts of `fn` fold away): cnn-fuse-elementwise fuses
+/// generic producers only, so a per-channel coefficient is computed once per
+/// channel rather than again for every element of the batch that reads it
+/// (the GPU pipeline generalizes named ops first and fuses them, which saves
+/// a launch there).
 SmallVector<Value>
 mapChannels(OpBuilder &b, Location loc, ValueRange inputs, int64_t numResults,
             function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>
                 fn) {
   auto type = cast<RankedTensorType>(inputs[0].getType());
-  SmallVector<Value> inits;
-  SmallVector<Type> types(numResults, type);
-  for (int64_t i = 0; i < numResults; ++i)
-    inits.push_back(tensor::EmptyOp::create(b, loc, type.getShape(),
-                                            type.getElementType()));
-  SmallVector<AffineMap> maps(inputs.size() + numResults,
-                              b.getMultiDimIdentityMap(1));
-  auto generic = linalg::GenericOp::create(
-      b, loc, types, inputs, inits, maps, {kParallel},
-      [&](OpBuilder &nb, Location l, ValueRange args) {
-        linalg::YieldOp::create(nb, l,
-                                fn(nb, l, args.take_front(inputs.size())));
-      });
-  return SmallVector<Value>(generic.getResults());
+  SmallVector<Value> results;
+  for (int64_t i = 0; i < numResults; ++i) {
+    Value init =
+        tensor::EmptyOp::create(b, loc, type.getShape(), type.getElementType());
+    auto map = linalg::MapOp::create(
+        b, loc, inputs, init, [&](OpBuilder &nb, Location l, ValueRange args) {
+          linalg::YieldOp::create(nb, l, fn(nb, l, args)[i]);
+        });
+    results.push_back(map.getResult().front());
+  }
+  return results;
 }
 
 /// Sums `term` over every axis but the last of `[N, ..., C]` batches: the

@@ -7,17 +7,18 @@
 // CHECK-DAG: #[[$NC4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3)>
 // CHECK-DAG: #[[$ID2:.*]] = affine_map<(d0, d1) -> (d0, d1)>
 // CHECK-DAG: #[[$C2:.*]] = affine_map<(d0, d1) -> (d1)>
-// CHECK-DAG: #[[$ID1:.*]] = affine_map<(d0) -> (d0)>
 // CHECK-DAG: #[[$DW:.*]] = affine_map<(d0, d1, d2, d3) -> (d2, d3)>
 
 // Inference: per-channel inv = gamma / sqrt(var + eps) and shift = beta -
-// mean * inv in one [C] generic, then x * inv + shift per element.
+// mean * inv, each a [C] linalg.map (computed once per channel: element-wise
+// fusion takes generic producers only), then x * inv + shift per element.
 // CHECK-LABEL: func.func @batch_norm
-// CHECK:         %[[COEF:.*]]:2 = linalg.generic {indexing_maps = [#[[$ID1]], #[[$ID1]], #[[$ID1]], #[[$ID1]], #[[$ID1]], #[[$ID1]]], iterator_types = ["parallel"]}
+// CHECK:         %[[INV:.*]] = linalg.map ins(
 // CHECK:           math.sqrt
 // CHECK:           arith.divf
-// CHECK:           linalg.yield %{{.*}}, %{{.*}} : f32, f32
-// CHECK:         linalg.generic {indexing_maps = [#[[$ID4]], #[[$C4]], #[[$C4]], #[[$ID4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%{{.*}}, %[[COEF]]#0, %[[COEF]]#1
+// CHECK:         %[[SHIFT:.*]] = linalg.map ins(
+// CHECK:           arith.negf
+// CHECK:         linalg.generic {indexing_maps = [#[[$ID4]], #[[$C4]], #[[$C4]], #[[$ID4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%{{.*}}, %[[INV]], %[[SHIFT]]
 // CHECK:           arith.mulf
 // CHECK:           arith.addf
 func.func @batch_norm(%x: tensor<?x5x5x4xf32>) -> tensor<?x5x5x4xf32> {
@@ -38,15 +39,16 @@ func.func @batch_norm(%x: tensor<?x5x5x4xf32>) -> tensor<?x5x5x4xf32> {
 // CHECK:         %[[M:.*]] = arith.uitofp %{{.*}} : i64 to f32
 // CHECK:         %[[S1:.*]] = linalg.generic {indexing_maps = [#[[$ID4]], #[[$NC4]]], iterator_types = ["parallel", "reduction", "reduction", "parallel"]}
 // CHECK:         %[[SUM:.*]] = linalg.generic {indexing_maps = [#[[$ID2]], #[[$C2]]], iterator_types = ["reduction", "parallel"]} ins(%[[S1]]
-// CHECK:         %[[MEAN:.*]] = linalg.generic {{.*}} ins(%[[SUM]]
+// CHECK:         %[[MEAN:.*]] = linalg.map ins(%[[SUM]]
 // CHECK:           arith.divf %{{.*}}, %[[M]]
 // CHECK:         %[[S2:.*]] = linalg.generic {indexing_maps = [#[[$ID4]], #[[$C4]], #[[$NC4]]], iterator_types = ["parallel", "reduction", "reduction", "parallel"]} ins(%{{.*}}, %[[MEAN]]
 // CHECK:           arith.subf
 // CHECK:           arith.mulf
-// CHECK:         linalg.generic {{.*}} ins(%[[S2]]
-// CHECK:         %[[VAR:.*]] = linalg.generic {{.*}}["parallel"]
-// CHECK:         %[[COEF:.*]]:2 = linalg.generic {{.*}} ins(%[[MEAN]], %[[VAR]], %{{.*}}, %{{.*}} :
-// CHECK:         %[[Y:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[COEF]]#0, %[[COEF]]#1
+// CHECK:         %[[SQ:.*]] = linalg.generic {{.*}} ins(%[[S2]]
+// CHECK:         %[[VAR:.*]] = linalg.map ins(%[[SQ]]
+// CHECK:         %[[INV:.*]] = linalg.map ins(%[[MEAN]], %[[VAR]], %{{.*}}, %{{.*}} :
+// CHECK:         %[[SHIFT:.*]] = linalg.map ins(%[[MEAN]], %[[VAR]], %{{.*}}, %{{.*}} :
+// CHECK:         %[[Y:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[INV]], %[[SHIFT]]
 // CHECK:         return %[[Y]], %[[MEAN]], %[[VAR]]
 func.func @batch_norm_train(%x: tensor<?x5x5x4xf32>, %g: tensor<4xf32>, %b: tensor<4xf32>)
     -> (tensor<?x5x5x4xf32>, tensor<4xf32>, tensor<4xf32>) {
@@ -69,10 +71,13 @@ func.func @batch_norm_train_2d(%x: tensor<?x6xf32>) -> tensor<?x6xf32> {
 // CHECK-LABEL: func.func @batch_norm_grad
 // CHECK:         %[[DB:.*]] = linalg.generic {indexing_maps = [#[[$ID2]], #[[$C2]]], iterator_types = ["reduction", "parallel"]} ins(%{{.*}} :
 // CHECK:         %[[S:.*]] = linalg.generic {indexing_maps = [#[[$ID2]], #[[$ID2]], #[[$C2]], #[[$C2]]], iterator_types = ["reduction", "parallel"]}
-// CHECK:         %[[K:.*]]:4 = linalg.generic {{.*}} ins(%{{.*}}, %[[DB]], %[[S]], %{{.*}} :
+// CHECK:         %[[DG:.*]] = linalg.map ins(%{{.*}}, %[[DB]], %[[S]], %{{.*}} :
+// CHECK:         %[[A:.*]] = linalg.map ins(%{{.*}}, %[[DB]], %[[S]], %{{.*}} :
+// CHECK:         %[[D:.*]] = linalg.map ins(%{{.*}}, %[[DB]], %[[S]], %{{.*}} :
+// CHECK:         %[[E:.*]] = linalg.map ins(%{{.*}}, %[[DB]], %[[S]], %{{.*}} :
 // CHECK:         %[[DX:.*]] = linalg.generic {indexing_maps = [#[[$ID2]], #[[$ID2]], #[[$C2]], #[[$C2]], #[[$C2]], #[[$C2]], #[[$ID2]]]
-// CHECK-SAME:      ins(%{{.*}}, %{{.*}}, %{{.*}}, %[[K]]#1, %[[K]]#2, %[[K]]#3 :
-// CHECK:         return %[[DX]], %[[K]]#0, %[[DB]]
+// CHECK-SAME:      ins(%{{.*}}, %{{.*}}, %{{.*}}, %[[A]], %[[D]], %[[E]] :
+// CHECK:         return %[[DX]], %[[DG]], %[[DB]]
 func.func @batch_norm_grad(%dy: tensor<?x6xf32>, %x: tensor<?x6xf32>, %m: tensor<6xf32>,
                            %v: tensor<6xf32>, %g: tensor<6xf32>) -> (tensor<?x6xf32>, tensor<6xf32>, tensor<6xf32>) {
   %dx, %dg, %db = cnn.batch_norm_grad %dy, %x, %m, %v gamma = %g epsilon = 1.0e-3 : tensor<?x6xf32>
@@ -81,7 +86,7 @@ func.func @batch_norm_grad(%dy: tensor<?x6xf32>, %x: tensor<?x6xf32>, %m: tensor
 
 // Keras: moving * momentum + statistic * (1 - momentum), both f32 factors.
 // CHECK-LABEL: func.func @moving_average
-// CHECK:         linalg.generic
+// CHECK:         linalg.map
 // CHECK:           %[[MOM:.*]] = arith.constant 0.899999976 : f32
 // CHECK:           arith.mulf %{{.*}}, %[[MOM]]
 // CHECK:           %[[REST:.*]] = arith.constant 1.000000e-01 : f32
@@ -95,10 +100,11 @@ func.func @moving_average(%m: tensor<4xf32>, %s: tensor<4xf32>) -> tensor<4xf32>
 // Depthwise [KH, KW, C, M]: the scale of channel c * M + m, read through
 // [C, M].
 // CHECK-LABEL: func.func @fold_depthwise
-// CHECK:         %[[PC:.*]]:2 = linalg.generic {{.*}}["parallel"]
-// CHECK:         %[[S:.*]] = tensor.expand_shape %[[PC]]#0 {{\[}}[0, 1]] output_shape [2, 3] : tensor<6xf32> into tensor<2x3xf32>
+// CHECK:         %[[SCALE:.*]] = linalg.map
+// CHECK:         %[[BIAS:.*]] = linalg.map
+// CHECK:         %[[S:.*]] = tensor.expand_shape %[[SCALE]] {{\[}}[0, 1]] output_shape [2, 3] : tensor<6xf32> into tensor<2x3xf32>
 // CHECK:         %[[K:.*]] = linalg.generic {indexing_maps = [#[[$ID4]], #[[$DW]], #[[$ID4]]]{{.*}} ins(%{{.*}}, %[[S]] :
-// CHECK:         return %[[K]], %[[PC]]#1
+// CHECK:         return %[[K]], %[[BIAS]]
 func.func @fold_depthwise(%k: tensor<3x3x2x3xf32>, %m: tensor<6xf32>, %v: tensor<6xf32>)
     -> (tensor<3x3x2x3xf32>, tensor<6xf32>) {
   %k2, %b2 = cnn.fold_batch_norm %k, %m, %v epsilon = 1.0e-3 : tensor<3x3x2x3xf32>, tensor<6xf32>
@@ -108,11 +114,12 @@ func.func @fold_depthwise(%k: tensor<3x3x2x3xf32>, %m: tensor<6xf32>, %v: tensor
 // The HWCF kernel is scaled along its last dimension; the bias becomes
 // (bias - mean) * scale + beta.
 // CHECK-LABEL: func.func @fold_conv
-// CHECK:         %[[PC:.*]]:2 = linalg.generic
+// CHECK:         %[[SCALE:.*]] = linalg.map
+// CHECK:         %[[BIAS:.*]] = linalg.map
 // CHECK:           arith.subf
 // CHECK:           arith.mulf
 // CHECK:           arith.addf
-// CHECK:         linalg.generic {indexing_maps = [#[[$ID4]], #[[$C4]], #[[$ID4]]]{{.*}} ins(%{{.*}}, %[[PC]]#0 :
+// CHECK:         linalg.generic {indexing_maps = [#[[$ID4]], #[[$C4]], #[[$ID4]]]{{.*}} ins(%{{.*}}, %[[SCALE]] :
 func.func @fold_conv(%k: tensor<3x3x2x4xf32>, %b: tensor<4xf32>, %m: tensor<4xf32>, %v: tensor<4xf32>,
                      %g: tensor<4xf32>, %beta: tensor<4xf32>) -> (tensor<3x3x2x4xf32>, tensor<4xf32>) {
   %k2, %b2 = cnn.fold_batch_norm %k, %m, %v bias = %b gamma = %g beta = %beta epsilon = 1.0e-3 : tensor<3x3x2x4xf32>, tensor<4xf32>
