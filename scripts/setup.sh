@@ -19,6 +19,8 @@ PACKAGES=(
   libgtest-dev zlib1g-dev gnuplot-nox
   # OpenMP runtime for the generated kernels' threads
   libomp-22-dev
+  # sanitizers and libFuzzer (scripts/sanitize.sh, scripts/fuzz.sh)
+  libclang-rt-22-dev
   # the real data
   dataset-fashion-mnist
 )

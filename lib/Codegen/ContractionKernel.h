@@ -66,8 +66,13 @@ struct PoolFusion {
   mlir::linalg::FillOp fill;
 };
 
+/// The largest pooling window (elements) a kernel computes: the window is
+/// unrolled in the kernel.
+inline constexpr int64_t kMaxFusedPoolWindow = 16;
+
 /// The max pooling fusable into `op`'s kernel whose input is `result` (the
-/// contraction's or its epilogue's result).
+/// contraction's or its epilogue's result), with a window of at most
+/// kMaxFusedPoolWindow elements.
 std::optional<PoolFusion> findPoolConsumer(Value result,
                                            mlir::linalg::LinalgOp op,
                                            const ContractionInfo &info);

@@ -121,6 +121,10 @@ cnnc::codegen::findPoolConsumer(Value result, linalg::LinalgOp op,
   if (!fill || !window.hasStaticShape())
     return std::nullopt;
   int64_t kh = window.getDimSize(0), kw = window.getDimSize(1);
+  // The kernel unrolls the window: bounded, or compile time and code size
+  // grow with it (a 64x64 window took a minute to compile).
+  if (kh * kw > kMaxFusedPoolWindow)
+    return std::nullopt;
   auto strides = llvm::to_vector(pool.getStrides().getValues<int64_t>());
   auto dilations = llvm::to_vector(pool.getDilations().getValues<int64_t>());
   if (strides != SmallVector<int64_t>{kh, kw} ||

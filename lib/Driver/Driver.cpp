@@ -14,6 +14,7 @@
 #include "cnnc/InitAllDialects.h"
 #include "cnnc/Pipelines/GPUPipeline.h"
 #include "cnnc/Pipelines/Pipelines.h"
+#include "cnnc/Runtime/abi.h"
 #include "cnnc/Target/GPUBinary.h"
 #include "cnnc/Target/ModelDescriptor.h"
 #include "cnnc/Target/NativeCodegen.h"
@@ -26,6 +27,7 @@
 #include "mlir/Support/FileUtilities.h"
 #include "mlir/Support/Timing.h"
 #include "mlir/Target/LLVMIR/Export.h"
+#include "llvm/Config/llvm-config.h"
 #include "llvm/IR/LLVMContext.h"
 #include "llvm/IR/Module.h"
 #include "llvm/MC/MCSubtargetInfo.h"
@@ -41,6 +43,8 @@
 #include "llvm/Support/WithColor.h"
 #include "llvm/Target/TargetMachine.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace cnnc;
 
@@ -49,7 +53,7 @@ namespace {
 enum class EmitKind { CNN, Linalg, LLVMMLIR, LLVMIR, PTX, Object, SharedLibrary };
 
 struct DriverOptions {
-  llvm::cl::OptionCategory category{"cnnc options"};
+  llvm::cl::OptionCategory category{"Compiler options"};
   llvm::cl::opt<std::string> input{llvm::cl::Positional,
                                    llvm::cl::desc("<model.mlir>"),
                                    llvm::cl::Required, llvm::cl::cat(category)};
@@ -134,7 +138,8 @@ struct DriverOptions {
   llvm::cl::opt<std::string> optimizer{
       "optimizer",
       llvm::cl::desc("Optimizer compiled into train_step: adam (default), "
-                     "sgd, or none for an inference-only library"),
+                     "adamw, sgd, rmsprop, or none for an inference-only "
+                     "library"),
       llvm::cl::init("adam"), llvm::cl::cat(category)};
   llvm::cl::opt<std::string> loss{
       "loss",
@@ -143,11 +148,31 @@ struct DriverOptions {
       llvm::cl::init("sparse_categorical_crossentropy"),
       llvm::cl::cat(category)};
   llvm::cl::opt<float> momentum{
-      "momentum", llvm::cl::desc("SGD momentum (default 0)"),
+      "momentum", llvm::cl::desc("SGD or RMSprop momentum (default 0)"),
       llvm::cl::init(0.0f), llvm::cl::cat(category)};
   llvm::cl::opt<bool> nesterov{"nesterov",
                                llvm::cl::desc("SGD with Nesterov momentum"),
                                llvm::cl::cat(category)};
+  llvm::cl::opt<float> weightDecay{
+      "weight-decay",
+      llvm::cl::desc("Decoupled weight decay, Keras weight_decay: p -= lr * "
+                     "wd * p before each update (default 0.004 with adamw, "
+                     "none otherwise)"),
+      llvm::cl::init(-1.0f), llvm::cl::cat(category)};
+  llvm::cl::opt<float> beta1{"beta1",
+                             llvm::cl::desc("Adam/AdamW beta_1 (default 0.9)"),
+                             llvm::cl::init(0.9f), llvm::cl::cat(category)};
+  llvm::cl::opt<float> beta2{
+      "beta2", llvm::cl::desc("Adam/AdamW beta_2 (default 0.999)"),
+      llvm::cl::init(0.999f), llvm::cl::cat(category)};
+  llvm::cl::opt<float> epsilon{
+      "epsilon", llvm::cl::desc("Adam/AdamW/RMSprop epsilon (default 1e-7)"),
+      llvm::cl::init(1e-7f), llvm::cl::cat(category)};
+  llvm::cl::opt<float> rho{"rho", llvm::cl::desc("RMSprop rho (default 0.9)"),
+                           llvm::cl::init(0.9f), llvm::cl::cat(category)};
+  llvm::cl::opt<bool> centered{
+      "centered", llvm::cl::desc("Centered RMSprop (Keras centered=True)"),
+      llvm::cl::cat(category)};
   llvm::cl::list<std::string> disable{
       "disable",
       llvm::cl::desc("Switch optimizations off (comma-separated): "
@@ -171,6 +196,21 @@ struct DriverOptions {
 
 /// Prints `cnnc: error: <message>` and returns exit code 1.
 int fail(const llvm::Twine &message);
+
+/// `--help` lists cnnc's own options (`category`) and a few general ones;
+/// the options linked in from LLVM's back ends and MLIR are listed by
+/// `--help-hidden` only.
+void showOwnOptionsFirst(llvm::cl::OptionCategory &category) {
+  static const llvm::StringRef kShown[] = {"help", "help-hidden", "version",
+                                           "mlir-print-op-on-diagnostic",
+                                           "mlir-timing"};
+  for (auto &entry : llvm::cl::getRegisteredOptions()) {
+    llvm::cl::Option *option = entry.second;
+    bool own = llvm::is_contained(option->Categories, &category);
+    if (!own && !llvm::is_contained(kShown, entry.first))
+      option->setHiddenFlag(llvm::cl::Hidden);
+  }
+}
 
 /// Turns off the pipeline options named by --disable.
 LogicalResult applyDisabledOptimizations(ArrayRef<std::string> names,
@@ -211,6 +251,66 @@ int fail(const llvm::Twine &message) {
 
 int fail(llvm::Error error) {
   return fail(llvm::toString(std::move(error)));
+}
+
+/// Checks --optimizer and the hyperparameter flags: each flag must belong
+/// to the chosen optimizer and lie in its range. Returns 0, or 1 after
+/// printing the error.
+int checkOptimizerFlags(const DriverOptions &options) {
+  StringRef name = options.optimizer;
+  if (name != "adam" && name != "adamw" && name != "sgd" && name != "rmsprop" &&
+      name != "none")
+    return fail("--optimizer=" + name +
+                ": expected adam, adamw, sgd, rmsprop or none");
+  bool adam = name == "adam" || name == "adamw";
+  // A flag given for an optimizer that has no such hyperparameter.
+  auto misplaced = [&](const llvm::cl::Option &flag, bool applies,
+                       StringRef owners) {
+    if (!flag.getNumOccurrences() || applies)
+      return false;
+    fail("--" + flag.ArgStr + " needs --optimizer=" + owners +
+         " (got --optimizer=" + name + ")");
+    return true;
+  };
+  if (misplaced(options.momentum, name == "sgd" || name == "rmsprop",
+                "sgd or rmsprop") ||
+      misplaced(options.nesterov, name == "sgd", "sgd") ||
+      misplaced(options.beta1, adam, "adam or adamw") ||
+      misplaced(options.beta2, adam, "adam or adamw") ||
+      misplaced(options.epsilon, adam || name == "rmsprop",
+                "adam, adamw or rmsprop") ||
+      misplaced(options.rho, name == "rmsprop", "rmsprop") ||
+      misplaced(options.centered, name == "rmsprop", "rmsprop") ||
+      misplaced(options.weightDecay, name != "none",
+                "adam, adamw, sgd or rmsprop"))
+    return 1;
+  // Ranges; `!(x >= 0)` also rejects NaN.
+  auto inUnitInterval = [](float x) { return x >= 0.0f && x < 1.0f; };
+  if (!inUnitInterval(options.momentum))
+    return fail("--momentum must be in [0, 1)");
+  if (!inUnitInterval(options.beta1) || !inUnitInterval(options.beta2))
+    return fail("--beta1 and --beta2 must be in [0, 1)");
+  if (!inUnitInterval(options.rho))
+    return fail("--rho must be in [0, 1)");
+  if (!(options.epsilon > 0.0f) || !std::isfinite(options.epsilon))
+    return fail("--epsilon must be positive and finite");
+  if (options.weightDecay.getNumOccurrences() &&
+      (!(options.weightDecay >= 0.0f) || !std::isfinite(options.weightDecay)))
+    return fail("--weight-decay must be non-negative and finite");
+  return 0;
+}
+
+/// Blocks of trainable_elements floats of optimizer state, in the layout
+/// of cnn-synthesize-training: Adam/AdamW m, v; SGD the velocity; RMSprop
+/// the velocity, the momentum buffer (momentum > 0), the average gradient
+/// (centered).
+int64_t optimizerStateBlocks(const DriverOptions &options) {
+  StringRef name = options.optimizer;
+  if (name == "adam" || name == "adamw")
+    return 2;
+  if (name == "rmsprop")
+    return 1 + (options.momentum > 0.0f ? 1 : 0) + (options.centered ? 1 : 0);
+  return 1;
 }
 
 /// The ABI's view of the analyzed model.
@@ -294,20 +394,21 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   registerMLIRContextCLOptions();
   registerPassManagerCLOptions();
   registerDefaultTimingManagerCLOptions();
+  showOwnOptionsFirst(options.category);
+  llvm::cl::SetVersionPrinter([](llvm::raw_ostream &os) {
+    os << "cnnc " CNNC_VERSION " (model ABI version " << CNNC_ABI_VERSION
+       << "), built with LLVM/MLIR " LLVM_VERSION_STRING "\n";
+  });
   llvm::cl::ParseCommandLineOptions(
       argc, argv,
       "cnnc: compiles a convolutional network written in the cnn dialect to "
       "a shared library\n");
-  if (options.optimizer != "adam" && options.optimizer != "sgd" &&
-      options.optimizer != "none")
-    return fail("--optimizer=" + options.optimizer +
-                ": expected adam, sgd or none");
+  if (checkOptimizerFlags(options))
+    return 1;
   if (!cnn::symbolizeLossKind(options.loss))
     return fail("--loss=" + options.loss +
                 ": expected sparse_categorical_crossentropy, "
                 "categorical_crossentropy or mean_squared_error");
-  if (options.momentum < 0 || options.momentum >= 1)
-    return fail("--momentum must be in [0, 1)");
   bool gpu = options.target == "nvptx";
   bool emulated = options.target == "nvptx-emulated";
   if (!gpu && !emulated && options.target != "host")
@@ -351,6 +452,13 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   DialectRegistry registry;
   registerAllDialects(registry);
   MLIRContext context(registry);
+  // A model error is one message at its location; the operation it concerns
+  // (a dump of up to thousands of lines) only with
+  // --mlir-print-op-on-diagnostic.
+  llvm::cl::Option *printOp =
+      llvm::cl::getRegisteredOptions().lookup("mlir-print-op-on-diagnostic");
+  if (!printOp || printOp->getNumOccurrences() == 0)
+    context.printOpOnDiagnostic(false);
 
   std::string errorMessage;
   std::unique_ptr<llvm::MemoryBuffer> file =
@@ -387,7 +495,7 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
     description.optimizer = options.optimizer;
     description.loss = options.loss;
     std::optional<int64_t> stateElements = llvm::checkedMul<int64_t>(
-        options.optimizer == "adam" ? 2 : 1, description.trainableElements);
+        optimizerStateBlocks(options), description.trainableElements);
     if (!stateElements)
       return fail("the optimizer state of '" + options.input +
                   "' has more elements than fit in int64");
@@ -454,6 +562,12 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   pipelineOptions.loss = options.loss;
   pipelineOptions.momentum = options.momentum;
   pipelineOptions.nesterov = options.nesterov;
+  pipelineOptions.weightDecay = options.weightDecay;
+  pipelineOptions.beta1 = options.beta1;
+  pipelineOptions.beta2 = options.beta2;
+  pipelineOptions.epsilon = options.epsilon;
+  pipelineOptions.rho = options.rho;
+  pipelineOptions.centered = options.centered;
   pipelineOptions.parallel = options.parallel;
   if (failed(applyDisabledOptimizations(options.disable, pipelineOptions)))
     return 1;
@@ -468,6 +582,12 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
     gpuOptions.momentum = options.momentum;
     gpuOptions.nesterov = options.nesterov;
     gpuOptions.foldBatchNorm = pipelineOptions.foldBatchNorm;
+    gpuOptions.weightDecay = options.weightDecay;
+    gpuOptions.beta1 = options.beta1;
+    gpuOptions.beta2 = options.beta2;
+    gpuOptions.epsilon = options.epsilon;
+    gpuOptions.rho = options.rho;
+    gpuOptions.centered = options.centered;
     gpuOptions.chip = options.gpuArch;
     gpuOptions.ptxas = options.ptxas;
     gpuOptions.lanes = options.gpuLanes;

@@ -28,6 +28,12 @@ void cnnc::buildCNNToLinalgPipeline(OpPassManager &pm,
     trainingOptions.loss = options.loss;
     trainingOptions.momentum = options.momentum;
     trainingOptions.nesterov = options.nesterov;
+    trainingOptions.weightDecay = options.weightDecay;
+    trainingOptions.beta1 = options.beta1;
+    trainingOptions.beta2 = options.beta2;
+    trainingOptions.epsilon = options.epsilon;
+    trainingOptions.rho = options.rho;
+    trainingOptions.centered = options.centered;
     pm.addPass(cnn::createCNNSynthesizeTraining(trainingOptions));
     if (options.fuseActivationGrads)
       pm.addNestedPass<func::FuncOp>(cnn::createCNNFuseActivationGrads());

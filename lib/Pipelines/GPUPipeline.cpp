@@ -31,6 +31,12 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   front.momentum = options.momentum;
   front.nesterov = options.nesterov;
   front.foldBatchNorm = options.foldBatchNorm;
+  front.weightDecay = options.weightDecay;
+  front.beta1 = options.beta1;
+  front.beta2 = options.beta2;
+  front.epsilon = options.epsilon;
+  front.rho = options.rho;
+  front.centered = options.centered;
   buildCNNToLinalgPipeline(pm, front);
   // Each thread computes its element from any index of its operands, so
   // named ops become generics and element-wise producers (weight
@@ -65,7 +71,10 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   pm.addNestedPass<func::FuncOp>(createConvertLinalgToParallelLoopsPass());
   // The C wrappers; after the loops exist, so that all their bounds read
   // the batch size from one argument.
-  pm.addPass(cnn::createCNNExportCInterface());
+  // Device pointers: the runtime checks labels before it copies them over.
+  cnn::CNNExportCInterfaceOptions exportOptions;
+  exportOptions.checkLabels = emulate;
+  pm.addPass(cnn::createCNNExportCInterface(exportOptions));
   if (!emulate)
     pm.addPass(gpu::createCNNGPUEntryGuards());
   pm.addPass(createCanonicalizerPass());

@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "CheckedMath.h"
 #include "CheckpointFormat.h"
 #include "Internal.h"
 
@@ -154,22 +155,36 @@ static int readState(const char *path, const unsigned char *header,
   state->seen = getI64(header, kOffsetSeen);
   const char *problem = NULL;
   int offset = 0;
-  if (state->step < 0)
+  // Every counter within what a run can reach: each step trains one batch
+  // of at least one image, so the partial epoch's batches are at most the
+  // steps, its images at least its batches and at most batches x batch size.
+  int64_t most;
+  if (state->step < 0 || state->step > CNNRT_MAX_STEPS)
     problem = "step", offset = kOffsetStep;
-  else if (state->epoch < 0 || state->epoch > UINT32_MAX)
+  else if (state->epoch < 0 || state->epoch > UINT32_MAX ||
+           state->epoch > state->step)
     problem = "epoch", offset = kOffsetEpoch;
-  else if (state->batch < 0)
+  else if (state->batch < 0 || state->batch > state->step)
     problem = "batch", offset = kOffsetBatch;
-  else if (state->batch_size < 0)
+  else if (state->batch_size < 0 ||
+           (state->step > 0 && state->batch_size == 0))
     problem = "batch size", offset = kOffsetBatchSize;
-  else if (state->train_examples < 0)
+  else if (state->train_examples < 0 ||
+           (state->step > 0 && state->train_examples == 0))
     problem = "training set size", offset = kOffsetTrainExamples;
-  else if (state->seen < 0)
+  else if (state->seen < state->batch ||
+           cnnc_mul_overflows(state->batch, state->batch_size, &most) ||
+           state->seen > most || state->seen > state->train_examples)
     problem = "images seen", offset = kOffsetSeen;
   else if (state->correct < 0 || state->correct > state->seen)
     problem = "correct count", offset = kOffsetCorrect;
+  else if (state->loss_sum < 0.0) // losses are >= 0 (NaN: a diverged run)
+    problem = "loss sum", offset = kOffsetLossSum;
   if (!problem)
     return 0;
+  if (offset == kOffsetLossSum)
+    return cnnrt_train_fail(path, "impossible %s %g at byte offset %d",
+                            problem, state->loss_sum, offset);
   return cnnrt_train_fail(path, "impossible %s %lld at byte offset %d", problem,
                           (long long)getI64(header, offset), offset);
 }

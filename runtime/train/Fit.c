@@ -69,6 +69,11 @@ static int step(cnnrt_instance *instance, const cnnrt_fit_options *options,
   const cnnrt_model *model = cnnrt_instance_model(instance);
   float loss = 0.0f;
   int64_t correct = 0;
+  if (state->step >= CNNRT_MAX_STEPS)
+    return cnnrt_train_fail(cnnrt_model_path(model),
+                            "the run has taken %lld steps, the most a run "
+                            "may take",
+                            (long long)state->step);
   double start = cnnrt_train_now();
   int failed;
   if (cnnrt_model_is_cuda(model)) {

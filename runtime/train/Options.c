@@ -11,6 +11,7 @@
 #include "Tool.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -23,8 +24,11 @@ enum {
   kAll = kFit | kEval | kPredict,
 };
 
+/// The `max` of an integer flag that accepts every positive int64.
+#define kAnyInt64 HUGE_VAL
+
 typedef enum ValueKind {
-  kInteger,  ///< int64 in [min, max]
+  kInteger,  ///< int64 in [min, max] (max kAnyInt64: up to INT64_MAX)
   kUnsigned, ///< uint64 (the seed)
   kReal,     ///< finite double in (min, max) or [min, max] (see `open`)
   kText,     ///< any non-empty string
@@ -57,9 +61,10 @@ static const Flag kFlags[] = {
     {"--save-weights", kFit, kText, FIELD(weights), 0, 0, NULL},
     {"--plot-format", kFit | kEval, kChoice, FIELD(plot_format), 0, 0,
      "png|svg"},
-    {"--max-steps", kFit, kInteger, FIELD(max_steps), 1, 9e18, NULL},
-    {"--train-subset", kFit, kInteger, FIELD(train_subset), 1, 9e18, NULL},
-    {"--test-subset", kAll, kInteger, FIELD(test_subset), 1, 9e18, NULL},
+    {"--max-steps", kFit, kInteger, FIELD(max_steps), 1, kAnyInt64, NULL},
+    {"--train-subset", kFit, kInteger, FIELD(train_subset), 1, kAnyInt64,
+     NULL},
+    {"--test-subset", kAll, kInteger, FIELD(test_subset), 1, kAnyInt64, NULL},
     {"--count", kPredict, kInteger, FIELD(count), 1, 1000000, NULL},
     {"--progress", kFit, kChoice, 0, 0, 0, "auto|bar|plain"},
     {"--threads", kAll, kInteger, FIELD(threads), 1, 4096, NULL},
@@ -87,18 +92,16 @@ static int isChoice(const char *value, const char *choices) {
 }
 
 static int parseInteger(const Flag *flag, const char *value, int64_t *out) {
+  // Bounds as integers: a double cannot hold INT64_MAX exactly.
+  long long min = (long long)flag->min;
+  long long max = flag->max == kAnyInt64 ? LLONG_MAX : (long long)flag->max;
   char *end;
   errno = 0;
   long long parsed = strtoll(value, &end, 10);
-  if (errno || end == value || *end || parsed < flag->min ||
-      (double)parsed > flag->max)
-    return flag->max >= 9e18
-               ? cnnrt_train_fail(
-                     flag->name, "expected a positive integer, got '%s'", value)
-               : cnnrt_train_fail(flag->name,
-                                  "expected an integer in [%.0f, %.0f], got "
-                                  "'%s'",
-                                  flag->min, flag->max, value);
+  if (errno || end == value || *end || parsed < min || parsed > max)
+    return cnnrt_train_fail(flag->name,
+                            "expected an integer in [%lld, %lld], got '%s'",
+                            min, max, value);
   *out = parsed;
   return 0;
 }

@@ -211,3 +211,27 @@ func.func @conv_relu_pool(%x: tensor<?x8x8x4xf32>, %w: tensor<3x3x4x16xf32>) -> 
               ins(%relu, %window : tensor<?x6x6x16xf32>, tensor<2x2xf32>) outs(%pinit : tensor<?x3x3x16xf32>) -> tensor<?x3x3x16xf32>
   return %pooled : tensor<?x3x3x16xf32>
 }
+
+// A window of more than 16 elements (here a global 6x6 pooling) is not
+// unrolled into the kernel: the pooling stays its own loop nest, so compile
+// time and code size do not grow with the window.
+// POOL-LABEL: func.func @conv_global_pool
+// POOL:         scf.forall
+// POOL:         linalg.pooling_nhwc_max
+func.func @conv_global_pool(%x: tensor<?x8x8x4xf32>, %w: tensor<3x3x4x16xf32>) -> tensor<?x1x1x16xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %ninf = arith.constant 0xFF800000 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x8x8x4xf32>
+  %e = tensor.empty(%n) : tensor<?x6x6x16xf32>
+  %init = linalg.fill ins(%zero : f32) outs(%e : tensor<?x6x6x16xf32>) -> tensor<?x6x6x16xf32>
+  %conv = linalg.conv_2d_nhwc_hwcf {cnn.tiling = #cnn.tiling<rows = 6, vectors = 2, width = 8, parallel = true>,
+                                    dilations = dense<1> : tensor<2xi64>, strides = dense<1> : tensor<2xi64>}
+            ins(%x, %w : tensor<?x8x8x4xf32>, tensor<3x3x4x16xf32>) outs(%init : tensor<?x6x6x16xf32>) -> tensor<?x6x6x16xf32>
+  %pe = tensor.empty(%n) : tensor<?x1x1x16xf32>
+  %pinit = linalg.fill ins(%ninf : f32) outs(%pe : tensor<?x1x1x16xf32>) -> tensor<?x1x1x16xf32>
+  %window = tensor.empty() : tensor<6x6xf32>
+  %pooled = linalg.pooling_nhwc_max {dilations = dense<1> : tensor<2xi64>, strides = dense<6> : tensor<2xi64>}
+              ins(%conv, %window : tensor<?x6x6x16xf32>, tensor<6x6xf32>) outs(%pinit : tensor<?x1x1x16xf32>) -> tensor<?x1x1x16xf32>
+  return %pooled : tensor<?x1x1x16xf32>
+}

@@ -77,13 +77,16 @@ struct Coordinate {
   int64_t element;
 };
 
-/// The coordinates to check: every element of small tensors, a seeded
-/// sample of `limit` distinct elements of larger ones.
+/// The coordinates to check: every element of small trainable tensors, a
+/// seeded sample of `limit` distinct elements of larger ones. Non-trainable
+/// state has no gradient (the loss may well depend on it).
 std::vector<Coordinate> chooseCoordinates(const cnnc_model_desc &desc,
                                           int64_t limit, uint32_t seed) {
   std::vector<Coordinate> coordinates;
   std::mt19937 engine(seed);
   for (int64_t i = 0; i < desc.num_params; ++i) {
+    if (!desc.params[i].trainable)
+      continue;
     std::vector<int64_t> elements(desc.params[i].size);
     std::iota(elements.begin(), elements.end(), 0);
     if (desc.params[i].size > limit) {

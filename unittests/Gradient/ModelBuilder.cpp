@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "ModelBuilder.h"
+#include "ReshapingReference.h"
 
 #include <algorithm>
 #include <cmath>
@@ -414,5 +415,92 @@ ModelBuilder::Value ModelBuilder::dropout(const Value &x, double rate,
 //===----------------------------------------------------------------------===//
 // Global pooling, zero padding, concatenation
 //===----------------------------------------------------------------------===//
+
+namespace {
+
+/// Records which element wins every (image, channel) of a global max
+/// pooling and the gap to the runner-up (ties are counted, as for windows).
+void recordGlobalWinners(const Tensor &input, Branches &branches) {
+  int64_t height = input.dim(1), width = input.dim(2);
+  for (int64_t n = 0; n < input.dim(0); ++n)
+    for (int64_t c = 0; c < input.dim(3); ++c) {
+      double best = -std::numeric_limits<double>::infinity();
+      double second = best;
+      int64_t winner = -1;
+      for (int64_t h = 0; h < height; ++h)
+        for (int64_t w = 0; w < width; ++w) {
+          double x = input.at(n, h, w, c);
+          if (x > best) {
+            second = best;
+            best = x;
+            winner = h * width + w;
+          } else if (x > second) {
+            second = x;
+          }
+        }
+      branches.taken.push_back(winner);
+      if (best == second)
+        ++branches.ties;
+      else
+        branches.margin = std::min(branches.margin, best - second);
+    }
+}
+
+} // namespace
+
+ModelBuilder::Value ModelBuilder::globalPool2d(PoolKind kind, const Value &x,
+                                               bool keepdims) {
+  Node node;
+  node.inputs = {x.id};
+  node.apply = [=](const std::vector<const Tensor *> &in, const ParamValues &,
+                   Branches *branches) {
+    if (branches && kind == PoolKind::Max)
+      recordGlobalWinners(*in[0], *branches);
+    return numeric::globalPool2d(kind, *in[0], keepdims);
+  };
+  int64_t channels = x.dims[2];
+  Value y = define(keepdims ? std::vector<int64_t>{1, 1, channels}
+                            : std::vector<int64_t>{channels},
+                   std::move(node));
+  body +=
+      "    " + y.ssa + " = cnn." +
+      (kind == PoolKind::Max ? "global_max_pool2d " : "global_avg_pool2d ") +
+      x.ssa + (keepdims ? " keepdims" : "") + " : " + tensorType(x.dims) + "\n";
+  return y;
+}
+
+ModelBuilder::Value
+ModelBuilder::zeroPad2d(const Value &x, const std::array<int64_t, 4> &padding) {
+  Node node;
+  node.inputs = {x.id};
+  node.apply = [=](const std::vector<const Tensor *> &in, const ParamValues &,
+                   Branches *) { return numeric::zeroPad2d(*in[0], padding); };
+  Value y = define({x.dims[0] + padding[0] + padding[1],
+                    x.dims[1] + padding[2] + padding[3], x.dims[2]},
+                   std::move(node));
+  body += "    " + y.ssa + " = cnn.zero_pad2d " + x.ssa + " padding = [" +
+          std::to_string(padding[0]) + ", " + std::to_string(padding[1]) +
+          ", " + std::to_string(padding[2]) + ", " +
+          std::to_string(padding[3]) + "] : " + tensorType(x.dims) + "\n";
+  return y;
+}
+
+ModelBuilder::Value ModelBuilder::concat(const std::vector<Value> &inputs) {
+  Node node;
+  std::vector<int64_t> dims = inputs.front().dims;
+  dims.back() = 0;
+  std::string operands, types;
+  for (const Value &input : inputs) {
+    node.inputs.push_back(input.id);
+    dims.back() += input.dims.back();
+    operands += (operands.empty() ? "" : ", ") + input.ssa;
+    types += (types.empty() ? "" : ", ") + tensorType(input.dims);
+  }
+  node.apply = [](const std::vector<const Tensor *> &in, const ParamValues &,
+                  Branches *) { return numeric::concat(in); };
+  Value y = define(dims, std::move(node));
+  body += "    " + y.ssa + " = cnn.concat " + operands + " : " + types + "\n";
+  return y;
+}
 
 } // namespace cnnc::gradient

@@ -139,6 +139,13 @@ public:
 
   // Global pooling, zero padding, concatenation.
 
+  /// cnn.global_avg_pool2d (kind Avg) / cnn.global_max_pool2d (kind Max),
+  /// with `keepdims` the [1, 1, C] form.
+  Value globalPool2d(PoolKind kind, const Value &x, bool keepdims);
+  /// cnn.zero_pad2d with padding [top, bottom, left, right].
+  Value zeroPad2d(const Value &x, const std::array<int64_t, 4> &padding);
+  /// cnn.concat of two or more values along the last dimension.
+  Value concat(const std::vector<Value> &inputs);
 
   /// The finished model returning `logits` (rank 2), trained with `loss`.
   /// `mlir`, when given, replaces the generated module text (for models read

@@ -11,6 +11,7 @@
 
 #include "GradientCheck.h"
 
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -62,8 +63,28 @@ GradModel makeLossModel(Loss loss, const std::string &suffix = "",
                         loss);
 }
 
+/// conv2d (frozen: its kernel and bias are `trainable = false`) -> flatten
+/// -> dense: fine-tuning a head on a frozen feature extractor.
+GradModel makeFrozenModel() {
+  ModelBuilder builder("frozen_conv", {5, 5, 1});
+  auto c = builder.conv2d(builder.input(), "frozen", 2, {3, 3}, std::nullopt,
+                          std::nullopt, Padding::Valid, true, Activation::Tanh);
+  GradModel model = builder.finish(
+      builder.dense(builder.flatten(c), "head", 3, true, Activation::None),
+      Loss::SparseCategoricalCrossentropy);
+  for (const char *name : {"\"frozen/kernel\"", "\"frozen/bias\""}) {
+    size_t at = model.spec.mlir.find(name);
+    EXPECT_NE(at, std::string::npos) << name;
+    model.spec.mlir.insert(at + std::strlen(name), " trainable = false");
+  }
+  for (numeric::ParamSpec &param : model.spec.params)
+    param.trainable = param.name.rfind("frozen/", 0) != 0;
+  return model;
+}
+
 class FashionMnistGradientTest : public GradientTest {};
 class LossGradientTest : public GradientTest {};
+class FrozenGradientTest : public GradientTest {};
 
 TEST_P(FashionMnistGradientTest, MatchesFiniteDifferences) {
   GradientCheckOptions options;
@@ -75,6 +96,52 @@ TEST_P(FashionMnistGradientTest, MatchesFiniteDifferences) {
 TEST_P(LossGradientTest, MatchesFiniteDifferences) {
   checkGradients(GetParam());
 }
+
+// The head's gradients are exact; the frozen layer gets none.
+TEST_P(FrozenGradientTest, MatchesFiniteDifferences) {
+  checkGradients(GetParam());
+}
+
+// Adam steps move the head and leave the frozen layer's weights (laid out
+// after the trainable prefix, outside the optimizer state) bit-identical.
+TEST_P(FrozenGradientTest, AdamLeavesFrozenWeightsUnchanged) {
+  const GradModel &model = GetParam();
+  const cnnc_model_desc *desc = loadLibrary(adamLibrary(model));
+  ASSERT_NE(desc, nullptr);
+  numeric::checkDescriptor(*desc, model.spec);
+  ASSERT_EQ(desc->trainable_elements, 3 * 3 * 2 * 3 + 3);
+  ASSERT_EQ(desc->opt_state_elements, 2 * desc->trainable_elements);
+  std::vector<float> params = numeric::makeParams(*desc, 77);
+  const std::vector<float> initial = params;
+  std::vector<float> state(desc->opt_state_elements, 0.0f);
+  for (int64_t step = 1; step <= 3; ++step) {
+    Batch batch = makeBatch(model.spec, 4, 50 + uint32_t(step));
+    float loss;
+    int64_t correct;
+    ASSERT_EQ(desc->train_step(params.data(), state.data(), batch.input.data(),
+                               batch.labels.data(), batch.size, 0.1f, step,
+                               kGradientSeed, &loss, &correct),
+              CNNC_OK);
+  }
+  int64_t moved = 0;
+  for (int64_t i = 0; i < desc->param_elements; ++i) {
+    if (i >= desc->trainable_elements)
+      EXPECT_EQ(params[i], initial[i]) << "frozen element " << i;
+    else
+      moved += params[i] != initial[i];
+  }
+  EXPECT_EQ(moved, desc->trainable_elements);
+}
+
+INSTANTIATE_TEST_SUITE_P(Gradient, FrozenGradientTest,
+                         [] {
+                           GradModel model = makeFrozenModel();
+                           auto cases = gradientCases({model});
+                           registerCase(model.spec.name, {sgdLibrary(model),
+                                                          adamLibrary(model)});
+                           return cases;
+                         }(),
+                         gradientTestName);
 
 INSTANTIATE_TEST_SUITE_P(Gradient, FashionMnistGradientTest,
                          gradientCases({fashionMnistModel()}),

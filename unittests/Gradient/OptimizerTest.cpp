@@ -1,8 +1,10 @@
-//===- OptimizerTest.cpp - Adam and SGD updates against Keras formulas ----===//
+//===- OptimizerTest.cpp - optimizer updates against Keras formulas -------===//
 //
-// A small network is compiled with Adam, SGD with momentum 0.9 and SGD with
-// Nesterov momentum 0.9, and with plain SGD (momentum 0) as the gradient
-// oracle (see readGradient). Four consecutive train_steps (step = 1..4,
+// A small network is compiled with Adam, AdamW (weight decay 0.05), SGD
+// with momentum 0.9, SGD with Nesterov momentum 0.9, RMSprop (Keras
+// defaults) and centered RMSprop with momentum 0.5, rho 0.8 and weight decay
+// 0.01, and with plain SGD (momentum 0) as the gradient oracle (see
+// readGradient). Four consecutive train_steps (step = 1..4,
 // batches of 3, 5, 1 and 0 images) run on the optimizer's library; before
 // each one the oracle gives the float gradient g at the same parameters and
 // batch, and the new parameters and optimizer state are compared with the
@@ -15,7 +17,10 @@
 //
 // The constants are those of the compiled code and of Keras, which both
 // hold them in float32: beta1 = 0.9f, beta2 = 0.999f, epsilon = 1e-7f,
-// momentum = 0.9f (widened to double here).
+// momentum = 0.9f, RMSprop's rho = 0.9f or 0.8f and momentum 0.5f, weight
+// decays 0.05f and 0.01f (widened to double here). The Keras formulas are
+// those of keras/src/optimizers/{adam,rmsprop}.py, with weight decay
+// p -= lr * wd * p first (base_optimizer.py, _apply_weight_decay).
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,7 +36,14 @@ namespace numeric = cnnc::numeric;
 
 namespace {
 
-enum class Optimizer { Adam, Momentum, Nesterov };
+enum class Optimizer {
+  Adam,
+  AdamW,
+  Momentum,
+  Nesterov,
+  RMSprop,
+  RMSpropCenteredMomentum
+};
 
 struct OptimizerCase {
   std::string name;
@@ -43,6 +55,37 @@ void PrintTo(const OptimizerCase &c, std::ostream *os) { *os << c.name; }
 
 const double kBeta1 = 0.9f, kBeta2 = 0.999f, kEpsilon = 1e-7f;
 const double kMomentum = 0.9f;
+const double kAdamWDecay = 0.05f;
+
+/// RMSprop's hyperparameters of a case (Keras defaults for the plain one).
+struct RMSpropConfig {
+  double rho, momentum, weightDecay;
+  bool centered;
+};
+
+RMSpropConfig rmspropConfig(Optimizer optimizer) {
+  if (optimizer == Optimizer::RMSpropCenteredMomentum)
+    return {0.8f, 0.5f, 0.01f, true};
+  return {0.9f, 0.0, 0.0, false};
+}
+
+bool isRMSprop(Optimizer optimizer) {
+  return optimizer == Optimizer::RMSprop ||
+         optimizer == Optimizer::RMSpropCenteredMomentum;
+}
+
+/// Blocks of optimizer state per parameter (the documented layout).
+int64_t stateBlocks(Optimizer optimizer) {
+  switch (optimizer) {
+  case Optimizer::Adam:
+  case Optimizer::AdamW:
+    return 2;
+  case Optimizer::RMSpropCenteredMomentum:
+    return 3; // velocity, momentum buffer, average gradient
+  default:
+    return 1;
+  }
+}
 
 /// The batch sizes of steps 1, 2, 3, 4: the last one is empty (g = 0).
 const int64_t kStepBatches[] = {3, 5, 1, 0};
@@ -56,15 +99,35 @@ GradModel optimizerModel() {
                         Loss::SparseCategoricalCrossentropy);
 }
 
+/// `model` compiled with `flags` (Library.h's helpers cover Adam and SGD).
+Library withFlags(const GradModel &model, const std::string &variant,
+                  std::vector<std::string> flags) {
+  Library library;
+  library.key = model.spec.name + "_" + variant;
+  library.spec = model.spec;
+  flags.push_back(std::string("--loss=") + toString(model.loss));
+  library.spec.cnncFlags = std::move(flags);
+  return library;
+}
+
 Library libraryFor(const OptimizerCase &c) {
   GradModel model = optimizerModel();
   switch (c.optimizer) {
   case Optimizer::Adam:
     return adamLibrary(model);
+  case Optimizer::AdamW:
+    return withFlags(model, "adamw",
+                     {"--optimizer=adamw", "--weight-decay=0.05"});
   case Optimizer::Momentum:
     return sgdLibrary(model, 0.9);
   case Optimizer::Nesterov:
     return sgdLibrary(model, 0.9, /*nesterov=*/true);
+  case Optimizer::RMSprop:
+    return withFlags(model, "rmsprop", {"--optimizer=rmsprop"});
+  case Optimizer::RMSpropCenteredMomentum:
+    return withFlags(model, "rmsprop_centered_momentum",
+                     {"--optimizer=rmsprop", "--centered", "--momentum=0.5",
+                      "--rho=0.8", "--weight-decay=0.01"});
   }
   return adamLibrary(model);
 }
@@ -74,6 +137,9 @@ std::vector<OptimizerCase> optimizerCases() {
       {"adam", Optimizer::Adam, 0.01f},
       {"sgd_momentum", Optimizer::Momentum, 0.1f},
       {"sgd_nesterov", Optimizer::Nesterov, 0.1f},
+      {"adamw", Optimizer::AdamW, 0.01f},
+      {"rmsprop", Optimizer::RMSprop, 0.01f},
+      {"rmsprop_centered_momentum", Optimizer::RMSpropCenteredMomentum, 0.01f},
   };
   for (const OptimizerCase &c : cases)
     registerCase(c.name, {libraryFor(c), sgdLibrary(optimizerModel())});
@@ -120,6 +186,101 @@ struct Trajectory {
   std::vector<int64_t> correct;
 };
 
+/// One RMSprop step of parameter `i` (Keras's order, rmsprop.py) from the
+/// library's state before the step (`stateBefore`) against the library's
+/// state and parameters after it (`out`). The state is the velocity, then
+/// the momentum buffer (momentum > 0), then the average gradient
+/// (centered), blocks of `p`.
+///
+/// Tolerances: each state update rounds a few positive terms (1e-6 of
+/// their sum). The increment lr g / sqrt(d) is computed from the library's
+/// own new state, checked just above; d = v - a^2 + eps of the centered
+/// form cancels, so its float error is ~1e-7 (v + a^2) and the increment's
+/// relative error 1e-6 (1 + (v + a^2) / d).
+void checkRMSpropStep(const RMSpropConfig &rms, double lr, int64_t i, int64_t p,
+                      double g, double x, const std::vector<float> &stateBefore,
+                      const Trajectory &out, Comparison &state,
+                      Comparison &params) {
+  int64_t momentumBlock = rms.momentum > 0 ? 1 : 0;
+  int64_t averageBlock = momentumBlock + 1;
+  double v = stateBefore[i];
+  double newV = rms.rho * v + (1 - rms.rho) * g * g;
+  state.check(i, out.state[i], newV,
+              1e-6 * (rms.rho * v + (1 - rms.rho) * g * g));
+  double libV = out.state[i], libA = 0;
+  if (rms.centered) {
+    int64_t at = averageBlock * p + i;
+    double a = stateBefore[at];
+    state.check(at, out.state[at], rms.rho * a + (1 - rms.rho) * g,
+                1e-6 * (rms.rho * std::fabs(a) + (1 - rms.rho) * std::fabs(g)));
+    libA = out.state[at];
+  }
+  double denominator = libV - libA * libA + kEpsilon;
+  double increment = lr * g / std::sqrt(denominator);
+  double incrementTolerance =
+      1e-6 * std::fabs(increment) * (1 + (libV + libA * libA) / denominator);
+  double decayed = x - x * rms.weightDecay * lr;
+  double step = increment;
+  if (rms.momentum > 0) {
+    int64_t at = momentumBlock * p + i;
+    double buffer = stateBefore[at];
+    state.check(at, out.state[at], rms.momentum * buffer + increment,
+                1e-6 * rms.momentum * std::fabs(buffer) + incrementTolerance);
+    step = out.state[at]; // p loses the library's new buffer
+    incrementTolerance = 1e-6 * std::fabs(step);
+  }
+  params.check(i, out.params[i], decayed - step,
+               1e-6 * (std::fabs(x) + std::fabs(step)) + incrementTolerance);
+}
+
+/// Four RMSprop steps of parameter `i` from zero state, in double, against
+/// the library's state and parameters after the last one. Tolerances: the
+/// per-step budgets, carried into the next steps (a rounding of v or a
+/// changes every later increment by half its relative size; the momentum
+/// buffer keeps every increment's error).
+void checkRMSpropTrajectory(const RMSpropConfig &rms, double lr, int64_t i,
+                            int64_t p, const std::vector<std::vector<float>> &g,
+                            double x, const Trajectory &out, Comparison &state,
+                            Comparison &params) {
+  double v = 0, a = 0, buffer = 0;
+  double vScale = 0, aScale = 0, xScale = std::fabs(x);
+  double bufferTolerance = 0, xTolerance = 0;
+  for (int t = 1; t <= 4; ++t) {
+    double gi = g[t - 1][i];
+    x -= x * rms.weightDecay * lr;
+    v = rms.rho * v + (1 - rms.rho) * gi * gi;
+    vScale = rms.rho * vScale + gi * gi;
+    double denominator = v + kEpsilon;
+    if (rms.centered) {
+      a = rms.rho * a + (1 - rms.rho) * gi;
+      aScale = rms.rho * aScale + std::fabs(gi);
+      denominator -= a * a;
+    }
+    double increment = lr * gi / std::sqrt(denominator);
+    double incrementTolerance =
+        4e-6 * std::fabs(increment) * (1 + (v + a * a) / denominator);
+    double step = increment;
+    if (rms.momentum > 0) {
+      buffer = rms.momentum * buffer + increment;
+      bufferTolerance = rms.momentum * bufferTolerance + incrementTolerance +
+                        1e-6 * std::fabs(buffer);
+      step = buffer;
+      incrementTolerance = bufferTolerance;
+    }
+    x -= step;
+    xScale += std::fabs(x);
+    xTolerance += incrementTolerance;
+  }
+  state.check(i, out.state[i], v, 4e-6 * vScale);
+  if (rms.momentum > 0)
+    state.check(p + i, out.state[p + i], buffer, bufferTolerance);
+  if (rms.centered) {
+    int64_t at = (rms.momentum > 0 ? 2 : 1) * p + i;
+    state.check(at, out.state[at], a, 4e-6 * aScale);
+  }
+  params.check(i, out.params[i], x, 4e-7 * xScale + xTolerance);
+}
+
 class OptimizerTest : public ::testing::TestWithParam<OptimizerCase> {};
 
 TEST_P(OptimizerTest, MatchesKerasFormula) {
@@ -132,12 +293,19 @@ TEST_P(OptimizerTest, MatchesKerasFormula) {
   numeric::checkDescriptor(*target, model.spec);
   ASSERT_NE(target->train_step, nullptr);
   ASSERT_NE(target->optimizer, nullptr);
-  bool adam = c.optimizer == Optimizer::Adam;
-  EXPECT_STREQ(target->optimizer, adam ? "adam" : "sgd");
+  bool adam = c.optimizer == Optimizer::Adam || c.optimizer == Optimizer::AdamW;
+  bool rmsprop = isRMSprop(c.optimizer);
+  const double adamDecay = c.optimizer == Optimizer::AdamW ? kAdamWDecay : 0.0;
+  const RMSpropConfig rms = rmspropConfig(c.optimizer);
+  EXPECT_STREQ(target->optimizer, c.optimizer == Optimizer::AdamW ? "adamw"
+                                  : adam                          ? "adam"
+                                  : rmsprop                       ? "rmsprop"
+                                                                  : "sgd");
   const int64_t p = target->param_elements;
   ASSERT_EQ(p, oracle->param_elements);
-  ASSERT_EQ(target->opt_state_elements, adam ? 2 * p : p)
-      << "Adam keeps m and v, SGD one velocity per parameter";
+  ASSERT_EQ(target->opt_state_elements, stateBlocks(c.optimizer) * p)
+      << "Adam keeps m and v, SGD one velocity per parameter, RMSprop its "
+         "velocity, momentum buffer and average gradient";
   const double lr = c.learningRate;
 
   const std::vector<float> initialParams =
@@ -181,7 +349,12 @@ TEST_P(OptimizerTest, MatchesKerasFormula) {
       // relative error of 1e-4 (Keras computes it in float too).
       for (int64_t i = 0; i < p; ++i) {
         double gi = g[i], pi = before[i];
-        if (adam) {
+        if (rmsprop) {
+          checkRMSpropStep(rms, lr, i, p, gi, pi, stateBefore, out, state,
+                           params);
+        } else if (adam) {
+          // AdamW decays the parameter first (exact for Adam: 0).
+          double decayed = pi - pi * adamDecay * lr;
           double m = stateBefore[i], v = stateBefore[p + i];
           double newM = m + (gi - m) * (1 - kBeta1);
           double newV = v + (gi * gi - v) * (1 - kBeta2);
@@ -193,8 +366,11 @@ TEST_P(OptimizerTest, MatchesKerasFormula) {
           // From the library's own m and v (checked just above).
           double step = alpha * out.state[i] /
                         (std::sqrt(double(out.state[p + i])) + kEpsilon);
-          params.check(i, out.params[i], pi - step,
-                       1.2e-7 * std::fabs(pi - step) + 1e-4 * std::fabs(step));
+          // The decay rounds once more, relative to p.
+          params.check(i, out.params[i], decayed - step,
+                       1.2e-7 * std::fabs(decayed - step) +
+                           1e-4 * std::fabs(step) +
+                           (adamDecay > 0 ? 1.2e-7 * std::fabs(pi) : 0.0));
         } else {
           double v = stateBefore[i];
           double newV = kMomentum * v - lr * gi;
@@ -231,6 +407,11 @@ TEST_P(OptimizerTest, MatchesKerasFormula) {
   // The closed form of four steps from zero state, in double.
   Comparison state("closed-form state"), params("closed-form parameters");
   for (int64_t i = 0; i < p; ++i) {
+    if (rmsprop) {
+      checkRMSpropTrajectory(rms, lr, i, p, g, initialParams[i], first, state,
+                             params);
+      continue;
+    }
     double m = 0, v = 0, x = initialParams[i];
     // Tolerances: the per-step budgets above, summed over the steps, since
     // each step's rounding carries into the next ones.
@@ -238,6 +419,7 @@ TEST_P(OptimizerTest, MatchesKerasFormula) {
     for (int t = 1; t <= 4; ++t) {
       double gi = g[t - 1][i];
       if (adam) {
+        x -= x * adamDecay * lr;
         m = kBeta1 * m + (1 - kBeta1) * gi;
         v = kBeta2 * v + (1 - kBeta2) * gi * gi;
         mScale = kBeta1 * mScale + std::fabs(gi);

@@ -137,4 +137,39 @@ TEST_F(ForwardArgumentsTest, ValidCallAfterRejectedOnes) {
   }
 }
 
+/// train_step and evaluate reject labels outside [0, classes) with
+/// CNNC_ERR_ARGUMENT before touching any buffer: no update, no results
+/// (a bad row used to add 0 to the loss while the step went on).
+TEST_F(ForwardArgumentsTest, LabelsOutOfRangeAreRejected) {
+  ASSERT_NE(desc->train_step, nullptr);
+  std::vector<float> state(desc->opt_state_elements, 0.0f);
+  const std::vector<float> before = params;
+  for (int32_t bad : {10, -1, 1000000, INT32_MIN}) {
+    int32_t labels[2] = {3, bad};
+    float loss = kSentinel;
+    int64_t correct = -7;
+    EXPECT_EQ(desc->train_step(params.data(), state.data(), input.data(),
+                               labels, 2, 0.1f, 1, 1, &loss, &correct),
+              CNNC_ERR_ARGUMENT)
+        << "label " << bad;
+    EXPECT_EQ(desc->evaluate(params.data(), input.data(), labels, 2, &loss,
+                             &correct),
+              CNNC_ERR_ARGUMENT)
+        << "label " << bad;
+    EXPECT_EQ(loss, kSentinel);
+    EXPECT_EQ(correct, -7);
+  }
+  EXPECT_EQ(params, before) << "a rejected step changed the parameters";
+  EXPECT_TRUE(std::all_of(state.begin(), state.end(),
+                          [](float v) { return v == 0.0f; }));
+  // The classes' own range is accepted.
+  int32_t labels[2] = {0, 9};
+  float loss = kSentinel;
+  int64_t correct = -7;
+  EXPECT_EQ(desc->evaluate(params.data(), input.data(), labels, 2, &loss,
+                           &correct),
+            CNNC_OK);
+  EXPECT_TRUE(std::isfinite(loss));
+}
+
 } // namespace

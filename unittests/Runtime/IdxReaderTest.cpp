@@ -180,6 +180,38 @@ TEST(IdxReader, RefusesCorruptedGzipData) {
   expectRefused(copy.imagesPath, labels, labels, "incorrect data check");
 }
 
+// Members concatenated (as `cat a.gz b.gz` makes) are one stream, as for
+// gzip(1); anything else after the gzip data is an error, not ignored.
+TEST(IdxReader, ReadsConcatenatedGzipMembersAndRefusesTrailingBytes) {
+  TempDir dir;
+  SmallCopy copy(dir);
+  Bytes labels = readFile(copy.labelsPath);
+  Bytes head(labels.begin(), labels.begin() + 5);
+  Bytes tail(labels.begin() + 5, labels.end());
+  Bytes joined = concat(readFile(dir.writeGzip("head.gz", head)),
+                        readFile(dir.writeGzip("tail.gz", tail)));
+  std::string joinedPath = dir.write("joined.gz", joined);
+  Dataset data;
+  ASSERT_EQ(cnnrt_dataset_load_idx(copy.imagesPath.c_str(),
+                                   joinedPath.c_str(), &data),
+            0)
+      << lastError();
+  EXPECT_EQ(data.count, 3);
+  EXPECT_EQ(data.labels[2], 4);
+
+  Bytes gz = readFile(dir.writeGzip("labels.gz", labels));
+  size_t end = gz.size();
+  std::string trailing = dir.write("trailing.gz", concat(gz, {0, 0, 0}));
+  expectRefused(copy.imagesPath, trailing, trailing,
+                "3 unexpected bytes after the end of the gzip data at byte "
+                "offset " +
+                    std::to_string(end) + " of the file");
+  // One stray byte, even one that starts like a gzip magic.
+  std::string stray = dir.write("stray.gz", concat(gz, {0x1f}));
+  expectRefused(copy.imagesPath, stray, stray,
+                "1 unexpected bytes after the end of the gzip data");
+}
+
 TEST(IdxReader, RefusesWrongMagicNumbers) {
   TempDir dir;
   SmallCopy copy(dir);

@@ -35,8 +35,16 @@ class Damage : public ::testing::Test {
 protected:
   void SetUp() override {
     TestModel writer("test_model", 4, 3);
+    // One epoch of 10 batches of 4 images, then 2 batches of the next.
     cnnrt_train_state state = cnnrt_train_state_initial(3);
     state.epoch = 1;
+    state.step = 12;
+    state.batch = 2;
+    state.batch_size = 4;
+    state.train_examples = 40;
+    state.seen = 8;
+    state.correct = 5;
+    state.loss_sum = 9.5;
     path = dir.file("good.ckpt");
     ASSERT_EQ(
         cnnrt_checkpoint_save(path.c_str(), writer.instance, &state, nullptr),
@@ -157,6 +165,19 @@ TEST_F(Damage, HugeSizesInATinyFile) {
       {28, 0xffffffffu, 4, "4294967295 tensors at byte offset 28"},
       {48, ~0ull, 8, "impossible step -1 at byte offset 48"},
       {120, 1000, 4, "history of 1000 epochs at byte offset 120"},
+      // Counters a run cannot reach (an edited checkpoint with a valid CRC
+      // must not train on from an overflowing step counter).
+      {48, 0x7fffffffffffffffull, 8,
+       "impossible step 9223372036854775807 at byte offset 48"},
+      {48, (1ull << 53) + 1, 8, "impossible step 9007199254740993"},
+      {56, 13, 8, "impossible epoch 13 at byte offset 56"},
+      {64, 13, 8, "impossible batch 13 at byte offset 64"},
+      {80, 0, 8, "impossible batch size 0 at byte offset 80"},
+      {88, 0, 8, "impossible training set size 0 at byte offset 88"},
+      {112, 9, 8, "impossible images seen 9 at byte offset 112"},
+      {112, 1, 8, "impossible images seen 1 at byte offset 112"},
+      {104, 9, 8, "impossible correct count 9 at byte offset 104"},
+      {96, 0xbff0000000000000ull, 8, "impossible loss sum -1 at byte offset 96"},
   };
   for (const Case &c : cases) {
     Bytes bytes = good;

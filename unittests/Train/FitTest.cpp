@@ -106,6 +106,26 @@ TEST(Fit, EpochMeansAreWeightedByBatchSize) {
   cnnrt_history_clear(&history);
 }
 
+// The step counter never passes CNNRT_MAX_STEPS (checkpoints beyond it are
+// refused), so step + 1 cannot overflow: the run stops with an error there.
+TEST(Fit, StopsAtTheStepLimit) {
+  TestModel model("test_model", 4, 3, Kind::Counting);
+  TestData data(10, 4, 3);
+  cnnrt_fit_options fit = options(data, 1, 4);
+  cnnrt_train_state state = cnnrt_train_state_initial(1);
+  state.step = CNNRT_MAX_STEPS - 1;
+  cnnrt_history history = {0, 0, nullptr, 0};
+  ASSERT_EQ(cnnrt_fit(model.instance, &fit, &state, &history, nullptr, nullptr),
+            -1);
+  EXPECT_EQ(state.step, CNNRT_MAX_STEPS);
+  EXPECT_NE(std::string(cnnrt_train_last_error())
+                .find("the run has taken 9007199254740992 steps, the most a "
+                      "run may take"),
+            std::string::npos)
+      << cnnrt_train_last_error();
+  cnnrt_history_clear(&history);
+}
+
 TEST(Fit, ResumeFromAnEpochCheckpointIsBitIdentical) {
   TempDir dir;
   TestData data(50, 4, 3);

@@ -135,8 +135,18 @@ TEST(Options, OneMessageNamingTheFlag) {
   EXPECT_EQ(failure({"m.so", "--epochs", "3x"}),
             "--epochs: expected an integer in [1, 1000000], got '3x'");
   EXPECT_EQ(failure({"m.so", "--max-steps", "99999999999999999999"}),
-            "--max-steps: expected a positive integer, got "
-            "'99999999999999999999'");
+            "--max-steps: expected an integer in [1, 9223372036854775807], "
+            "got '99999999999999999999'");
+  EXPECT_EQ(failure({"m.so", "--max-steps", "0"}),
+            "--max-steps: expected an integer in [1, 9223372036854775807], "
+            "got '0'");
+  // The whole int64 range is accepted, its maximum included.
+  cnnrt_tool_options options;
+  EXPECT_EQ(parse({"fit", "m.so", "--max-steps", "9223372036854775807"},
+                  options),
+            0)
+      << cnnrt_train_last_error();
+  EXPECT_EQ(options.max_steps, INT64_MAX);
   EXPECT_EQ(failure({"m.so", "--lr", "nan"}),
             "--lr: expected a number in (0, 1e+06), got 'nan'");
   EXPECT_EQ(failure({"m.so", "--lr", "0"}),

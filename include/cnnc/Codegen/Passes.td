@@ -79,8 +79,11 @@ def CNNVectorizeContractions : Pass<"cnn-vectorize-contractions"> {
     computed in the kernel too: an iteration computes the window's output
     rows one after the other, keeps the running maximum in registers and
     stores only the pooled tile (half the column vectors per group, to leave
-    registers for the maxima). Kernels whose tiling is not parallel get a
-    forall marked `cnn.sequential`.
+    registers for the maxima). The window's rows and columns are emitted as
+    straight-line code, so only windows of at most 16 elements (4x4) are
+    fused; larger ones (a global pooling) stay a separate pooling loop nest,
+    which keeps compile time and code size bounded. Kernels whose tiling is
+    not parallel get a forall marked `cnn.sequential`.
   }];
   let options = [
     Option<"fuseProducers", "fuse-producers", "bool", "true",

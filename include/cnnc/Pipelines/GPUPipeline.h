@@ -22,14 +22,17 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::init("model")};
   Option<std::string> optimizer{
       *this, "optimizer",
-      llvm::cl::desc("adam, sgd, or none (inference entry points only)"),
+      llvm::cl::desc("adam, adamw, sgd, rmsprop, or none (inference entry "
+                     "points only)"),
       llvm::cl::init("adam")};
   Option<std::string> loss{
       *this, "loss",
       llvm::cl::desc("sparse_categorical_crossentropy, "
                      "categorical_crossentropy or mean_squared_error"),
       llvm::cl::init("sparse_categorical_crossentropy")};
-  Option<float> momentum{*this, "momentum", llvm::cl::desc("SGD momentum"),
+  // Optimizer hyperparameters (cnn-synthesize-training's options).
+  Option<float> momentum{*this, "momentum",
+                         llvm::cl::desc("SGD or RMSprop momentum"),
                          llvm::cl::init(0.0f)};
   Option<bool> nesterov{*this, "nesterov",
                         llvm::cl::desc("SGD with Nesterov momentum"),
@@ -39,6 +42,22 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
       llvm::cl::desc("Fold inference batch normalization into the conv2d/"
                      "dense before it (cnn-fold-batch-norm)"),
       llvm::cl::init(true)};
+  Option<float> weightDecay{
+      *this, "weight-decay",
+      llvm::cl::desc("Decoupled weight decay; negative: the optimizer's "
+                     "default (0.004 for adamw, none otherwise)"),
+      llvm::cl::init(-1.0f)};
+  Option<float> beta1{*this, "beta1", llvm::cl::desc("Adam/AdamW beta_1"),
+                      llvm::cl::init(0.9f)};
+  Option<float> beta2{*this, "beta2", llvm::cl::desc("Adam/AdamW beta_2"),
+                      llvm::cl::init(0.999f)};
+  Option<float> epsilon{*this, "epsilon",
+                        llvm::cl::desc("Adam/AdamW/RMSprop epsilon"),
+                        llvm::cl::init(1e-7f)};
+  Option<float> rho{*this, "rho", llvm::cl::desc("RMSprop rho"),
+                    llvm::cl::init(0.9f)};
+  Option<bool> centered{*this, "centered", llvm::cl::desc("Centered RMSprop"),
+                        llvm::cl::init(false)};
   Option<std::string> chip{*this, "chip",
                            llvm::cl::desc("GPU architectures: sm_90, or a "
                                           "list such as sm_80,sm_90"),

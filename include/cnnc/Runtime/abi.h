@@ -92,7 +92,10 @@ typedef int32_t (*cnnc_forward_fn)(const float *params, const float *input,
 /// steps from 1 (Adam's bias correction). Random layers (dropout) draw from
 /// a counter-based generator keyed by (`seed`, `step`, layer, element), so
 /// a step is a pure function of its arguments. Labels are class indices in
-/// [0, num_classes). Writes the mean loss over the batch and the number of
+/// [0, num_classes): any other label makes train_step (and evaluate) return
+/// CNNC_ERR_ARGUMENT before touching a buffer (CPU libraries; a GPU
+/// library's buffers are device pointers, whose labels its caller checks -
+/// libcnnrt does). Writes the mean loss over the batch and the number of
 /// correct predictions.
 typedef int32_t (*cnnc_train_step_fn)(float *params, float *opt_state,
                                       const float *input,

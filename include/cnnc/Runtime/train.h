@@ -91,9 +91,15 @@ int cnnrt_batches_next(cnnrt_batches *batches, cnnrt_batch *batch);
 |* Training state and history                                                 *|
 \*===----------------------------------------------------------------------===*/
 
+/// The most optimizer steps a run may take (2^53: a double counts them
+/// exactly, and at a billion steps a second it lasts 104 days). Checkpoints
+/// with a larger step count are refused; cnnrt_fit stops with an error
+/// before exceeding it, so its counters never overflow.
+#define CNNRT_MAX_STEPS (INT64_C(1) << 53)
+
 /// Everything besides the instance's buffers that a resumed run needs to
-/// continue bit for bit: the shuffle generator is counter-based, so (seed,
-/// epoch, batch) is its whole state.
+/// continue bit for bit: the shuffle generator and the dropout masks are
+/// counter-based, so (seed, step, epoch, batch) is their whole state.
 typedef struct cnnrt_train_state {
   uint64_t seed;          ///< parameter initialization and shuffling
   int64_t step;           ///< optimizer steps taken (Adam's t)

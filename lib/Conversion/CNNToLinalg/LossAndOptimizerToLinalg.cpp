@@ -3,7 +3,9 @@
 // Losses work on logits [N, K] and int32 labels [N]. The cross-entropies use
 // the log-sum-exp trick (subtract the row maximum before exp); gradients
 // are already divided by the batch size, so the loss is the batch mean.
-// Optimizer updates are one element-wise pass over the flat parameters.
+// Optimizer updates (Adam/AdamW, SGD, RMSprop, each with Keras's optional
+// decoupled weight decay) are one element-wise pass over the flat
+// parameters.
 //
 //===----------------------------------------------------------------------===//
 
@@ -270,6 +272,27 @@ SmallVector<Value> updateInPlace(
       .getResults();
 }
 
+/// Keras's decoupled weight decay, `p - p * wd * lr`
+/// (BaseOptimizer._apply_weight_decay), applied to the scalar `p` before the
+/// optimizer's own update; `decay` is the scalar `wd * lr`, null without
+/// weight decay.
+Value decayed(OpBuilder &b, Location loc, Value p, Value decay) {
+  if (!decay)
+    return p;
+  return arith::SubFOp::create(b, loc, p,
+                               arith::MulFOp::create(b, loc, p, decay));
+}
+
+/// `wd * lr`, computed once outside the element-wise pass; null without
+/// weight decay.
+Value decayFactor(OpBuilder &b, Location loc, std::optional<APFloat> decay,
+                  Value learningRate) {
+  if (!decay)
+    return Value();
+  return arith::MulFOp::create(b, loc, f32(b, loc, decay->convertToFloat()),
+                               learningRate);
+}
+
 struct AdamUpdateLowering : OpConversionPattern<AdamUpdateOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -292,11 +315,14 @@ struct AdamUpdateLowering : OpConversionPattern<AdamUpdateOp> {
         arith::MulFOp::create(b, loc, adaptor.getLearningRate(),
                               math::SqrtOp::create(b, loc, correction(beta2))),
         correction(beta1));
+    Value decay =
+        decayFactor(b, loc, op.getWeightDecay(), adaptor.getLearningRate());
     SmallVector<Value> results = updateInPlace(
         b, loc, ValueRange{adaptor.getGrad()},
         ValueRange{adaptor.getParam(), adaptor.getM(), adaptor.getV()},
         [&](OpBuilder &nb, Location l, ValueRange a) -> SmallVector<Value> {
-          Value g = a[0], p = a[1], m = a[2], v = a[3];
+          Value g = a[0], m = a[2], v = a[3];
+          Value p = decayed(nb, l, a[1], decay);
           // m += (g - m) (1 - beta1); v += (g^2 - v) (1 - beta2)
           Value newM = arith::AddFOp::create(
               nb, l, m,
@@ -328,11 +354,13 @@ struct SGDUpdateLowering : OpConversionPattern<SGDUpdateOp> {
     double momentum = op.getMomentum().convertToFloat();
     bool nesterov = op.getNesterov();
     Value lr = adaptor.getLearningRate();
+    Value decay = decayFactor(b, loc, op.getWeightDecay(), lr);
     SmallVector<Value> results = updateInPlace(
         b, loc, ValueRange{adaptor.getGrad()},
         ValueRange{adaptor.getParam(), adaptor.getVelocity()},
         [&](OpBuilder &nb, Location l, ValueRange a) -> SmallVector<Value> {
-          Value g = a[0], p = a[1], v = a[2];
+          Value g = a[0], v = a[2];
+          Value p = decayed(nb, l, a[1], decay);
           Value step = arith::MulFOp::create(nb, l, lr, g);
           // v = momentum v - lr g
           Value newV = arith::SubFOp::create(
@@ -351,10 +379,78 @@ struct SGDUpdateLowering : OpConversionPattern<SGDUpdateOp> {
   }
 };
 
+/// Keras RMSprop in its order (keras/src/optimizers/rmsprop.py); the
+/// optional momentum buffer and average gradient are updated in the same
+/// pass.
+struct RMSpropUpdateLowering : OpConversionPattern<RMSpropUpdateOp> {
+  using OpConversionPattern::OpConversionPattern;
+
+  LogicalResult matchAndRewrite(RMSpropUpdateOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
+    Location loc = op.getLoc();
+    double rho = op.getRho().convertToFloat();
+    double momentum = op.getMomentum().convertToFloat();
+    double epsilon = op.getEpsilon().convertToFloat();
+    bool hasMomentum = bool(adaptor.getMomentumBuffer());
+    bool centered = bool(adaptor.getAverageGradient());
+    Value lr = adaptor.getLearningRate();
+    Value decay = decayFactor(b, loc, op.getWeightDecay(), lr);
+    SmallVector<Value> outs = {adaptor.getParam(), adaptor.getVelocity()};
+    if (hasMomentum)
+      outs.push_back(adaptor.getMomentumBuffer());
+    if (centered)
+      outs.push_back(adaptor.getAverageGradient());
+    SmallVector<Value> results = updateInPlace(
+        b, loc, ValueRange{adaptor.getGrad()}, outs,
+        [&](OpBuilder &nb, Location l, ValueRange a) -> SmallVector<Value> {
+          Value g = a[0], v = a[2];
+          Value p = decayed(nb, l, a[1], decay);
+          auto mul = [&](Value x, Value y) -> Value {
+            return arith::MulFOp::create(nb, l, x, y);
+          };
+          auto add = [&](Value x, Value y) -> Value {
+            return arith::AddFOp::create(nb, l, x, y);
+          };
+          // velocity = rho v + (1 - rho) g^2
+          Value newV = add(mul(f32(nb, l, rho), v),
+                           mul(f32(nb, l, 1.0 - rho), mul(g, g)));
+          SmallVector<Value> updated = {Value(), newV};
+          Value denominator;
+          Value newAverage;
+          if (centered) {
+            // average = rho average + (1 - rho) g;
+            // denominator = velocity - average^2 + epsilon
+            Value average = a[hasMomentum ? 4 : 3];
+            newAverage = add(mul(f32(nb, l, rho), average),
+                             mul(f32(nb, l, 1.0 - rho), g));
+            denominator = add(
+                arith::SubFOp::create(nb, l, newV, mul(newAverage, newAverage)),
+                f32(nb, l, epsilon));
+          } else {
+            denominator = add(newV, f32(nb, l, epsilon));
+          }
+          Value increment = arith::DivFOp::create(
+              nb, l, mul(lr, g), math::SqrtOp::create(nb, l, denominator));
+          Value step = increment;
+          if (hasMomentum) {
+            // momentum_buffer = momentum * momentum_buffer + increment
+            step = add(mul(f32(nb, l, momentum), a[3]), increment);
+            updated.push_back(step);
+          }
+          if (centered)
+            updated.push_back(newAverage);
+          updated[0] = arith::SubFOp::create(nb, l, p, step);
+          return updated;
+        });
+    b.replaceOp(op, results);
+    return success();
+  }
+};
+
 } // namespace
 
 void cnnc::cnn::lowering::populateLossAndOptimizerPatterns(
     RewritePatternSet &patterns) {
   patterns.add<LossLowering, CountCorrectLowering, AdamUpdateLowering,
-               SGDUpdateLowering>(patterns.getContext());
+               SGDUpdateLowering, RMSpropUpdateLowering>(patterns.getContext());
 }

@@ -144,42 +144,61 @@ DenseIntElementsAttr getPairAttr(OpBuilder &b, int64_t first, int64_t second) {
 }
 
 
+/// The number of elements of the window at output position `out` (an index
+/// value) that lie inside the input along one dimension:
+/// min(start + window, padBefore + input) - max(start, padBefore) with
+/// start = out * stride.
+static Value countInside(OpBuilder &b, Location loc, Value out,
+                         const WindowDim &dim) {
+  auto index = [&](int64_t v) {
+    return arith::ConstantIndexOp::create(b, loc, v).getResult();
+  };
+  Value start = arith::MulIOp::create(b, loc, out, index(dim.stride));
+  Value first = arith::MaxSIOp::create(b, loc, start, index(dim.padBefore));
+  Value last = arith::MinSIOp::create(
+      b, loc, arith::AddIOp::create(b, loc, start, index(dim.window)),
+      index(dim.padBefore + dim.input));
+  return arith::SubIOp::create(b, loc, last, first);
+}
+
 Value scaleByWindowReciprocals(OpBuilder &b, Location loc, Value values,
                                const WindowDim &height,
                                const WindowDim &width) {
-  auto countInside = [](const WindowDim &dim, int64_t out) {
-    int64_t start = out * dim.stride;
-    int64_t first = std::max(start, dim.padBefore);
-    int64_t last = std::min(start + dim.window, dim.padBefore + dim.input);
-    return last - first;
-  };
-  SmallVector<float> reciprocals;
-  reciprocals.reserve(height.output * width.output);
-  for (int64_t oh = 0; oh < height.output; ++oh)
-    for (int64_t ow = 0; ow < width.output; ++ow)
-      reciprocals.push_back(
-          1.0f / float(countInside(height, oh) * countInside(width, ow)));
-  auto countsType =
-      RankedTensorType::get({height.output, width.output}, b.getF32Type());
-  Value counts = arith::ConstantOp::create(
-      b, loc, DenseElementsAttr::get(countsType, ArrayRef(reciprocals)));
-
+  bool padded = height.padBefore || height.padAfter || width.padBefore ||
+                width.padAfter;
   auto type = cast<RankedTensorType>(values.getType());
-  MLIRContext *ctx = b.getContext();
   AffineMap identity = b.getMultiDimIdentityMap(4);
-  AffineMap spatial = AffineMap::get(
-      4, 0, {getAffineDimExpr(1, ctx), getAffineDimExpr(2, ctx)}, ctx);
   SmallVector<utils::IteratorType> iterators(4, utils::IteratorType::parallel);
+  // Without padding every window is whole: one constant factor. With it,
+  // the count of each output position is computed where it is used, so
+  // nothing the size of the image is built at compile time.
   return linalg::GenericOp::create(
-             b, loc, TypeRange{type}, ValueRange{counts}, ValueRange{values},
-             ArrayRef<AffineMap>{spatial, identity}, iterators,
-             [](OpBuilder &nb, Location l, ValueRange args) {
-               Value scaled = arith::MulFOp::create(nb, l, args[1], args[0]);
-               linalg::YieldOp::create(nb, l, scaled);
+             b, loc, TypeRange{type}, ValueRange{}, ValueRange{values},
+             ArrayRef<AffineMap>{identity}, iterators,
+             [&](OpBuilder &nb, Location l, ValueRange args) {
+               Value scale;
+               if (!padded) {
+                 scale = createF32Constant(
+                     nb, l, 1.0 / double(height.window * width.window));
+               } else {
+                 Value count = arith::MulIOp::create(
+                     nb, l,
+                     countInside(nb, l, linalg::IndexOp::create(nb, l, 1),
+                                 height),
+                     countInside(nb, l, linalg::IndexOp::create(nb, l, 2),
+                                 width));
+                 Value countF = arith::SIToFPOp::create(
+                     nb, l, nb.getF32Type(),
+                     arith::IndexCastOp::create(nb, l, nb.getI64Type(),
+                                                count));
+                 scale = arith::DivFOp::create(
+                     nb, l, createF32Constant(nb, l, 1.0), countF);
+               }
+               linalg::YieldOp::create(
+                   nb, l, Value(arith::MulFOp::create(nb, l, args[0], scale)));
              })
       .getResult(0);
 }
-
 
 Value createFilled(OpBuilder &b, Location loc, RankedTensorType type,
                    Value like, Value fill) {

@@ -82,7 +82,8 @@ mlir::DenseIntElementsAttr getPairAttr(mlir::OpBuilder &b, int64_t first,
 /// Multiplies an NHWC tensor of window sums by 1 / (number of window
 /// elements inside the input) per output position: Keras's average pooling
 /// ignores padding, so border windows with `same` padding have smaller
-/// divisors. The reciprocals are a constant [OH, OW] tensor.
+/// divisors. The divisor of each output position is computed in the
+/// kernel from its indices (a constant factor without padding).
 mlir::Value scaleByWindowReciprocals(mlir::OpBuilder &b, mlir::Location loc,
                                      mlir::Value values,
                                      const WindowDim &height,

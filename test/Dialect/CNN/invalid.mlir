@@ -360,3 +360,11 @@ func.func @tiling_outer_reductions(%a: tensor<4x8xf32>, %b: tensor<8x8xf32>, %c:
          ins(%a, %b : tensor<4x8xf32>, tensor<8x8xf32>) outs(%c : tensor<4x8xf32>) -> tensor<4x8xf32>
   return
 }
+
+// -----
+
+func.func @padded_input_too_large(%x: tensor<?x28x28x1xf32>, %k: tensor<3x3x1x8xf32>) {
+  // expected-error @+1 {{the input, padded to 4294967322 x 4294967322 x 1 for a 4294967295 x 4294967295 window, would have more than 2^40 elements per image, more than cnnc supports}}
+  %0 = cnn.conv2d %x, %k dilations = [2147483647, 2147483647] padding = same : tensor<?x28x28x1xf32>, tensor<3x3x1x8xf32>
+  return
+}

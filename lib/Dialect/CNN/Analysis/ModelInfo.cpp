@@ -7,6 +7,8 @@
 
 #include "cnnc/Dialect/CNN/Analysis/ModelInfo.h"
 
+#include "cnnc/Dialect/CNN/IR/WindowGeometry.h"
+
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/Support/CheckedArithmetic.h"
 
@@ -33,11 +35,13 @@ bool cnnc::cnn::isCIdentifier(StringRef name) {
 }
 
 /// Picks the forward function: public `forward`, else the only public one.
+/// Entry points that training synthesis already added (marked `cnn.entry`)
+/// are not candidates.
 static func::FuncOp findForward(ModuleOp module) {
   func::FuncOp onlyPublic;
   int publicCount = 0;
   for (auto func : module.getOps<func::FuncOp>()) {
-    if (func.isPrivate() || func.isDeclaration())
+    if (func.isPrivate() || func.isDeclaration() || func->hasAttr("cnn.entry"))
       continue;
     if (func.getSymName() == "forward")
       return func;
@@ -45,6 +49,50 @@ static func::FuncOp findForward(ModuleOp module) {
     ++publicCount;
   }
   return publicCount == 1 ? onlyPublic : func::FuncOp();
+}
+
+/// Elements of one batch entry of a [batch, ...] tensor type, if every other
+/// dimension is static and the product fits in int64.
+static std::optional<int64_t> elementsPerImage(Type type) {
+  auto tensor = dyn_cast<RankedTensorType>(type);
+  if (!tensor || tensor.getRank() == 0)
+    return std::nullopt;
+  int64_t count = 1;
+  for (int64_t d : tensor.getShape().drop_front()) {
+    std::optional<int64_t> next =
+        ShapedType::isDynamic(d) ? std::nullopt : llvm::checkedMul(count, d);
+    if (!next)
+      return std::nullopt;
+    count = *next;
+  }
+  return count;
+}
+
+/// Every tensor of the model has at most kMaxElementsPerImage elements per
+/// image, so the sizes derived from it (bytes, strides, batch limits) fit in
+/// int64; parameters are not batched.
+static LogicalResult verifyTensorSizes(func::FuncOp forward) {
+  auto check = [](Value value, Operation *at) -> LogicalResult {
+    if (isa<ParamOp>(at) || !isa<RankedTensorType>(value.getType()))
+      return success();
+    std::optional<int64_t> count = elementsPerImage(value.getType());
+    if (count && *count <= kMaxElementsPerImage)
+      return success();
+    return at->emitError("the tensor ")
+           << value.getType()
+           << " has more than 2^40 elements per image, more than cnnc "
+              "supports";
+  };
+  for (BlockArgument arg : forward.getArguments())
+    if (failed(check(arg, forward)))
+      return failure();
+  WalkResult walk = forward.walk([&](Operation *op) {
+    for (Value result : op->getResults())
+      if (failed(check(result, op)))
+        return WalkResult::interrupt();
+    return WalkResult::advance();
+  });
+  return failure(walk.wasInterrupted());
 }
 
 FailureOr<ModelInfo> ModelInfo::analyze(ModuleOp module,
@@ -87,6 +135,8 @@ FailureOr<ModelInfo> ModelInfo::analyze(ModuleOp module,
            << output.getDimSize(0) << ") differ";
   info.inputType = input;
   info.outputType = output;
+  if (failed(verifyTensorSizes(info.forward)))
+    return failure();
 
   WalkResult walk = module.walk([&](ParamOp param) {
     if (param->getParentOp() != info.forward.getOperation()) {
@@ -123,6 +173,9 @@ FailureOr<ModelInfo> ModelInfo::analyze(ModuleOp module,
     if (!end)
       return p.op.emitError("total parameter count overflows int64");
     info.paramElements = *end;
+    if (info.paramElements > kMaxElementsPerImage)
+      return p.op.emitError("the model has more than 2^40 parameters, more "
+                            "than cnnc supports");
     if (p.trainable)
       info.trainableElements = info.paramElements;
   }

@@ -85,7 +85,8 @@ inferWindowedType(RankedTensorType input, ArrayRef<int64_t> window,
   FailureOr<WindowDim> width =
       computeWindowDim(input.getDimSize(2), window[1], strides[1], dilations[1],
                        padding, "width", emitError);
-  if (failed(width))
+  if (failed(width) ||
+      failed(verifyPaddedSize(*height, *width, input.getDimSize(3), emitError)))
     return failure();
   inferred.push_back(RankedTensorType::get(
       {input.getDimSize(0), height->output, width->output, outChannels},

@@ -172,3 +172,30 @@ LogicalResult LossOp::verify() {
     return emitOpError("logits gradient must have the logits' type");
   return success();
 }
+
+LogicalResult
+RMSpropUpdateOp::inferReturnTypes(MLIRContext *, std::optional<Location>,
+                                  Adaptor adaptor,
+                                  SmallVectorImpl<Type> &inferred) {
+  // The new parameters and velocity, then one new value per optional buffer.
+  Type type = adaptor.getParam().getType();
+  inferred.assign(2, type);
+  if (adaptor.getMomentumBuffer())
+    inferred.push_back(type);
+  if (adaptor.getAverageGradient())
+    inferred.push_back(type);
+  return success();
+}
+
+LogicalResult RMSpropUpdateOp::verify() {
+  // Keras keeps a momentum buffer exactly when momentum > 0.
+  float momentum = getMomentum().convertToFloat();
+  if (!(momentum >= 0.0f))
+    return emitOpError("momentum must be non-negative, got ") << momentum;
+  if ((momentum > 0.0f) != bool(getMomentumBuffer()))
+    return emitOpError("takes a momentum buffer exactly when momentum > 0, "
+                       "got momentum ")
+           << momentum << (getMomentumBuffer() ? " with" : " without")
+           << " a buffer";
+  return success();
+}

@@ -24,6 +24,26 @@ LogicalResult cnnc::cnn::verifyPositivePair(ArrayRef<int64_t> values,
   return success();
 }
 
+LogicalResult cnnc::cnn::verifyPaddedSize(const WindowDim &height,
+                                          const WindowDim &width,
+                                          int64_t channels,
+                                          EmitErrorFn emitError) {
+  // Cannot overflow: the padded extent is max(input, the last window's end).
+  int64_t paddedHeight = height.input + height.padBefore + height.padAfter;
+  int64_t paddedWidth = width.input + width.padBefore + width.padAfter;
+  std::optional<int64_t> elements =
+      llvm::checkedMul(paddedHeight, paddedWidth);
+  if (elements)
+    elements = llvm::checkedMul(*elements, channels);
+  if (elements && *elements <= kMaxElementsPerImage)
+    return success();
+  return emitError() << "the input, padded to " << paddedHeight << " x "
+                     << paddedWidth << " x " << channels << " for a "
+                     << height.dilatedWindow << " x " << width.dilatedWindow
+                     << " window, would have more than 2^40 elements per "
+                        "image, more than cnnc supports";
+}
+
 FailureOr<WindowDim> cnnc::cnn::computeWindowDim(int64_t input, int64_t window,
                                                  int64_t stride,
                                                  int64_t dilation,

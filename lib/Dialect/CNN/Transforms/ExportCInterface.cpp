@@ -104,7 +104,31 @@ void useOneBatchSize(func::FuncOp impl) {
   }
 }
 
-LogicalResult exportEntry(func::FuncOp impl) {
+/// Whether some label of the i32 buffer `labels` (`batch` of them) lies
+/// outside [0, classes): one unsigned comparison per label.
+Value anyLabelOutOfRange(OpBuilder &b, Location loc, Value labels, Value batch,
+                         int64_t classes) {
+  Type i32 = b.getI32Type();
+  Value zero = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0));
+  Value one = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(1));
+  Value limit = arith::ConstantOp::create(
+      b, loc, b.getI32IntegerAttr(static_cast<int32_t>(classes)));
+  Value none = arith::ConstantOp::create(b, loc, b.getBoolAttr(false));
+  auto loop = scf::ForOp::create(
+      b, loc, zero, batch, one, ValueRange{none},
+      [&](OpBuilder &nb, Location l, Value i, ValueRange found) {
+        Value address = LLVM::GEPOp::create(
+            nb, l, labels.getType(), i32, labels, ValueRange{i});
+        Value label = LLVM::LoadOp::create(nb, l, i32, address);
+        Value outside = arith::CmpIOp::create(
+            nb, l, arith::CmpIPredicate::uge, label, limit);
+        scf::YieldOp::create(
+            nb, l, ValueRange{arith::OrIOp::create(nb, l, found[0], outside)});
+      });
+  return loop.getResult(0);
+}
+
+LogicalResult exportEntry(func::FuncOp impl, bool checkLabels) {
   StringRef implName = impl.getSymName();
   if (!implName.consume_back("_impl"))
     return impl.emitError("entry point name must end in `_impl`");
@@ -177,6 +201,30 @@ LogicalResult exportEntry(func::FuncOp impl) {
                        ValueRange{arith::ConstantOp::create(
                            b, loc, b.getI32IntegerAttr(1))});
   b.setInsertionPointToStart(branch.elseBlock());
+  // Labels outside [0, classes), the other CNNC_ERR_ARGUMENT of abi.h.
+  auto classes = impl->getAttrOfType<IntegerAttr>(kNumClassesAttrName);
+  if (checkLabels && classes) {
+    auto isLabels = [](Type t) {
+      auto memref = dyn_cast<MemRefType>(t);
+      return memref && memref.getRank() == 1 &&
+             memref.getElementType().isInteger(32);
+    };
+    auto position = llvm::find_if(impl.getArgumentTypes(), isLabels);
+    if (position == impl.getArgumentTypes().end())
+      return impl.emitError("entry point with '")
+             << kNumClassesAttrName << "' has no i32 label buffer";
+    Value labels = cValues[position - impl.getArgumentTypes().begin()];
+    auto labelCheck = scf::IfOp::create(
+        b, loc, TypeRange{i32},
+        anyLabelOutOfRange(b, loc, labels, batch, classes.getInt()),
+        /*withElseRegion=*/true);
+    scf::YieldOp::create(b, loc, labelCheck.getResults());
+    b.setInsertionPointToStart(labelCheck.thenBlock());
+    scf::YieldOp::create(b, loc,
+                         ValueRange{arith::ConstantOp::create(
+                             b, loc, b.getI32IntegerAttr(1))});
+    b.setInsertionPointToStart(labelCheck.elseBlock());
+  }
   SmallVector<Value> implArgs;
   for (auto [type, value] : llvm::zip(impl.getArgumentTypes(), cValues)) {
     if (auto memref = dyn_cast<MemRefType>(type))
@@ -203,6 +251,7 @@ LogicalResult exportEntry(func::FuncOp impl) {
   impl.setPrivate();
   impl->removeAttr(kEntryAttrName);
   impl->removeAttr(kBatchPositionAttrName);
+  impl->removeAttr(kNumClassesAttrName);
   impl->setAttr("llvm.linkage",
                 LLVM::LinkageAttr::get(ctx, LLVM::Linkage::Internal));
   return success();
@@ -210,13 +259,15 @@ LogicalResult exportEntry(func::FuncOp impl) {
 
 struct ExportCInterfacePass
     : cnnc::cnn::impl::CNNExportCInterfaceBase<ExportCInterfacePass> {
+  using Base::Base;
+
   void runOnOperation() override {
     SmallVector<func::FuncOp> entries;
     for (auto func : getOperation().getOps<func::FuncOp>())
       if (func->hasAttr(kEntryAttrName))
         entries.push_back(func);
     for (func::FuncOp entry : entries)
-      if (failed(exportEntry(entry)))
+      if (failed(exportEntry(entry, checkLabels)))
         return signalPassFailure();
   }
 };

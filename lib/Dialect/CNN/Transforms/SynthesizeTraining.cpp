@@ -17,6 +17,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 namespace cnnc::cnn {
 #define GEN_PASS_DEF_CNNSYNTHESIZETRAINING
@@ -113,9 +114,10 @@ struct SynthesizeTrainingPass
       module.emitError("unknown loss '") << loss << "'";
       return signalPassFailure();
     }
-    if (optimizer != "adam" && optimizer != "sgd") {
+    if (optimizer != "adam" && optimizer != "adamw" && optimizer != "sgd" &&
+        optimizer != "rmsprop") {
       module.emitError("unknown optimizer '")
-          << optimizer << "' (expected adam or sgd)";
+          << optimizer << "' (expected adam, adamw, sgd or rmsprop)";
       return signalPassFailure();
     }
     if (failed(buildTrainStep(*model, *lossKind)) ||
@@ -141,10 +143,12 @@ struct SynthesizeTrainingPass
     Location loc = model.forward.getLoc();
     Boundary types = getBoundary(model, b);
     int64_t trainable = model.trainableElements;
-    bool adam = optimizer == "adam";
-    auto stateType =
-        RankedTensorType::get({adam ? 2 * trainable : trainable},
-                              b.getF32Type());
+    std::optional<int64_t> stateElements =
+        llvm::checkedMul(stateBlocks(), trainable);
+    if (!stateElements)
+      return emitError(loc, "the optimizer state has more elements than fit "
+                            "in int64");
+    auto stateType = RankedTensorType::get({*stateElements}, b.getF32Type());
     // C signature: train_step(params, opt_state, images, labels, batch,
     //                         learning_rate, step, seed, loss, correct).
     func::FuncOp entry = createEntryPoint(
@@ -154,6 +158,8 @@ struct SynthesizeTrainingPass
          b.getI64Type(), b.getI64Type(), types.lossBuffer,
          types.correctBuffer},
         /*batchPosition=*/4);
+    entry->setAttr(kNumClassesAttrName,
+                   b.getI64IntegerAttr(model.numClasses()));
     Block *body = &entry.front();
     auto arg = [&](unsigned i) { return body->getArgument(i); };
     Value params = bufferization::ToTensorOp::create(
@@ -211,25 +217,8 @@ struct SynthesizeTrainingPass
         trainable == model.paramElements
             ? params
             : sliceOf(b, loc, params, 0, trainable);
-    Value newTrainable, newState;
-    if (adam) {
-      auto update = AdamUpdateOp::create(
-          b, loc, trainableParams, flatGrad,
-          sliceOf(b, loc, state, 0, trainable),
-          sliceOf(b, loc, state, trainable, trainable), arg(4), arg(5),
-          b.getF32FloatAttr(beta1), b.getF32FloatAttr(beta2),
-          b.getF32FloatAttr(epsilon));
-      newTrainable = update.getNewParam();
-      newState = insertInto(b, loc, update.getNewM(), state, 0);
-      newState = insertInto(b, loc, update.getNewV(), newState, trainable);
-    } else {
-      auto update = SGDUpdateOp::create(b, loc, trainableParams, flatGrad,
-                                        state, arg(4),
-                                        b.getF32FloatAttr(momentum),
-                                        nesterov ? b.getUnitAttr() : UnitAttr());
-      newTrainable = update.getNewParam();
-      newState = update.getNewVelocity();
-    }
+    auto [newTrainable, newState] = buildUpdate(
+        b, loc, trainableParams, flatGrad, state, trainable, arg(4), arg(5));
     Value newParams = trainable == model.paramElements
                           ? newTrainable
                           : insertInto(b, loc, newTrainable, params, 0);
@@ -249,6 +238,78 @@ struct SynthesizeTrainingPass
     store(correct, arg(8));
     func::ReturnOp::create(b, loc);
     return success();
+  }
+
+  /// Blocks of `trainable` floats of optimizer state, laid out as the pass
+  /// description says: Adam/AdamW m, v; SGD the velocity; RMSprop the
+  /// velocity, the momentum buffer (momentum > 0), the average gradient
+  /// (centered), as Keras creates them (keras/src/optimizers/rmsprop.py).
+  int64_t stateBlocks() const {
+    if (optimizer == "adam" || optimizer == "adamw")
+      return 2;
+    if (optimizer == "rmsprop")
+      return 1 + (momentum > 0.0f ? 1 : 0) + (centered ? 1 : 0);
+    return 1;
+  }
+
+  /// The `weight_decay` attribute of the update, null when there is none:
+  /// the option, or the optimizer's Keras default (AdamW 0.004, the others
+  /// None) when the option is negative.
+  FloatAttr weightDecayAttr(OpBuilder &b) const {
+    float decay = weightDecay >= 0.0f    ? float(weightDecay)
+                  : optimizer == "adamw" ? 0.004f
+                                         : 0.0f;
+    return decay > 0.0f ? b.getF32FloatAttr(decay) : FloatAttr();
+  }
+
+  /// The optimizer update of the trainable parameters `params` by `grad`;
+  /// returns the new parameters and the new state (of stateBlocks() blocks
+  /// of `trainable` floats).
+  std::pair<Value, Value> buildUpdate(OpBuilder &b, Location loc, Value params,
+                                      Value grad, Value state,
+                                      int64_t trainable, Value learningRate,
+                                      Value step) {
+    auto block = [&](int64_t i) {
+      return stateBlocks() == 1
+                 ? state
+                 : sliceOf(b, loc, state, i * trainable, trainable);
+    };
+    auto joinBlocks = [&](ValueRange blocks) {
+      if (blocks.size() == 1)
+        return blocks.front();
+      Value joined = state;
+      for (auto [i, value] : llvm::enumerate(blocks))
+        joined = insertInto(b, loc, value, joined, int64_t(i) * trainable);
+      return joined;
+    };
+    FloatAttr decay = weightDecayAttr(b);
+    if (optimizer == "adam" || optimizer == "adamw") {
+      Value m = block(0);
+      Value v = block(1);
+      auto update = AdamUpdateOp::create(
+          b, loc, params, grad, m, v, learningRate, step,
+          b.getF32FloatAttr(beta1), b.getF32FloatAttr(beta2),
+          b.getF32FloatAttr(epsilon), decay);
+      return {update.getNewParam(),
+              joinBlocks({update.getNewM(), update.getNewV()})};
+    }
+    if (optimizer == "rmsprop") {
+      bool hasMomentum = momentum > 0.0f;
+      Value velocity = block(0);
+      Value momentumBuffer = hasMomentum ? block(1) : Value();
+      Value averageGradient = centered ? block(hasMomentum ? 2 : 1) : Value();
+      auto update = RMSpropUpdateOp::create(
+          b, loc, params, grad, velocity, momentumBuffer, averageGradient,
+          learningRate, b.getF32FloatAttr(rho), b.getF32FloatAttr(momentum),
+          b.getF32FloatAttr(epsilon), decay);
+      SmallVector<Value> blocks = {update.getNewVelocity()};
+      llvm::append_range(blocks, update.getNewBuffers());
+      return {update.getNewParam(), joinBlocks(blocks)};
+    }
+    auto update = SGDUpdateOp::create(
+        b, loc, params, grad, state, learningRate, b.getF32FloatAttr(momentum),
+        nesterov ? b.getUnitAttr() : UnitAttr(), decay);
+    return {update.getNewParam(), update.getNewVelocity()};
   }
 
   /// Writes the new values of the non-trainable state the training forms
@@ -279,6 +340,8 @@ struct SynthesizeTrainingPass
         {toMemRef(types.params), toMemRef(model.inputType),
          toMemRef(types.labels), types.lossBuffer, types.correctBuffer},
         /*batchPosition=*/3);
+    entry->setAttr(kNumClassesAttrName,
+                   b.getI64IntegerAttr(model.numClasses()));
     Block *body = &entry.front();
     auto arg = [&](unsigned i) { return body->getArgument(i); };
     Value params = bufferization::ToTensorOp::create(

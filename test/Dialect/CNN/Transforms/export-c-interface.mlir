@@ -53,6 +53,33 @@ func.func @m_step_impl(%p: memref<6xf32>, %x: memref<?x6xf32>, %lr: f32, %loss: 
 
 // -----
 
+// With `cnn.num_classes`, every label is read once and one outside [0, 3)
+// (an unsigned comparison catches the negative ones) returns status 1
+// before the entry point runs.
+// CHECK-LABEL: func.func @m_evaluate(
+// CHECK-SAME:    %[[P:[^:]*]]: !llvm.ptr, %[[X:[^:]*]]: !llvm.ptr, %[[L:[^:]*]]: !llvm.ptr, %[[N:[^:]*]]: i64
+// CHECK:         scf.if %{{.*}} -> (i32) {
+// CHECK:         } else {
+// CHECK:           %[[BAD:.*]] = scf.for %[[I:.*]] = %{{.*}} to %[[N]] step %{{.*}} iter_args(%[[ACC:.*]] = %false) -> (i1)  : i64 {
+// CHECK:             %[[AT:.*]] = llvm.getelementptr %[[L]][%[[I]]] : (!llvm.ptr, i64) -> !llvm.ptr, i32
+// CHECK:             %[[LABEL:.*]] = llvm.load %[[AT]] : !llvm.ptr -> i32
+// CHECK:             %[[OUT:.*]] = arith.cmpi uge, %[[LABEL]], %c3_i32 : i32
+// CHECK:             arith.ori %[[ACC]], %[[OUT]] : i1
+// CHECK:           scf.if %[[BAD]] -> (i32) {
+// CHECK:             arith.constant 1 : i32
+// CHECK:           } else {
+// CHECK:             func.call @m_evaluate_impl
+// RUN: cnnc-opt %s --cnn-export-c-interface="check-labels=false" --split-input-file -verify-diagnostics | FileCheck %s --check-prefix=DEVICE
+// Device pointers (the GPU pipeline): the labels are not read on the host.
+// DEVICE-LABEL: func.func @m_evaluate(
+// DEVICE-NOT:     llvm.load
+// DEVICE:         func.call @m_evaluate_impl
+func.func @m_evaluate_impl(%p: memref<6xf32>, %x: memref<?x6xf32>, %l: memref<?xi32>, %loss: memref<f32>) attributes {cnn.entry = "evaluate", cnn.c_batch_position = 3 : i64, cnn.num_classes = 3 : i64} {
+  return
+}
+
+// -----
+
 // expected-error @+1 {{entry point name must end in `_impl`}}
 func.func @m_forward(%x: memref<?x4xf32>) attributes {cnn.entry = "forward", cnn.c_batch_position = 1 : i64} {
   return

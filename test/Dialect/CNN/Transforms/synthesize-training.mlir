@@ -4,13 +4,13 @@
 // RUN: cnnc-opt %s --cnn-synthesize-training | FileCheck %s
 // RUN: cnnc-opt %s --cnn-synthesize-training="optimizer=sgd momentum=0.9 nesterov=true loss=mean_squared_error" \
 // RUN:   | FileCheck %s --check-prefix=SGD
-// RUN: not cnnc-opt %s --cnn-synthesize-training="optimizer=rmsprop" 2>&1 | FileCheck %s --check-prefix=BADOPT
+// RUN: not cnnc-opt %s --cnn-synthesize-training="optimizer=adagrad" 2>&1 | FileCheck %s --check-prefix=BADOPT
 // RUN: not cnnc-opt %s --cnn-synthesize-training="loss=hinge" 2>&1 | FileCheck %s --check-prefix=BADLOSS
 
 // CHECK-LABEL: func.func @tiny_train_step_impl(
 // CHECK-SAME:    %[[P:.*]]: memref<26xf32>, %[[S:.*]]: memref<52xf32>, %[[X:.*]]: memref<?x4x4x1xf32>, %[[L:.*]]: memref<?xi32>,
 // CHECK-SAME:    %[[LR:.*]]: f32, %[[STEP:[^:]*]]: i64, %[[SEED:[^:]*]]: i64, %[[LOSS:.*]]: memref<f32>, %[[CORRECT:.*]]: memref<i64>)
-// CHECK-SAME:    attributes {cnn.c_batch_position = 4 : i64, cnn.entry = "train_step"}
+// CHECK-SAME:    attributes {cnn.c_batch_position = 4 : i64, cnn.entry = "train_step", cnn.num_classes = 2 : i64}
 // CHECK:         %[[PT:.*]] = bufferization.to_tensor %[[P]] restrict writable
 // CHECK:         %[[ST:.*]] = bufferization.to_tensor %[[S]] restrict writable
 // CHECK:         %[[C:.*]] = cnn.conv2d
@@ -37,7 +37,7 @@
 
 // CHECK-LABEL: func.func @tiny_evaluate_impl(
 // CHECK-SAME:    memref<26xf32>, %{{.*}}: memref<?x4x4x1xf32>, %{{.*}}: memref<?xi32>, %{{.*}}: memref<f32>, %{{.*}}: memref<i64>)
-// CHECK-SAME:    attributes {cnn.c_batch_position = 3 : i64, cnn.entry = "evaluate"}
+// CHECK-SAME:    attributes {cnn.c_batch_position = 3 : i64, cnn.entry = "evaluate", cnn.num_classes = 2 : i64}
 // CHECK:         cnn.loss sparse_categorical_crossentropy
 // CHECK:         cnn.count_correct
 // CHECK-NOT:     cnn.adam_update
@@ -49,7 +49,7 @@
 // SGD: cnn.loss mean_squared_error
 // SGD: cnn.sgd_update %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} momentum = 0.899999976 nesterov
 
-// BADOPT: error: unknown optimizer 'rmsprop' (expected adam or sgd)
+// BADOPT: error: unknown optimizer 'adagrad' (expected adam, adamw, sgd or rmsprop)
 // BADLOSS: error: unknown loss 'hinge'
 module @tiny {
   func.func @forward(%x: tensor<?x4x4x1xf32>) -> tensor<?x2xf32> {

@@ -153,21 +153,33 @@ def CNN_CountCorrectOp : CNN_Op<"count_correct", [Pure]> {
 }
 
 def CNN_AdamUpdateOp : CNN_Op<"adam_update", [Pure, AllTypesMatch<["param", "grad", "m", "v", "new_param", "new_m", "new_v"]>]> {
-  let summary = "one Adam step (Keras formulation) on flat tensors";
+  let summary = "one Adam or AdamW step (Keras formulation) on flat tensors";
   let description = [{
     With `t = step` (from 1): `m = b1 m + (1 - b1) g`, `v = b2 v + (1 - b2) g^2`,
     `p -= lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + epsilon)`.
+
+    With `weight_decay = wd` the parameter is first decayed, `p -= lr * wd *
+    p`, and the Adam step applies to the decayed value: Keras's
+    `BaseOptimizer._apply_weight_decay` runs before `update_step`, and Keras
+    `AdamW` is `Adam` with `weight_decay` (default 0.004;
+    keras/src/optimizers/adamw.py, base_optimizer.py).
+
+    ```mlir
+    %p1, %m1, %v1 = cnn.adam_update %p, %g, %m, %v, %lr, %step
+        beta1 = 0.9 beta2 = 0.999 epsilon = 1.0e-07 weight_decay = 4.0e-03
+        : tensor<1024xf32>
+    ```
   }];
   let arguments = (ins CNN_Tensor1D:$param, CNN_Tensor1D:$grad,
                        CNN_Tensor1D:$m, CNN_Tensor1D:$v, F32:$learning_rate,
                        I64:$step, F32Attr:$beta1, F32Attr:$beta2,
-                       F32Attr:$epsilon);
+                       F32Attr:$epsilon, OptionalAttr<F32Attr>:$weight_decay);
   let results = (outs CNN_Tensor1D:$new_param, CNN_Tensor1D:$new_m,
                       CNN_Tensor1D:$new_v);
   let assemblyFormat = [{
     $param `,` $grad `,` $m `,` $v `,` $learning_rate `,` $step
-    `beta1` `=` $beta1 `beta2` `=` $beta2 `epsilon` `=` $epsilon attr-dict
-    `:` type($param)
+    `beta1` `=` $beta1 `beta2` `=` $beta2 `epsilon` `=` $epsilon
+    (`weight_decay` `=` $weight_decay^)? attr-dict `:` type($param)
   }];
 }
 
@@ -176,15 +188,87 @@ def CNN_SGDUpdateOp : CNN_Op<"sgd_update", [Pure, AllTypesMatch<["param", "grad"
   let description = [{
     `velocity = momentum * velocity - lr * g`; then `p += velocity`, or with
     Nesterov `p += momentum * velocity - lr * g`. Momentum 0 is plain SGD.
+    With `weight_decay = wd`, `p -= lr * wd * p` first (Keras's
+    `_apply_weight_decay`, before the update).
   }];
   let arguments = (ins CNN_Tensor1D:$param, CNN_Tensor1D:$grad,
                        CNN_Tensor1D:$velocity, F32:$learning_rate,
-                       F32Attr:$momentum, UnitAttr:$nesterov);
+                       F32Attr:$momentum, UnitAttr:$nesterov,
+                       OptionalAttr<F32Attr>:$weight_decay);
   let results = (outs CNN_Tensor1D:$new_param, CNN_Tensor1D:$new_velocity);
   let assemblyFormat = [{
     $param `,` $grad `,` $velocity `,` $learning_rate `momentum` `=` $momentum
-    (`nesterov` $nesterov^)? attr-dict `:` type($param)
+    (`nesterov` $nesterov^)? (`weight_decay` `=` $weight_decay^)? attr-dict
+    `:` type($param)
   }];
+}
+
+def CNN_RMSpropUpdateOp : CNN_Op<"rmsprop_update", [Pure, InferTypeOpAdaptor,
+    AttrSizedOperandSegments,
+    AllTypesMatch<["param", "grad", "velocity"]>,
+    OptionalTypesMatchWith<"momentum buffer type matches the parameters",
+                           "param", "momentum_buffer", "$_self">,
+    OptionalTypesMatchWith<"average gradient type matches the parameters",
+                           "param", "average_gradient", "$_self">]> {
+  let summary = "one RMSprop step (Keras formulation) on flat tensors";
+  let description = [{
+    Keras `RMSprop` (keras/src/optimizers/rmsprop.py), in its order:
+
+        velocity = rho * velocity + (1 - rho) * g^2
+        centered:  average_gradient = rho * average_gradient + (1 - rho) * g
+                   denominator = velocity - average_gradient^2 + epsilon
+        otherwise: denominator = velocity + epsilon
+        increment = lr * g / sqrt(denominator)
+        momentum > 0: momentum_buffer = momentum * momentum_buffer + increment
+                      p -= momentum_buffer
+        otherwise:    p -= increment
+
+    Keras keeps a momentum buffer only when `momentum > 0` and an average
+    gradient only when `centered`: the op takes (and returns) exactly those
+    buffers. With `weight_decay = wd`, `p -= lr * wd * p` comes first (Keras's
+    `_apply_weight_decay`). Keras defaults: `rho = 0.9`, `momentum = 0.0`,
+    `epsilon = 1e-7`, `centered = False`.
+
+    Results: the new parameters, the new velocity, then the new momentum
+    buffer and the new average gradient when the op has them.
+
+    ```mlir
+    %p1, %v1 = cnn.rmsprop_update %p, %g, %v, %lr rho = 0.9 epsilon = 1.0e-07
+        : tensor<1024xf32>
+    %p2, %v2, %mb2, %ag2 = cnn.rmsprop_update %p, %g, %v, %lr
+        momentum_buffer %mb average_gradient %ag rho = 0.9 momentum = 0.5
+        epsilon = 1.0e-07 : tensor<1024xf32>
+    ```
+  }];
+  let arguments = (ins CNN_Tensor1D:$param, CNN_Tensor1D:$grad,
+                       CNN_Tensor1D:$velocity,
+                       Optional<CNN_Tensor1D>:$momentum_buffer,
+                       Optional<CNN_Tensor1D>:$average_gradient,
+                       F32:$learning_rate, F32Attr:$rho,
+                       DefaultValuedAttr<F32Attr, "0.0f">:$momentum,
+                       F32Attr:$epsilon, OptionalAttr<F32Attr>:$weight_decay);
+  let results = (outs CNN_Tensor1D:$new_param, CNN_Tensor1D:$new_velocity,
+                      Variadic<CNN_Tensor1D>:$new_buffers);
+  let assemblyFormat = [{
+    $param `,` $grad `,` $velocity `,` $learning_rate
+    (`momentum_buffer` $momentum_buffer^)?
+    (`average_gradient` $average_gradient^)?
+    `rho` `=` $rho (`momentum` `=` $momentum^)? `epsilon` `=` $epsilon
+    (`weight_decay` `=` $weight_decay^)? attr-dict `:` type($param)
+  }];
+  let extraClassDeclaration = [{
+    /// Whether this is centered RMSprop (an average gradient is kept).
+    bool isCentered() { return bool(getAverageGradient()); }
+    /// The new momentum buffer, or null without momentum.
+    ::mlir::Value getNewMomentumBuffer() {
+      return getMomentumBuffer() ? getNewBuffers()[0] : ::mlir::Value();
+    }
+    /// The new average gradient, or null when not centered.
+    ::mlir::Value getNewAverageGradient() {
+      return getAverageGradient() ? getNewBuffers().back() : ::mlir::Value();
+    }
+  }];
+  let hasVerifier = 1;
 }
 
 #endif // CNNC_DIALECT_CNN_IR_CNNTRAININGOPS_TD

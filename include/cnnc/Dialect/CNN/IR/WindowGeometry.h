@@ -16,6 +16,12 @@
 
 namespace cnnc::cnn {
 
+/// The most elements one image (one batch entry) of any tensor of a model
+/// may have, padded buffers included: 2^40 floats, 4 TiB. Everything the
+/// compiler and the runtime derive from a shape (byte sizes, strides, batch
+/// limits) then fits in int64 with room to spare.
+inline constexpr int64_t kMaxElementsPerImage = int64_t(1) << 40;
+
 /// Callback producing a diagnostic; an inert `InFlightDiagnostic` when the
 /// caller only wants to know whether the shape is valid.
 using EmitErrorFn = llvm::function_ref<mlir::InFlightDiagnostic()>;
@@ -41,6 +47,14 @@ mlir::FailureOr<WindowDim> computeWindowDim(int64_t input, int64_t window,
                                             Padding padding,
                                             llvm::StringRef dimName,
                                             EmitErrorFn emitError);
+
+/// Checks that the input padded for the windows of `height` and `width`,
+/// with `channels` channels, has at most kMaxElementsPerImage elements per
+/// image (a huge dilation with `same` padding pads the input by the dilated
+/// window).
+mlir::LogicalResult verifyPaddedSize(const WindowDim &height,
+                                     const WindowDim &width, int64_t channels,
+                                     EmitErrorFn emitError);
 
 /// Checks that `values` holds exactly two positive integers; `what` names the
 /// attribute in the diagnostic ("strides", "dilations", "window").

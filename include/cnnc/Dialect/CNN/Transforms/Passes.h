@@ -24,6 +24,11 @@ inline constexpr llvm::StringLiteral kEntryAttrName = "cnn.entry";
 inline constexpr llvm::StringLiteral kBatchPositionAttrName =
     "cnn.c_batch_position";
 
+/// Attribute of an entry point that takes class labels (train_step,
+/// evaluate): the number of classes, so the C wrapper can reject labels
+/// outside [0, classes) before the entry point touches any buffer.
+inline constexpr llvm::StringLiteral kNumClassesAttrName = "cnn.num_classes";
+
 #define GEN_PASS_DECL
 #include "cnnc/Dialect/CNN/Transforms/Passes.h.inc"
 

@@ -41,24 +41,42 @@ def CNNSynthesizeTraining : Pass<"cnn-synthesize-training", "mlir::ModuleOp"> {
     of every op in reverse order (summing gradients of values used more than
     once, skipping values that do not depend on a parameter), gathers the
     parameter gradients into one flat tensor and applies the optimizer to
-    the whole parameter buffer at once (`cnn.adam_update`/`cnn.sgd_update`).
-    Parameters and optimizer state are updated in the caller's buffers. Runs
-    before cnn-synthesize-entry-points, which consumes `@forward`.
+    the whole parameter buffer at once (`cnn.adam_update`,
+    `cnn.sgd_update` or `cnn.rmsprop_update`). Parameters and optimizer
+    state are updated in the caller's buffers. Runs before
+    cnn-synthesize-entry-points, which consumes `@forward`.
+
+    The optimizers are Keras 3's, with its defaults (docs/training.md).
+    `adamw` is Adam with decoupled weight decay (default 0.004); every
+    optimizer takes `weight-decay`, as Keras's base optimizer does. The
+    optimizer state holds, for every trainable parameter element and in
+    this order: Adam/AdamW m, v; SGD the velocity; RMSprop the velocity,
+    the momentum buffer (when momentum > 0) and the average gradient (when
+    centered), each a block of as many floats as there are trainable
+    parameters.
   }];
   let options = [
     Option<"modelName", "model-name", "std::string", "\"model\"",
            "Model name when the module has no symbol name">,
     Option<"optimizer", "optimizer", "std::string", "\"adam\"",
-           "adam or sgd">,
+           "adam, adamw, sgd or rmsprop">,
     Option<"loss", "loss", "std::string",
            "\"sparse_categorical_crossentropy\"",
            "sparse_categorical_crossentropy, categorical_crossentropy or "
            "mean_squared_error">,
-    Option<"beta1", "beta1", "float", "0.9f", "Adam beta_1">,
-    Option<"beta2", "beta2", "float", "0.999f", "Adam beta_2">,
-    Option<"epsilon", "epsilon", "float", "1e-7f", "Adam epsilon">,
-    Option<"momentum", "momentum", "float", "0.0f", "SGD momentum">,
+    Option<"beta1", "beta1", "float", "0.9f", "Adam/AdamW beta_1">,
+    Option<"beta2", "beta2", "float", "0.999f", "Adam/AdamW beta_2">,
+    Option<"epsilon", "epsilon", "float", "1e-7f",
+           "Adam/AdamW/RMSprop epsilon">,
+    Option<"momentum", "momentum", "float", "0.0f",
+           "SGD or RMSprop momentum">,
     Option<"nesterov", "nesterov", "bool", "false", "SGD Nesterov momentum">,
+    Option<"weightDecay", "weight-decay", "float", "-1.0f",
+           "Decoupled weight decay (p -= lr * wd * p before the update); "
+           "negative: the optimizer's Keras default (0.004 for adamw, none "
+           "otherwise)">,
+    Option<"rho", "rho", "float", "0.9f", "RMSprop rho">,
+    Option<"centered", "centered", "bool", "false", "Centered RMSprop">,
   ];
   let dependentDialects = [
     "mlir::bufferization::BufferizationDialect",
@@ -126,9 +144,16 @@ def CNNExportCInterface : Pass<"cnn-export-c-interface", "mlir::ModuleOp"> {
     For every function marked `cnn.entry` (after bufferization), adds a
     public function with the generated library's C ABI: raw pointers and an
     i64 batch size in, an i32 status out. It checks its arguments (negative
-    batch, null buffers), builds the memref descriptors (static shapes except
-    the batch) and calls the memref entry point, which becomes private.
+    batch, null buffers and, with `check-labels`, class labels outside
+    [0, `cnn.num_classes`)), returning CNNC_ERR_ARGUMENT before any buffer
+    is touched, builds the memref descriptors (static shapes except the
+    batch) and calls the memref entry point, which becomes private.
   }];
+  let options = [
+    Option<"checkLabels", "check-labels", "bool", "true",
+           "read the labels on the host and reject those outside [0, "
+           "classes) (off for device pointers)">,
+  ];
   let dependentDialects = [
     "mlir::LLVM::LLVMDialect",
     "mlir::arith::ArithDialect",
