@@ -52,8 +52,8 @@ numeric::DropoutKey gradientKey(uint32_t stream,
 /// conv2d(bias, same) -> batch_norm(gamma, beta) -> tanh -> dense.
 NormGradModel convBatchNormModel() {
   ModelBuilder b("bn_conv_tanh", {4, 4, 2});
-  auto conv = b.conv2d(b.input(), "conv", 3, {3, 3}, std::nullopt,
-                       std::nullopt, Padding::Same, true, Activation::None);
+  auto conv = b.conv2d(b.input(), "conv", 3, {3, 3}, std::nullopt, std::nullopt,
+                       Padding::Same, true, Activation::None);
   auto normed = b.batchNorm(conv, "bn", true, true);
   auto t = b.activation(Activation::Tanh, normed);
   auto logits = b.dense(b.flatten(t), "dense", 3, true, Activation::None);
@@ -79,8 +79,8 @@ NormGradModel denseBatchNormModel() {
 /// dense.
 NormGradModel dropoutModel() {
   ModelBuilder b("dropout_conv_dense", {4, 4, 2});
-  auto conv = b.conv2d(b.input(), "conv", 3, {2, 2}, std::nullopt,
-                       std::nullopt, Padding::Valid, true, Activation::Tanh);
+  auto conv = b.conv2d(b.input(), "conv", 3, {2, 2}, std::nullopt, std::nullopt,
+                       Padding::Valid, true, Activation::Tanh);
   auto d1 = b.dropout(conv, 0.3, gradientKey(0));
   auto h = b.dense(b.flatten(d1), "hidden", 4, true, Activation::Tanh);
   auto d2 = b.dropout(h, 0.5, gradientKey(1, 11));
@@ -89,8 +89,8 @@ NormGradModel dropoutModel() {
 }
 
 std::vector<NormGradModel> normGradModels() {
-  std::vector<NormGradModel> models = {
-      convBatchNormModel(), denseBatchNormModel(), dropoutModel()};
+  std::vector<NormGradModel> models = {convBatchNormModel(),
+                                       denseBatchNormModel(), dropoutModel()};
   for (const NormGradModel &m : models)
     registerCase(m.model.spec.name, {sgdLibrary(m.model)});
   return models;
@@ -133,8 +133,7 @@ TEST_P(NormalizationGradientTest, TrainingModeMatchesFiniteDifferences) {
                              batch.input.begin() +
                                  batchSize * height * width * channels);
     std::vector<Tensor> activations = model.evaluate(
-        numeric::toTensor(input, {batchSize, height, width, channels}),
-        values);
+        numeric::toTensor(input, {batchSize, height, width, channels}), values);
     std::vector<int32_t> labels(batch.labels.begin(),
                                 batch.labels.begin() + batchSize);
     double loss = referenceLoss(activations.back(), labels, model.loss);
@@ -152,11 +151,11 @@ TEST_P(NormalizationGradientTest, TrainingModeMatchesFiniteDifferences) {
         const double h = 1e-6 * std::max(1.0, std::fabs(original));
         auto lossAt = [&](double x) {
           value = x;
-          return referenceLoss(
-              model.evaluateFrom(activations, first, values), labels,
-              model.loss);
+          return referenceLoss(model.evaluateFrom(activations, first, values),
+                               labels, model.loss);
         };
-        double numeric = (lossAt(original + h) - lossAt(original - h)) / (2 * h);
+        double numeric =
+            (lossAt(original + h) - lossAt(original - h)) / (2 * h);
         value = original;
         double analytic = step.gradient[info.offset + e];
         double allowed = tol.atol + tol.rtol * std::fabs(numeric);
@@ -166,9 +165,8 @@ TEST_P(NormalizationGradientTest, TrainingModeMatchesFiniteDifferences) {
         if (error <= allowed)
           continue;
         if (++mismatches <= 10)
-          details << "\n  batch " << batchSize << ", " << info.name << "["
-                  << e << "]: analytic " << analytic << ", numeric "
-                  << numeric;
+          details << "\n  batch " << batchSize << ", " << info.name << "[" << e
+                  << "]: analytic " << analytic << ", numeric " << numeric;
       }
     }
 
@@ -181,9 +179,9 @@ TEST_P(NormalizationGradientTest, TrainingModeMatchesFiniteDifferences) {
         std::string param = bn.layer + "/" + name;
         Tensor expected =
             numeric::movingAverage(values.at(param), *statistic, bn.momentum);
-        EXPECT_TRUE(numeric::allClose(
-            step.params.data() + offsetOf(desc, param), expected,
-            numeric::Tolerance{1e-6, 1e-5}))
+        EXPECT_TRUE(
+            numeric::allClose(step.params.data() + offsetOf(desc, param),
+                              expected, numeric::Tolerance{1e-6, 1e-5}))
             << param << " after one step at batch " << batchSize;
       }
     }
@@ -199,8 +197,7 @@ TEST_P(NormalizationGradientTest, TrainingModeMatchesFiniteDifferences) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    Gradient, NormalizationGradientTest,
-    ::testing::ValuesIn(normGradModels()),
+    Gradient, NormalizationGradientTest, ::testing::ValuesIn(normGradModels()),
     [](const ::testing::TestParamInfo<NormGradModel> &info) {
       return info.param.model.spec.name;
     });
@@ -224,9 +221,8 @@ StepOutcome runStep(const cnnc_model_desc &desc,
     out.state.assign(std::max<int64_t>(desc.opt_state_elements, 1), 0.0f);
   int64_t correct = -1;
   EXPECT_EQ(desc.train_step(out.params.data(), out.state.data(),
-                            batch.input.data(), batch.labels.data(),
-                            batch.size, learningRate, step, seed, &out.loss,
-                            &correct),
+                            batch.input.data(), batch.labels.data(), batch.size,
+                            learningRate, step, seed, &out.loss, &correct),
             CNNC_OK);
   return out;
 }
@@ -255,8 +251,10 @@ TEST(NormalizationDeterminism, DropoutMasksFollowSeedAndStep) {
   // Another step or another seed: other masks, so other gradients.
   StepOutcome nextStep = runStep(*desc, params, batch, 0.1f, 8, 99);
   StepOutcome nextSeed = runStep(*desc, params, batch, 0.1f, 7, 100);
-  EXPECT_FALSE(sameBits(a.state, nextStep.state)) << "step 8 reused step 7's masks";
-  EXPECT_FALSE(sameBits(a.state, nextSeed.state)) << "seed 100 reused seed 99's masks";
+  EXPECT_FALSE(sameBits(a.state, nextStep.state))
+      << "step 8 reused step 7's masks";
+  EXPECT_FALSE(sameBits(a.state, nextSeed.state))
+      << "seed 100 reused seed 99's masks";
   EXPECT_NE(a.loss, nextStep.loss);
 }
 
@@ -298,8 +296,7 @@ GradModel frozenModel() {
 
 TEST(NormalizationState, OptimizersLeaveStateToTheLayer) {
   GradModel model = frozenModel();
-  for (const Library &library :
-       {adamLibrary(model), sgdLibrary(model, 0.9)}) {
+  for (const Library &library : {adamLibrary(model), sgdLibrary(model, 0.9)}) {
     const cnnc_model_desc *desc = loadLibrary(library);
     ASSERT_NE(desc, nullptr);
     numeric::checkDescriptor(*desc, model.spec);
@@ -311,17 +308,17 @@ TEST(NormalizationState, OptimizersLeaveStateToTheLayer) {
     std::vector<float> state;
     for (int64_t step = 1; step <= 2; ++step) {
       Batch batch = makeBatch(model.spec, 3 + step, 50 + step);
-      StepOutcome out =
-          runStep(*desc, params, batch, 0.1f, step, 5, state);
+      StepOutcome out = runStep(*desc, params, batch, 0.1f, step, 5, state);
       ParamValues before = numeric::viewParams(*desc, params);
       ParamValues after = numeric::viewParams(*desc, out.params);
       EXPECT_EQ(after.at("frozen/kernel").data, before.at("frozen/kernel").data)
           << library.key << ": the optimizer changed a frozen kernel";
       EXPECT_NE(after.at("bn/gamma").data, before.at("bn/gamma").data)
           << library.key << ": gamma was not trained";
-      Tensor hidden = numeric::dense(
-          numeric::flatten(numeric::toTensor(batch.input, {batch.size, 2, 2, 2})),
-          before.at("frozen/kernel"), nullptr, numeric::Activation::None);
+      Tensor hidden = numeric::dense(numeric::flatten(numeric::toTensor(
+                                         batch.input, {batch.size, 2, 2, 2})),
+                                     before.at("frozen/kernel"), nullptr,
+                                     numeric::Activation::None);
       numeric::Moments moments = numeric::batchMoments(hidden);
       EXPECT_TRUE(numeric::allClose(
           out.params.data() + offsetOf(*desc, "bn/moving_mean"),

@@ -36,8 +36,8 @@ Tensor batchNormInference(const Tensor &x, const Tensor &mean,
   Tensor y(x.shape);
   for (int64_t i = 0; i < x.numElements(); ++i) {
     int64_t c = i % channels;
-    double value = (x.data[i] - mean.data[c]) /
-                   std::sqrt(variance.data[c] + epsilon);
+    double value =
+        (x.data[i] - mean.data[c]) / std::sqrt(variance.data[c] + epsilon);
     if (gamma)
       value *= gamma->data[c];
     if (beta)
@@ -92,13 +92,12 @@ bool dropoutKeeps(const DropoutKey &key, double rate, int64_t image,
   cnnc_philox4x32_10(layer, static_cast<uint32_t>(key.seed),
                      static_cast<uint32_t>(key.seed >> 32));
   // The element: word i % 4 of Philox of (i / 4, image, step).
-  uint32_t block[4] = {static_cast<uint32_t>(element / 4),
-                       static_cast<uint32_t>(image),
-                       static_cast<uint32_t>(key.step),
-                       static_cast<uint32_t>(key.step >> 32)};
+  uint32_t block[4] = {
+      static_cast<uint32_t>(element / 4), static_cast<uint32_t>(image),
+      static_cast<uint32_t>(key.step), static_cast<uint32_t>(key.step >> 32)};
   cnnc_philox4x32_10(block, layer[0], layer[1]);
-  double threshold = std::min(std::nearbyint(rate * 4294967296.0),
-                              4294967295.0);
+  double threshold =
+      std::min(std::nearbyint(rate * 4294967296.0), 4294967295.0);
   return static_cast<double>(block[element % 4]) >= threshold;
 }
 

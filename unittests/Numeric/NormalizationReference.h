@@ -1,4 +1,5 @@
-//===- NormalizationReference.h - batch norm and dropout in double -*- C++ -*-===//
+//===- NormalizationReference.h - batch norm and dropout in double -*- C++
+//-*-===//
 //
 // Keras 3 BatchNormalization (axis -1) in both modes, its moving-average
 // update, and Dropout in training mode with the mask cnnc draws
@@ -44,9 +45,9 @@ Tensor movingAverage(const Tensor &moving, const Tensor &statistic,
 
 /// What keys a dropout layer's mask in one training step.
 struct DropoutKey {
-  uint64_t seed = 0;      ///< train_step's seed
-  uint64_t step = 1;      ///< train_step's step
-  uint32_t stream = 0;    ///< the layer's rank among the random layers
+  uint64_t seed = 0;   ///< train_step's seed
+  uint64_t step = 1;   ///< train_step's step
+  uint32_t stream = 0; ///< the layer's rank among the random layers
   std::optional<int64_t> layerSeed; ///< the op's `seed` attribute
 };
 

@@ -67,8 +67,8 @@ std::string bnParams(const std::string &layer, int64_t channels, bool scale,
     params.push_back({layer + "/gamma", {channels}});
   }
   if (center) {
-    text += "    %" + layer + "b = cnn.param \"" + layer + "/beta\" : " +
-            type + "\n";
+    text += "    %" + layer + "b = cnn.param \"" + layer + "/beta\" : " + type +
+            "\n";
     params.push_back({layer + "/beta", {channels}});
   }
   text += "    %" + layer + "m = cnn.param \"" + layer +
@@ -243,11 +243,9 @@ TEST_P(NormalizationTest, InferenceMatchesReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Numeric, NormalizationTest,
-                         numericCases(specsOf(normModels())),
-                         numericTestName);
+                         numericCases(specsOf(normModels())), numericTestName);
 
-class NormalizationTrainingTest : public ::testing::TestWithParam<NormModel> {
-};
+class NormalizationTrainingTest : public ::testing::TestWithParam<NormModel> {};
 
 TEST_P(NormalizationTrainingTest, TrainStepUsesBatchStatisticsAndMasks) {
   const NormModel &model = GetParam();
@@ -274,8 +272,8 @@ TEST_P(NormalizationTrainingTest, TrainStepUsesBatchStatisticsAndMasks) {
   float loss = NAN;
   int64_t correct = -1;
   ASSERT_EQ(desc.train_step(updated.data(), velocity.data(), input.data(),
-                            labels.data(), batch, /*learning_rate=*/0.0f,
-                            step, seed, &loss, &correct),
+                            labels.data(), batch, /*learning_rate=*/0.0f, step,
+                            seed, &loss, &correct),
             CNNC_OK);
 
   ParamValues values = viewParams(desc, params);
@@ -311,15 +309,14 @@ TEST_P(NormalizationTrainingTest, TrainStepUsesBatchStatisticsAndMasks) {
   ASSERT_EQ(desc.evaluate(params.data(), input.data(), labels.data(), batch,
                           &evalLoss, &evalCorrect),
             CNNC_OK);
-  double inference =
-      crossEntropy(model.spec.reference(images, values), labels);
+  double inference = crossEntropy(model.spec.reference(images, values), labels);
   EXPECT_NEAR(evalLoss, inference, 1e-5 + 1e-5 * std::fabs(inference));
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Numeric, NormalizationTrainingTest, ::testing::ValuesIn(normModels()),
-    [](const ::testing::TestParamInfo<NormModel> &info) {
-      return info.param.spec.name;
-    });
+INSTANTIATE_TEST_SUITE_P(Numeric, NormalizationTrainingTest,
+                         ::testing::ValuesIn(normModels()),
+                         [](const ::testing::TestParamInfo<NormModel> &info) {
+                           return info.param.spec.name;
+                         });
 
 } // namespace

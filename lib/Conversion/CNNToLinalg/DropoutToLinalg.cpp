@@ -71,9 +71,8 @@ Words philox4x32_10(OpBuilder &b, Location loc, Words block, Value key0,
 struct DropoutLowering : OpConversionPattern<DropoutOp> {
   using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult
-  matchAndRewrite(DropoutOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(DropoutOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     b.replaceOp(op, adaptor.getInput());
     return success();
   }
@@ -82,9 +81,8 @@ struct DropoutLowering : OpConversionPattern<DropoutOp> {
 struct DropoutTrainLowering : OpConversionPattern<DropoutTrainOp> {
   using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult
-  matchAndRewrite(DropoutTrainOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(DropoutTrainOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     RankedTensorType type = op.getType();
     Value x = adaptor.getInput();
@@ -102,13 +100,13 @@ struct DropoutTrainLowering : OpConversionPattern<DropoutTrainOp> {
     auto [seedLow, seedHigh] = splitI64(b, loc, adaptor.getSeed());
     std::optional<int64_t> layerSeed = op.getLayerSeed();
     auto attrSeed = static_cast<uint64_t>(layerSeed.value_or(0));
-    Words key = philox4x32_10(
-        b, loc,
-        {i32(b, loc, static_cast<uint32_t>(op.getStream())),
-         i32(b, loc, static_cast<uint32_t>(attrSeed)),
-         i32(b, loc, static_cast<uint32_t>(attrSeed >> 32)),
-         i32(b, loc, layerSeed ? 1 : 0)},
-        seedLow, seedHigh);
+    Words key =
+        philox4x32_10(b, loc,
+                      {i32(b, loc, static_cast<uint32_t>(op.getStream())),
+                       i32(b, loc, static_cast<uint32_t>(attrSeed)),
+                       i32(b, loc, static_cast<uint32_t>(attrSeed >> 32)),
+                       i32(b, loc, layerSeed ? 1 : 0)},
+                      seedLow, seedHigh);
     auto [stepLow, stepHigh] = splitI64(b, loc, adaptor.getStep());
 
     // [N, ...] -> [N, P] -> (padded to a multiple of 4) [N, Q / 4, 4].
@@ -124,8 +122,8 @@ struct DropoutTrainLowering : OpConversionPattern<DropoutTrainOp> {
           SmallVector<ReassociationIndices>{
               {0}, llvm::to_vector(llvm::seq<int64_t>(1, rank))});
     if (padded != perImage) {
-      auto paddedType = RankedTensorType::get(
-          {type.getDimSize(0), padded}, type.getElementType());
+      auto paddedType = RankedTensorType::get({type.getDimSize(0), padded},
+                                              type.getElementType());
       flat = tensor::PadOp::create(
           b, loc, paddedType, flat,
           ArrayRef<OpFoldResult>{b.getIndexAttr(0), b.getIndexAttr(0)},
@@ -133,8 +131,8 @@ struct DropoutTrainLowering : OpConversionPattern<DropoutTrainOp> {
                                  b.getIndexAttr(padded - perImage)},
           f32(b, loc, 0));
     }
-    auto blocksType = RankedTensorType::get(
-        {type.getDimSize(0), padded / 4, 4}, type.getElementType());
+    auto blocksType = RankedTensorType::get({type.getDimSize(0), padded / 4, 4},
+                                            type.getElementType());
     SmallVector<ReassociationIndices> blockGroups = {{0}, {1, 2}};
     Value images = tensor::DimOp::create(b, loc, x, 0);
     Value blocks = tensor::ExpandShapeOp::create(
@@ -148,34 +146,31 @@ struct DropoutTrainLowering : OpConversionPattern<DropoutTrainOp> {
         return arith::IndexCastUIOp::create(nb, l, nb.getI32Type(), index)
             .getResult();
       };
-      Words bits = philox4x32_10(nb, l, {index32(1), index32(0), stepLow,
-                                         stepHigh},
-                                 key[0], key[1]);
+      Words bits = philox4x32_10(
+          nb, l, {index32(1), index32(0), stepLow, stepHigh}, key[0], key[1]);
       Value word = linalg::IndexOp::create(nb, l, 2);
       Value chosen = bits[3];
       for (int w = 2; w >= 0; --w) {
-        Value isWord = arith::CmpIOp::create(
-            nb, l, arith::CmpIPredicate::eq, word,
-            arith::ConstantIndexOp::create(nb, l, w));
+        Value isWord =
+            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, word,
+                                  arith::ConstantIndexOp::create(nb, l, w));
         chosen = arith::SelectOp::create(nb, l, isWord, bits[w], chosen);
       }
       Value keep = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::uge,
                                          chosen, i32(nb, l, threshold));
-      Value scaledValue = arith::DivFOp::create(
-          nb, l, args[0], f32(nb, l, keepProbability));
-      linalg::YieldOp::create(
-          nb, l,
-          Value(arith::SelectOp::create(nb, l, keep, scaledValue,
-                                        f32(nb, l, 0))));
+      Value scaledValue =
+          arith::DivFOp::create(nb, l, args[0], f32(nb, l, keepProbability));
+      linalg::YieldOp::create(nb, l,
+                              Value(arith::SelectOp::create(
+                                  nb, l, keep, scaledValue, f32(nb, l, 0))));
     };
     AffineMap id = b.getMultiDimIdentityMap(3);
-    Value masked =
-        linalg::GenericOp::create(
-            b, loc, TypeRange{blocksType}, ValueRange{blocks},
-            ValueRange{createEmptyLike(b, loc, blocksType, blocks)},
-            ArrayRef<AffineMap>{id, id},
-            SmallVector<IteratorType>(3, kParallel), body)
-            .getResult(0);
+    Value masked = linalg::GenericOp::create(
+                       b, loc, TypeRange{blocksType}, ValueRange{blocks},
+                       ValueRange{createEmptyLike(b, loc, blocksType, blocks)},
+                       ArrayRef<AffineMap>{id, id},
+                       SmallVector<IteratorType>(3, kParallel), body)
+                       .getResult(0);
 
     // Back to [N, ...].
     Value result = tensor::CollapseShapeOp::create(b, loc, masked, blockGroups);
@@ -205,7 +200,6 @@ struct DropoutTrainLowering : OpConversionPattern<DropoutTrainOp> {
 
 } // namespace
 
-void cnnc::cnn::lowering::populateDropoutPatterns(
-    RewritePatternSet &patterns) {
+void cnnc::cnn::lowering::populateDropoutPatterns(RewritePatternSet &patterns) {
   patterns.add<DropoutLowering, DropoutTrainLowering>(patterns.getContext());
 }

@@ -38,8 +38,7 @@ AffineMap channelMap(MLIRContext *ctx, int64_t rank) {
 
 RankedTensorType channelType(Value batch) {
   auto type = cast<RankedTensorType>(batch.getType());
-  return RankedTensorType::get({type.getShape().back()},
-                               type.getElementType());
+  return RankedTensorType::get({type.getShape().back()}, type.getElementType());
 }
 
 /// A generic over the shape of `batchInputs[0]` (`[N, ..., C]`) writing a
@@ -77,10 +76,9 @@ Value mapBatch(OpBuilder &b, Location loc, ValueRange batchInputs,
 /// channel rather than again for every element of the batch that reads it
 /// (the GPU pipeline generalizes named ops first and fuses them, which saves
 /// a launch there).
-SmallVector<Value>
-mapChannels(OpBuilder &b, Location loc, ValueRange inputs, int64_t numResults,
-            function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)>
-                fn) {
+SmallVector<Value> mapChannels(
+    OpBuilder &b, Location loc, ValueRange inputs, int64_t numResults,
+    function_ref<SmallVector<Value>(OpBuilder &, Location, ValueRange)> fn) {
   auto type = cast<RankedTensorType>(inputs[0].getType());
   SmallVector<Value> results;
   for (int64_t i = 0; i < numResults; ++i) {
@@ -124,25 +122,24 @@ Value sumPerChannel(OpBuilder &b, Location loc, ValueRange batchInputs,
   AffineMap toChannel = channelMap(ctx, rank);
   if (rank == 2) {
     maps.push_back(toChannel);
-    return linalg::GenericOp::create(b, loc, TypeRange{channels}, inputs,
-                                     ValueRange{createZeros(b, loc, channels,
-                                                            like)},
-                                     maps, {kReduction, kParallel}, accumulate)
+    return linalg::GenericOp::create(
+               b, loc, TypeRange{channels}, inputs,
+               ValueRange{createZeros(b, loc, channels, like)}, maps,
+               {kReduction, kParallel}, accumulate)
         .getResult(0);
   }
   // Per image: [N, C] partial sums, loops (n | spatial... | c).
   auto partialType = RankedTensorType::get(
       {type.getDimSize(0), channels.getDimSize(0)}, type.getElementType());
-  maps.push_back(AffineMap::get(rank, 0, {dim(ctx, 0), dim(ctx, rank - 1)},
-                                ctx));
+  maps.push_back(
+      AffineMap::get(rank, 0, {dim(ctx, 0), dim(ctx, rank - 1)}, ctx));
   SmallVector<IteratorType> iterators(rank, kReduction);
   iterators.front() = iterators.back() = kParallel;
-  Value partial =
-      linalg::GenericOp::create(
-          b, loc, TypeRange{partialType}, inputs,
-          ValueRange{createZeros(b, loc, partialType, like)}, maps, iterators,
-          accumulate)
-          .getResult(0);
+  Value partial = linalg::GenericOp::create(
+                      b, loc, TypeRange{partialType}, inputs,
+                      ValueRange{createZeros(b, loc, partialType, like)}, maps,
+                      iterators, accumulate)
+                      .getResult(0);
   return linalg::GenericOp::create(
              b, loc, TypeRange{channels}, ValueRange{partial},
              ValueRange{createZeros(b, loc, channels, like)},
@@ -228,9 +225,8 @@ Value dividePerChannel(OpBuilder &b, Location loc, Value value, Value count) {
 struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
   using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult
-  matchAndRewrite(BatchNormOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(BatchNormOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     auto [inv, shift] = normalizationCoefficients(
         b, loc, adaptor.getMovingMean(), adaptor.getMovingVariance(),
@@ -244,9 +240,8 @@ struct BatchNormLowering : OpConversionPattern<BatchNormOp> {
 struct BatchNormTrainLowering : OpConversionPattern<BatchNormTrainOp> {
   using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult
-  matchAndRewrite(BatchNormTrainOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(BatchNormTrainOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     Value x = adaptor.getInput();
     Value count = countPerChannel(b, loc, x);
@@ -274,9 +269,8 @@ struct BatchNormTrainLowering : OpConversionPattern<BatchNormTrainOp> {
 struct BatchNormGradLowering : OpConversionPattern<BatchNormGradOp> {
   using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult
-  matchAndRewrite(BatchNormGradOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(BatchNormGradOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     Value dy = adaptor.getOutputGrad(), x = adaptor.getInput();
     Value mean = adaptor.getBatchMean(), gamma = adaptor.getGamma();
@@ -331,24 +325,23 @@ struct BatchNormGradLowering : OpConversionPattern<BatchNormGradOp> {
 struct MovingAverageLowering : OpConversionPattern<MovingAverageOp> {
   using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult
-  matchAndRewrite(MovingAverageOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(MovingAverageOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     double momentum = op.getMomentum().convertToDouble();
     // Keras: moving * momentum + statistic * (1.0 - momentum), both factors
     // Python floats (doubles) rounded to f32.
     b.replaceOp(
-        op, mapChannels(b, op.getLoc(),
-                        ValueRange{adaptor.getMoving(),
-                                   adaptor.getBatchStatistic()},
-                        1, [&](OpBuilder &nb, Location l, ValueRange args) {
-                          Value kept = arith::MulFOp::create(
-                              nb, l, args[0], f32(nb, l, momentum));
-                          Value added = arith::MulFOp::create(
-                              nb, l, args[1], f32(nb, l, 1.0 - momentum));
-                          return SmallVector<Value>{
-                              arith::AddFOp::create(nb, l, kept, added)};
-                        }));
+        op, mapChannels(
+                b, op.getLoc(),
+                ValueRange{adaptor.getMoving(), adaptor.getBatchStatistic()}, 1,
+                [&](OpBuilder &nb, Location l, ValueRange args) {
+                  Value kept = arith::MulFOp::create(nb, l, args[0],
+                                                     f32(nb, l, momentum));
+                  Value added = arith::MulFOp::create(
+                      nb, l, args[1], f32(nb, l, 1.0 - momentum));
+                  return SmallVector<Value>{
+                      arith::AddFOp::create(nb, l, kept, added)};
+                }));
     return success();
   }
 };
@@ -356,9 +349,8 @@ struct MovingAverageLowering : OpConversionPattern<MovingAverageOp> {
 struct FoldBatchNormLowering : OpConversionPattern<FoldBatchNormOp> {
   using OpConversionPattern::OpConversionPattern;
 
-  LogicalResult
-  matchAndRewrite(FoldBatchNormOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &b) const override {
+  LogicalResult matchAndRewrite(FoldBatchNormOp op, OpAdaptor adaptor,
+                                ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     MLIRContext *ctx = b.getContext();
     double epsilon = op.getEpsilon().convertToDouble();
@@ -389,8 +381,8 @@ struct FoldBatchNormLowering : OpConversionPattern<FoldBatchNormOp> {
     SmallVector<AffineExpr> channelDims = {dim(ctx, rank - 1)};
     if (*op.getChannelDims() == 2) {
       // Depthwise [KH, KW, C, M]: channel c * M + m.
-      auto scaleType = RankedTensorType::get(
-          kernelType.getShape().take_back(2), kernelType.getElementType());
+      auto scaleType = RankedTensorType::get(kernelType.getShape().take_back(2),
+                                             kernelType.getElementType());
       scale = tensor::ExpandShapeOp::create(
           b, loc, scaleType, scale, SmallVector<ReassociationIndices>{{0, 1}});
       channelDims.insert(channelDims.begin(), dim(ctx, rank - 2));
@@ -407,8 +399,7 @@ struct FoldBatchNormLowering : OpConversionPattern<FoldBatchNormOp> {
             SmallVector<IteratorType>(rank, kParallel),
             [](OpBuilder &nb, Location l, ValueRange args) {
               linalg::YieldOp::create(
-                  nb, l,
-                  Value(arith::MulFOp::create(nb, l, args[0], args[1])));
+                  nb, l, Value(arith::MulFOp::create(nb, l, args[0], args[1])));
             })
             .getResult(0);
     b.replaceOp(op, {kernel, perChannel[1]});

@@ -23,8 +23,9 @@ static constexpr llvm::StringLiteral kEntryPointAttr = "cnn.entry";
 
 /// Checks a `[N, ..., C]` batch: rank at least 2, every dimension but the
 /// batch static and the elements of one image countable in int64.
-static LogicalResult verifyBatchTensor(Type type, StringRef role,
-                                       function_ref<InFlightDiagnostic()> emit) {
+static LogicalResult
+verifyBatchTensor(Type type, StringRef role,
+                  function_ref<InFlightDiagnostic()> emit) {
   auto tensor = dyn_cast<RankedTensorType>(type);
   if (!tensor || tensor.getRank() < 2)
     return emit() << role << " must have a batch and a channel dimension "
@@ -128,13 +129,12 @@ BatchNormOp::buildTrainingForm(OpBuilder &b, ValueRange operands,
   unsigned next = 3;
   Value gamma = getGamma() ? operands[next++] : Value();
   Value beta = getBeta() ? operands[next++] : Value();
-  auto train = BatchNormTrainOp::create(b, loc, input, gamma, beta,
-                                        getEpsilonAttr());
+  auto train =
+      BatchNormTrainOp::create(b, loc, input, gamma, beta, getEpsilonAttr());
   for (auto [state, statistic] :
        {std::pair<Value, Value>{movingMean, train.getBatchMean()},
         std::pair<Value, Value>{movingVariance, train.getBatchVariance()}})
-    context.updateState(state, MovingAverageOp::create(b, loc, state,
-                                                       statistic,
+    context.updateState(state, MovingAverageOp::create(b, loc, state, statistic,
                                                        getMomentumAttr()));
   return SmallVector<Value>{train.getOutput()};
 }
@@ -231,9 +231,8 @@ LogicalResult FoldBatchNormOp::verify() {
 static LogicalResult verifyDropout(Operation *op, double rate, Type input) {
   if (!(rate >= 0.0 && rate <= 1.0))
     return op->emitOpError("rate must be in [0, 1], got ") << rate;
-  if (failed(verifyBatchTensor(input, "input", [&] {
-        return op->emitOpError();
-      })))
+  if (failed(
+          verifyBatchTensor(input, "input", [&] { return op->emitOpError(); })))
     return failure();
   if ((*perImageElements(input) + 3) / 4 > (int64_t(1) << 32))
     return op->emitOpError("needs at most 2^34 elements per image, got ")
@@ -279,8 +278,8 @@ FailureOr<SmallVector<Value>>
 DropoutTrainOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
                                ArrayRef<bool>) {
   // dx = dy * mask / (1 - rate): the same op with the same key on dy.
-  Value inputGrad = DropoutTrainOp::create(
-      b, getLoc(), resultGrads[0], getSeed(), getStep(), getRateAttr(),
-      getStreamAttr(), getLayerSeedAttr());
+  Value inputGrad = DropoutTrainOp::create(b, getLoc(), resultGrads[0],
+                                           getSeed(), getStep(), getRateAttr(),
+                                           getStreamAttr(), getLayerSeedAttr());
   return SmallVector<Value>{inputGrad, Value(), Value()};
 }

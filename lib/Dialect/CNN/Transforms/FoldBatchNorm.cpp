@@ -52,8 +52,8 @@ struct FoldIntoLayer : OpRewritePattern<BatchNormOp> {
     // The layer with its kernel and bias replaced (the bias may be new).
     Operation *replacement = rewriter.clone(*layer);
     rewriter.modifyOpInPlace(replacement, [&] {
-      replacement->setOperands({layer.getInput(), fold.getFoldedKernel(),
-                                fold.getFoldedBias()});
+      replacement->setOperands(
+          {layer.getInput(), fold.getFoldedKernel(), fold.getFoldedBias()});
       replacement->setLoc(rewriter.getFusedLoc({layer.getLoc(), op.getLoc()}));
     });
     rewriter.replaceOp(op, replacement->getResults());
@@ -69,8 +69,8 @@ struct FoldBatchNormPass
     : cnnc::cnn::impl::CNNFoldBatchNormBase<FoldBatchNormPass> {
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
-    patterns.add<FoldIntoLayer<Conv2DOp>, FoldIntoLayer<DenseOp>>(
-        &getContext(), numFolded);
+    patterns.add<FoldIntoLayer<Conv2DOp>, FoldIntoLayer<DenseOp>>(&getContext(),
+                                                                  numFolded);
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
