@@ -81,7 +81,7 @@ Tensor movingAverage(const Tensor &moving, const Tensor &statistic,
 }
 
 bool dropoutKeeps(const DropoutKey &key, double rate, int64_t image,
-                  int64_t element) {
+                  int64_t element, int64_t perImage) {
   if (rate >= 1.0)
     return false;
   // The layer key: Philox of (stream, layer seed, has seed) under the seed.
@@ -91,21 +91,24 @@ bool dropoutKeeps(const DropoutKey &key, double rate, int64_t image,
                        key.layerSeed ? 1u : 0u};
   cnnc_philox4x32_10(layer, static_cast<uint32_t>(key.seed),
                      static_cast<uint32_t>(key.seed >> 32));
-  // The element: word i % 4 of Philox of (i / 4, image, step).
-  uint32_t block[4] = {
-      static_cast<uint32_t>(element / 4), static_cast<uint32_t>(image),
-      static_cast<uint32_t>(key.step), static_cast<uint32_t>(key.step >> 32)};
+  // With B = ceil(perImage / 4) blocks, element i is word i / B of the
+  // Philox of (i % B, image, step).
+  int64_t blocks = (perImage + 3) / 4;
+  uint32_t block[4] = {static_cast<uint32_t>(element % blocks),
+                       static_cast<uint32_t>(image),
+                       static_cast<uint32_t>(key.step),
+                       static_cast<uint32_t>(key.step >> 32)};
   cnnc_philox4x32_10(block, layer[0], layer[1]);
   double threshold =
       std::min(std::nearbyint(rate * 4294967296.0), 4294967295.0);
-  return static_cast<double>(block[element % 4]) >= threshold;
+  return static_cast<double>(block[element / blocks]) >= threshold;
 }
 
 Tensor dropoutTraining(const Tensor &x, double rate, const DropoutKey &key) {
   int64_t perImage = x.numElements() / x.shape.front();
   Tensor y(x.shape);
   for (int64_t i = 0; i < x.numElements(); ++i)
-    if (dropoutKeeps(key, rate, i / perImage, i % perImage))
+    if (dropoutKeeps(key, rate, i / perImage, i % perImage, perImage))
       y.data[i] = x.data[i] / (1.0 - rate);
   return y;
 }

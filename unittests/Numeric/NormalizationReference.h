@@ -51,10 +51,11 @@ struct DropoutKey {
   std::optional<int64_t> layerSeed; ///< the op's `seed` attribute
 };
 
-/// Whether element `i` (row-major within its image) of image `n` is kept:
-/// Philox4x32-10 as docs/training.md specifies.
+/// Whether element `element` (row-major within an image of `perImage`
+/// elements) of image `image` is kept: Philox4x32-10 as docs/training.md
+/// specifies.
 bool dropoutKeeps(const DropoutKey &key, double rate, int64_t image,
-                  int64_t element);
+                  int64_t element, int64_t perImage);
 
 /// Training mode: kept elements divided by 1 - rate, the others 0.
 Tensor dropoutTraining(const Tensor &x, double rate, const DropoutKey &key);

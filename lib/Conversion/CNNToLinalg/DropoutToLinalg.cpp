@@ -3,13 +3,15 @@
 // cnn.dropout (inference) is the identity. cnn.dropout_train draws its mask
 // with Philox4x32-10 written in arith ops, bit-identical to
 // runtime/support/Philox.h: the layer's key is derived once per call from
-// the run's seed, the layer's stream and its seed attribute; each block of 4
-// elements of an image is one Philox call on the counter (block, image,
-// step), whose 4 output words decide the 4 elements (docs/training.md). The
-// generic iterates (image, block, word) with the word loop innermost: the
-// Philox rounds depend on the image and block only, so once LLVM unrolls
-// the 4 words they are computed once per block, and the block loop is
-// vectorized.
+// the run's seed, the layer's stream and its seed attribute. An image's P
+// elements are 4 planes of B = ceil(P / 4) (padded): one Philox call on the
+// counter (block k, image, step) gives the words that decide elements k,
+// B + k, 2B + k and 3B + k (docs/training.md). A map over (image, block)
+// draws and packs the 4 keep bits of each block, the block loop innermost
+// so that LLVM vectorizes the rounds across blocks (a single loop over
+// elements would either run Philox once per element or, with the 4 words
+// innermost, not vectorize: the CPU pipeline does not unroll loops); a
+// generic over (image, word, block) then applies them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -109,12 +111,13 @@ struct DropoutTrainLowering : OpConversionPattern<DropoutTrainOp> {
                       seedLow, seedHigh);
     auto [stepLow, stepHigh] = splitI64(b, loc, adaptor.getStep());
 
-    // [N, ...] -> [N, P] -> (padded to a multiple of 4) [N, Q / 4, 4].
+    // [N, ...] -> [N, P] -> (padded to 4 B, B = ceil(P / 4)) [N, 4, B]:
+    // element i of an image is word i / B of block i % B.
     int64_t rank = type.getRank();
     int64_t perImage = 1;
     for (int64_t d : type.getShape().drop_front())
       perImage *= d;
-    int64_t padded = (perImage + 3) / 4 * 4;
+    int64_t numBlocks = (perImage + 3) / 4, padded = 4 * numBlocks;
     Value flat = x;
     if (rank > 2)
       flat = tensor::CollapseShapeOp::create(
@@ -131,16 +134,26 @@ struct DropoutTrainLowering : OpConversionPattern<DropoutTrainOp> {
                                  b.getIndexAttr(padded - perImage)},
           f32(b, loc, 0));
     }
-    auto blocksType = RankedTensorType::get({type.getDimSize(0), padded / 4, 4},
-                                            type.getElementType());
-    SmallVector<ReassociationIndices> blockGroups = {{0}, {1, 2}};
+    auto planesType = RankedTensorType::get(
+        {type.getDimSize(0), 4, numBlocks}, type.getElementType());
+    SmallVector<ReassociationIndices> planeGroups = {{0}, {1, 2}};
     Value images = tensor::DimOp::create(b, loc, x, 0);
-    Value blocks = tensor::ExpandShapeOp::create(
-        b, loc, blocksType, flat, blockGroups,
-        ArrayRef<OpFoldResult>{images, b.getIndexAttr(padded / 4),
-                               b.getIndexAttr(4)});
+    Value planes = tensor::ExpandShapeOp::create(
+        b, loc, planesType, flat, planeGroups,
+        ArrayRef<OpFoldResult>{images, b.getIndexAttr(4),
+                               b.getIndexAttr(numBlocks)});
 
-    auto body = [&](OpBuilder &nb, Location l, ValueRange args) {
+    // The keep bits of every block, one Philox call each: bit j of
+    // mask[n, k] keeps element j * B + k. The block loop is innermost, so
+    // the rounds vectorize across blocks. A linalg.map, like the
+    // per-channel coefficients of batch normalization: cnn-fuse-elementwise
+    // fuses generic producers only, and fused into the (image, word, block)
+    // loop below the rounds would run once per element instead of once per
+    // block (the GPU pipeline generalizes and fuses it: one kernel there).
+    MLIRContext *ctx = b.getContext();
+    auto maskType =
+        RankedTensorType::get({type.getDimSize(0), numBlocks}, b.getI8Type());
+    auto drawBits = [&](OpBuilder &nb, Location l, ValueRange) {
       auto index32 = [&](unsigned d) {
         Value index = linalg::IndexOp::create(nb, l, d);
         return arith::IndexCastUIOp::create(nb, l, nb.getI32Type(), index)
@@ -148,16 +161,33 @@ struct DropoutTrainLowering : OpConversionPattern<DropoutTrainOp> {
       };
       Words bits = philox4x32_10(
           nb, l, {index32(1), index32(0), stepLow, stepHigh}, key[0], key[1]);
-      Value word = linalg::IndexOp::create(nb, l, 2);
-      Value chosen = bits[3];
-      for (int w = 2; w >= 0; --w) {
-        Value isWord =
-            arith::CmpIOp::create(nb, l, arith::CmpIPredicate::eq, word,
-                                  arith::ConstantIndexOp::create(nb, l, w));
-        chosen = arith::SelectOp::create(nb, l, isWord, bits[w], chosen);
+      Value packed;
+      for (int w = 0; w < 4; ++w) {
+        Value keep = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::uge,
+                                           bits[w], i32(nb, l, threshold));
+        Value bit = arith::ExtUIOp::create(nb, l, nb.getI8Type(), keep);
+        if (w)
+          bit = arith::ShLIOp::create(
+              nb, l, bit,
+              arith::ConstantOp::create(nb, l, nb.getI8IntegerAttr(w)));
+        packed = packed ? arith::OrIOp::create(nb, l, packed, bit) : bit;
       }
-      Value keep = arith::CmpIOp::create(nb, l, arith::CmpIPredicate::uge,
-                                         chosen, i32(nb, l, threshold));
+      linalg::YieldOp::create(nb, l, packed);
+    };
+    Value mask = linalg::MapOp::create(b, loc, ValueRange{},
+                                       createEmptyLike(b, loc, maskType, x),
+                                       drawBits)
+                     .getResult()
+                     .front();
+
+    // y = bit ? x / (1 - rate) : 0, over (image, word, block).
+    auto apply = [&](OpBuilder &nb, Location l, ValueRange args) {
+      Value word = arith::IndexCastUIOp::create(
+          nb, l, nb.getI8Type(), linalg::IndexOp::create(nb, l, 1));
+      Value bit = arith::AndIOp::create(
+          nb, l, arith::ShRUIOp::create(nb, l, args[1], word),
+          arith::ConstantOp::create(nb, l, nb.getI8IntegerAttr(1)));
+      Value keep = arith::TruncIOp::create(nb, l, nb.getI1Type(), bit);
       Value scaledValue =
           arith::DivFOp::create(nb, l, args[0], f32(nb, l, keepProbability));
       linalg::YieldOp::create(nb, l,
@@ -165,15 +195,16 @@ struct DropoutTrainLowering : OpConversionPattern<DropoutTrainOp> {
                                   nb, l, keep, scaledValue, f32(nb, l, 0))));
     };
     AffineMap id = b.getMultiDimIdentityMap(3);
+    AffineMap blockOf = AffineMap::get(3, 0, {dim(ctx, 0), dim(ctx, 2)}, ctx);
     Value masked = linalg::GenericOp::create(
-                       b, loc, TypeRange{blocksType}, ValueRange{blocks},
-                       ValueRange{createEmptyLike(b, loc, blocksType, blocks)},
-                       ArrayRef<AffineMap>{id, id},
-                       SmallVector<IteratorType>(3, kParallel), body)
+                       b, loc, TypeRange{planesType}, ValueRange{planes, mask},
+                       ValueRange{createEmptyLike(b, loc, planesType, planes)},
+                       ArrayRef<AffineMap>{id, blockOf, id},
+                       SmallVector<IteratorType>(3, kParallel), apply)
                        .getResult(0);
 
     // Back to [N, ...].
-    Value result = tensor::CollapseShapeOp::create(b, loc, masked, blockGroups);
+    Value result = tensor::CollapseShapeOp::create(b, loc, masked, planeGroups);
     if (padded != perImage) {
       auto flatType = RankedTensorType::get({type.getDimSize(0), perImage},
                                             type.getElementType());

@@ -135,10 +135,12 @@ func.func @dropout(%x: tensor<?x6xf32>) -> tensor<?x6xf32> {
 }
 
 // Training dropout: the layer key is one Philox4x32-10 (10 rounds, 2
-// multiplies each) of (stream, layer seed, has seed) under the run's seed;
-// 27 values per image are padded to 7 blocks of 4 words; each block is
-// Philox of (block, image, step) and word j decides element 4 block + j:
-// keep when bits >= round(0.25 * 2^32) = 1073741824, scaled by 1 / 0.75.
+// multiplies each) of (stream, layer seed, has seed) under the run's seed.
+// 27 values per image are padded to 4 planes of B = 7 (element i is word
+// i / 7 of block i % 7); a linalg.map over (image, block) draws one Philox
+// of (block, image, step) per block and packs its 4 keep bits
+// (bits >= round(0.25 * 2^32) = 1073741824); a generic over (image, word,
+// block) applies bit `word`, scaling kept values by 1 / 0.75.
 // CHECK-LABEL: func.func @dropout_train
 // CHECK-SAME:    (%[[X:.*]]: tensor<?x3x3x3xf32>, %[[SEED:.*]]: i64, %[[STEP:.*]]: i64)
 // CHECK:         %[[SEEDLO:.*]] = arith.trunci %[[SEED]] : i64 to i32
@@ -149,16 +151,20 @@ func.func @dropout(%x: tensor<?x6xf32>) -> tensor<?x6xf32> {
 // CHECK:         %[[STEPLO:.*]] = arith.trunci %[[STEP]] : i64 to i32
 // CHECK:         %[[FLAT:.*]] = tensor.collapse_shape %[[X]] {{\[}}[0], [1, 2, 3]] : tensor<?x3x3x3xf32> into tensor<?x27xf32>
 // CHECK:         %[[PAD:.*]] = tensor.pad %[[FLAT]] low[0, 0] high[0, 1]
-// CHECK:         %[[BLOCKS:.*]] = tensor.expand_shape %[[PAD]] {{\[}}[0], [1, 2]] output_shape [%{{.*}}, 7, 4] : tensor<?x28xf32> into tensor<?x7x4xf32>
-// CHECK:         %[[MASKED:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[BLOCKS]] :
+// CHECK:         %[[PLANES:.*]] = tensor.expand_shape %[[PAD]] {{\[}}[0], [1, 2]] output_shape [%{{.*}}, 4, 7] : tensor<?x28xf32> into tensor<?x4x7xf32>
+// CHECK:         %[[MASK:.*]] = linalg.map outs(%{{.*}} : tensor<?x7xi8>)
 // CHECK:           %[[BLOCK:.*]] = linalg.index 1 : index
 // CHECK:           %[[IMAGE:.*]] = linalg.index 0 : index
 // CHECK-COUNT-20:  arith.mului_extended
-// CHECK:           %[[WORD:.*]] = linalg.index 2 : index
-// CHECK-COUNT-2:   arith.select
-// CHECK:           %[[BITS:.*]] = arith.select
-// CHECK:           %[[THRESHOLD:.*]] = arith.constant 1073741824 : i32
-// CHECK:           %[[KEPT:.*]] = arith.cmpi uge, %[[BITS]], %[[THRESHOLD]] : i32
+// CHECK:           %[[T:.*]] = arith.constant 1073741824 : i32
+// CHECK:           arith.cmpi uge, %{{.*}}, %[[T]] : i32
+// CHECK-COUNT-3:   arith.shli
+// CHECK:           linalg.yield %{{.*}} : i8
+// CHECK:         %[[MASKED:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel"]} ins(%[[PLANES]], %[[MASK]] : tensor<?x4x7xf32>, tensor<?x7xi8>)
+// CHECK:           %[[WORD:.*]] = linalg.index 1 : index
+// CHECK:           %[[SHIFT:.*]] = arith.index_castui %[[WORD]] : index to i8
+// CHECK:           arith.shrui %{{.*}}, %[[SHIFT]] : i8
+// CHECK:           %[[KEPT:.*]] = arith.trunci %{{.*}} : i8 to i1
 // CHECK:           %[[KEEP:.*]] = arith.constant 7.500000e-01 : f32
 // CHECK:           %[[SCALED:.*]] = arith.divf %{{.*}}, %[[KEEP]] : f32
 // CHECK:           arith.select %[[KEPT]], %[[SCALED]], %{{.*}} : f32

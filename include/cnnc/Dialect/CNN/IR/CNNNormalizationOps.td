@@ -303,9 +303,10 @@ def CNN_DropoutTrainOp : CNN_Op<"dropout_train",
         layer key  (k0, k1) = philox(counter = (stream, lo(layer_seed),
                                                 hi(layer_seed), has_seed),
                                      key = (lo(seed), hi(seed)))[0, 1]
-        element i of image n: bits = philox(counter = (i / 4, n, lo(step),
-                                                       hi(step)),
-                                           key = (k0, k1))[i % 4]
+        element i of image n (B = ceil(elements per image / 4)):
+                      bits = philox(counter = (i mod B, n, lo(step),
+                                               hi(step)),
+                                    key = (k0, k1))[i div B]
         keep = bits >= round(rate * 2^32)   (unsigned)
 
     `seed` is the run's seed and `step` the optimizer step (train_step's
