@@ -68,7 +68,7 @@ static const cnnc_model_desc kDesc = {
     CNNC_ABI_VERSION, sizeof(cnnc_model_desc), "fuzz", "cpu", {-1, 2, 2, 1},
     kClasses, 2, kParamCount, kTable, kParamCount, "sgd",
     "sparse_categorical_crossentropy", initParams, forward, trainStep,
-    evaluate, 0, kParamCount,
+    evaluate, 0, kParamCount, NULL, NULL,
 };
 
 /// A file holding `bytes`, as a path; -1 when no memfd can be made.

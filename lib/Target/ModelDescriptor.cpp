@@ -41,11 +41,11 @@ struct AbiTypes {
     // abi_version, desc_size, name, target, input_shape, num_classes,
     // num_params, param_elements, params, opt_state_elements, optimizer,
     // loss, init_params, forward, train_step, evaluate, forward_flops,
-    // trainable_elements
+    // trainable_elements, compute_gradients, apply_gradients
     modelDesc = StructType::create(
         ctx,
         {i32, i32, ptr, ptr, ArrayType::get(i64, 4), i64, i64, i64, ptr, i64,
-         ptr, ptr, ptr, ptr, ptr, ptr, i64, i64},
+         ptr, ptr, ptr, ptr, ptr, ptr, i64, i64, ptr, ptr},
         "cnnc_model_desc");
   }
 };
@@ -119,7 +119,10 @@ Error cnnc::emitModelDescriptor(Module &module, const ModelDescription &model) {
                              model.name.c_str());
   Function *trainStep = lookup("_train_step");
   Function *evaluate = lookup("_evaluate");
-  if (!model.optimizer.empty() && (!trainStep || !evaluate))
+  Function *computeGradients = lookup("_compute_gradients");
+  Function *applyGradients = lookup("_apply_gradients");
+  if (!model.optimizer.empty() &&
+      (!trainStep || !evaluate || !computeGradients || !applyGradients))
     return createStringError("generated module lacks the training entry "
                              "points of '%s'",
                              model.name.c_str());
@@ -159,7 +162,8 @@ Error cnnc::emitModelDescriptor(Module &module, const ModelDescription &model) {
        createString(module, model.loss, model.name + ".loss"), init, forward,
        orNull(trainStep), orNull(evaluate),
        ConstantInt::get(types.i64, model.forwardFlops),
-       ConstantInt::get(types.i64, model.trainableElements)});
+       ConstantInt::get(types.i64, model.trainableElements),
+       orNull(computeGradients), orNull(applyGradients)});
   auto *descriptor = new GlobalVariable(
       module, types.modelDesc, /*isConstant=*/true,
       GlobalValue::PrivateLinkage, descriptorValue, model.name + ".descriptor");
@@ -205,7 +209,14 @@ void cnnc::emitModelHeader(const ModelDescription &model, raw_ostream &os) {
           "int64_t step,\n    uint64_t seed, float *loss, int64_t *correct);\n"
        << "int32_t " << m
        << "_evaluate(const float *params, const float *input, const int32_t "
-          "*labels,\n    int64_t batch, float *loss, int64_t *correct);\n";
+          "*labels,\n    int64_t batch, float *loss, int64_t *correct);\n"
+       << "int32_t " << m
+       << "_compute_gradients(float *params, const float *input,\n"
+          "    const int32_t *labels, int64_t batch, int64_t step, uint64_t "
+          "seed,\n    float *gradient, float *loss, int64_t *correct);\n"
+       << "int32_t " << m
+       << "_apply_gradients(float *params, float *opt_state,\n"
+          "    const float *gradient, float learning_rate, int64_t step);\n";
   os << "\n#ifdef __cplusplus\n} /* extern \"C\" */\n#endif\n\n#endif /* "
      << guard << " */\n";
 }

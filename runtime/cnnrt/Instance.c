@@ -279,6 +279,80 @@ int cnnrt_train_step_at(cnnrt_instance *instance, const float *images,
   return writeResults(loss, correct, batchLoss, batchCorrect);
 }
 
+/// Fails for a CUDA instance: the split step runs on the host's buffers.
+static int requireCpu(const cnnrt_instance *instance, const char *entry) {
+  if (!instance->cuda)
+    return 0;
+  return cnnrt_fail(instance->model->path,
+                    "%s: not available for a GPU (nvptx) model yet", entry);
+}
+
+/// Checks a learning rate and a step number like train_step does.
+static int checkUpdate(const cnnrt_instance *instance, const char *entry,
+                       float learningRate, int64_t step) {
+  if (!isfinite(learningRate) || learningRate < 0.0f)
+    return cnnrt_fail(instance->model->path,
+                      "%s: learning rate %g is not a finite non-negative "
+                      "number",
+                      entry, (double)learningRate);
+  if (step < 1)
+    return cnnrt_fail(instance->model->path, "%s: step %lld is not positive",
+                      entry, (long long)step);
+  return 0;
+}
+
+int64_t cnnrt_instance_gradient_elements(const cnnrt_instance *instance) {
+  return instance ? instance->model->desc->trainable_elements : 0;
+}
+
+int cnnrt_compute_gradients(cnnrt_instance *instance, const float *images,
+                            const int32_t *labels, int64_t batch, int64_t step,
+                            uint64_t seed, float *gradient, float *loss,
+                            int64_t *correct) {
+  if (checkBatch(instance, "compute_gradients", images, batch, labels, 1,
+                 gradient, "gradient"))
+    return -1;
+  const cnnc_model_desc *desc = instance->model->desc;
+  if (requireTraining(instance, desc->compute_gradients != NULL,
+                      "compute_gradients") ||
+      requireCpu(instance, "compute_gradients") ||
+      checkUpdate(instance, "compute_gradients", 0.0f, step))
+    return -1;
+  float batchLoss = 0.0f;
+  int64_t batchCorrect = 0;
+  if (batch == 0) {
+    memset(gradient, 0, (size_t)desc->trainable_elements * sizeof(float));
+    return writeResults(loss, correct, 0.0f, 0);
+  }
+  int32_t status = desc->compute_gradients(instance->params, images, labels,
+                                           batch, step, seed, gradient,
+                                           &batchLoss, &batchCorrect);
+  if (status)
+    return failStatus(instance, "compute_gradients", status);
+  return writeResults(loss, correct, batchLoss, batchCorrect);
+}
+
+int cnnrt_apply_gradients(cnnrt_instance *instance, const float *gradient,
+                          float learning_rate, int64_t step) {
+  if (!instance)
+    return cnnrt_fail("apply_gradients", "the instance is NULL");
+  const cnnc_model_desc *desc = instance->model->desc;
+  if (requireTraining(instance, desc->apply_gradients != NULL,
+                      "apply_gradients") ||
+      requireCpu(instance, "apply_gradients") ||
+      checkUpdate(instance, "apply_gradients", learning_rate, step))
+    return -1;
+  if (!gradient)
+    return cnnrt_fail(instance->model->path,
+                      "apply_gradients: the gradient pointer is NULL");
+  int32_t status = desc->apply_gradients(instance->params, instance->optState,
+                                         gradient, learning_rate, step);
+  if (status)
+    return failStatus(instance, "apply_gradients", status);
+  instance->step = step;
+  return 0;
+}
+
 int cnnrt_instance_prefetch(cnnrt_instance *instance, const float *images,
                             const int32_t *labels, int64_t batch) {
   if (checkBatch(instance, "prefetch", images, batch, labels, 1, NULL, NULL))

@@ -198,6 +198,13 @@ TEST_F(Instance, TrainingNeedsTrainingEntryPoints) {
   expectError("evaluate: model compiled without training");
   float logits[3];
   EXPECT_EQ(cnnrt_predict(instance, images, 1, logits), 0);
+  float gradient[15];
+  EXPECT_EQ(cnnrt_compute_gradients(instance, images, labels, 1, 1, 1,
+                                    gradient, &loss, &correct),
+            -1);
+  expectError("compute_gradients: model compiled without training");
+  EXPECT_EQ(cnnrt_apply_gradients(instance, gradient, 0.1f, 1), -1);
+  expectError("apply_gradients: model compiled without training");
 }
 
 TEST_F(Instance, SaveAndLoadParams) {

@@ -40,7 +40,8 @@ extern "C" {
 /// library whose descriptor carries another version.
 ///   1: the seed's layers.
 ///   2: non-trainable state (cnnc_param_info.trainable, trainable_elements),
-///      train_step takes the random seed of layers such as dropout.
+///      train_step takes the random seed of layers such as dropout; the
+///      split step compute_gradients / apply_gradients.
 #define CNNC_ABI_VERSION 2u
 
 /// Highest rank of a parameter tensor.
@@ -110,6 +111,26 @@ typedef int32_t (*cnnc_evaluate_fn)(const float *params, const float *input,
                                     const int32_t *labels, int64_t batch,
                                     float *loss, int64_t *correct);
 
+/// The first half of train_step, for data-parallel training: the gradient
+/// of the batch-mean loss of the trainable parameters, written to
+/// `gradient` (trainable_elements floats, the layout of the trainable
+/// prefix), with the non-trainable state of `params` updated as train_step
+/// updates it, the mean loss and the correct count. `step` and `seed` key
+/// the random layers as for train_step. Same label checks and statuses.
+typedef int32_t (*cnnc_compute_gradients_fn)(float *params, const float *input,
+                                             const int32_t *labels,
+                                             int64_t batch, int64_t step,
+                                             uint64_t seed, float *gradient,
+                                             float *loss, int64_t *correct);
+
+/// The second half: the optimizer update of the trainable prefix of
+/// `params` and of `opt_state` by `gradient` (trainable_elements floats),
+/// at optimizer step `step` (from 1). compute_gradients followed by
+/// apply_gradients with the same arguments computes what train_step does.
+typedef int32_t (*cnnc_apply_gradients_fn)(float *params, float *opt_state,
+                                           const float *gradient,
+                                           float learning_rate, int64_t step);
+
 /// Everything a loader needs to know about a generated library.
 typedef struct cnnc_model_desc {
   uint32_t abi_version;  ///< CNNC_ABI_VERSION of the generating compiler
@@ -131,6 +152,8 @@ typedef struct cnnc_model_desc {
   cnnc_evaluate_fn evaluate;     ///< NULL when compiled without training
   int64_t forward_flops;  ///< floating-point operations of forward, per image
   int64_t trainable_elements; ///< floats of the trainable prefix of params
+  cnnc_compute_gradients_fn compute_gradients; ///< NULL without training
+  cnnc_apply_gradients_fn apply_gradients;     ///< NULL without training
 } cnnc_model_desc;
 
 /// The descriptor of the library this symbol is looked up in.

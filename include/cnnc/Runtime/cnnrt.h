@@ -180,6 +180,28 @@ CNNRT_API int cnnrt_train_step_at(cnnrt_instance *instance,
                                   int64_t step, uint64_t seed, float *loss,
                                   int64_t *correct);
 
+/// Data-parallel training's half steps (CPU models). cnnrt_compute_gradients
+/// writes the gradient of the batch-mean loss (trainable_elements floats)
+/// to `gradient` and updates the non-trainable state (BatchNorm moving
+/// statistics) as a train step does; `step` and `seed` key the random
+/// layers. cnnrt_apply_gradients applies the optimizer update for `gradient`
+/// at `step` (>= 1); afterwards cnnrt_instance_step() is `step`. Together
+/// they compute what cnnrt_train_step_at does. Same argument checks.
+CNNRT_API int cnnrt_compute_gradients(cnnrt_instance *instance,
+                                      const float *images,
+                                      const int32_t *labels, int64_t batch,
+                                      int64_t step, uint64_t seed,
+                                      float *gradient, float *loss,
+                                      int64_t *correct);
+CNNRT_API int cnnrt_apply_gradients(cnnrt_instance *instance,
+                                    const float *gradient,
+                                    float learning_rate, int64_t step);
+
+/// The number of floats of a gradient: the trainable prefix of the
+/// parameters (desc->trainable_elements).
+CNNRT_API int64_t
+cnnrt_instance_gradient_elements(const cnnrt_instance *instance);
+
 /// Mean loss and number of correct predictions on a batch, no update.
 CNNRT_API int cnnrt_evaluate(cnnrt_instance *instance, const float *images,
                              const int32_t *labels, int64_t batch, float *loss,

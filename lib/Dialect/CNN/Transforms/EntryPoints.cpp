@@ -123,13 +123,15 @@ FailureOr<Value> cnnc::cnn::inlineTrainingForward(
 func::FuncOp cnnc::cnn::createEntryPoint(OpBuilder &b, Operation *anchor,
                                          StringRef name, StringRef kind,
                                          TypeRange argTypes,
-                                         int64_t batchPosition) {
+                                         std::optional<int64_t> batchPosition) {
   b.setInsertionPoint(anchor);
   auto entry = func::FuncOp::create(
       b, anchor->getLoc(), name,
       FunctionType::get(b.getContext(), argTypes, {}));
   entry->setAttr(kEntryAttrName, b.getStringAttr(kind));
-  entry->setAttr(kBatchPositionAttrName, b.getI64IntegerAttr(batchPosition));
+  if (batchPosition)
+    entry->setAttr(kBatchPositionAttrName,
+                   b.getI64IntegerAttr(*batchPosition));
   b.setInsertionPointToStart(entry.addEntryBlock());
   return entry;
 }

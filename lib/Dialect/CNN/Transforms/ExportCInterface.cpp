@@ -132,9 +132,16 @@ LogicalResult exportEntry(func::FuncOp impl, bool checkLabels) {
   StringRef implName = impl.getSymName();
   if (!implName.consume_back("_impl"))
     return impl.emitError("entry point name must end in `_impl`");
+  // Without a batch position the entry point's buffers are all static and
+  // its C signature has no batch argument.
   auto batchPosition = impl->getAttrOfType<IntegerAttr>(kBatchPositionAttrName);
-  if (!batchPosition)
-    return impl.emitError("entry point without '")
+  bool batched = bool(batchPosition);
+  if (!batched && llvm::any_of(impl.getArgumentTypes(), [](Type t) {
+        auto memref = dyn_cast<MemRefType>(t);
+        return memref && !memref.hasStaticShape();
+      }))
+    return impl.emitError("entry point with a batch-sized buffer but without "
+                          "'")
            << kBatchPositionAttrName << "'";
 
   MLIRContext *ctx = impl.getContext();
@@ -147,23 +154,24 @@ LogicalResult exportEntry(func::FuncOp impl, bool checkLabels) {
   SmallVector<Type> cArgs;
   for (Type t : impl.getArgumentTypes())
     cArgs.push_back(isa<MemRefType>(t) ? ptrType : t);
-  int64_t batchIndex = batchPosition.getInt();
-  if (batchIndex < 0 || batchIndex > int64_t(cArgs.size()))
+  int64_t batchIndex = batched ? batchPosition.getInt() : -1;
+  if (batched && (batchIndex < 0 || batchIndex > int64_t(cArgs.size())))
     return impl.emitError("batch position out of range");
-  cArgs.insert(cArgs.begin() + batchIndex, i64);
+  if (batched)
+    cArgs.insert(cArgs.begin() + batchIndex, i64);
 
   auto wrapper = func::FuncOp::create(
       b, loc, implName, FunctionType::get(ctx, cArgs, {b.getI32Type()}));
   Block *body = wrapper.addEntryBlock();
   b.setInsertionPointToStart(body);
-  Value batch = body->getArgument(batchIndex);
+  Value zero = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0));
+  Value batch = batched ? body->getArgument(batchIndex) : zero;
   SmallVector<Value> cValues;
   for (auto [i, arg] : llvm::enumerate(body->getArguments()))
     if (int64_t(i) != batchIndex)
       cValues.push_back(arg);
 
   // Reject a negative batch or any null buffer.
-  Value zero = arith::ConstantOp::create(b, loc, b.getI64IntegerAttr(0));
   Value invalid = arith::CmpIOp::create(b, loc, arith::CmpIPredicate::slt,
                                         batch, zero);
   // A batch whose buffers would exceed the address space is an error, not

@@ -80,6 +80,20 @@ func.func @m_evaluate_impl(%p: memref<6xf32>, %x: memref<?x6xf32>, %l: memref<?x
 
 // -----
 
+// An entry point whose buffers are all static (apply_gradients) has no
+// batch in its C signature; its buffers are still checked for null.
+// CHECK-LABEL: func.func @m_apply_gradients(
+// CHECK-SAME:    %[[P:[^:]*]]: !llvm.ptr, %[[S:[^:]*]]: !llvm.ptr, %[[G:[^:]*]]: !llvm.ptr, %{{[^:]*}}: f32, %{{[^:]*}}: i64) -> i32
+// CHECK:         llvm.icmp "eq" %[[P]]
+// CHECK:         llvm.icmp "eq" %[[S]]
+// CHECK:         llvm.icmp "eq" %[[G]]
+// CHECK:         func.call @m_apply_gradients_impl
+func.func @m_apply_gradients_impl(%p: memref<6xf32>, %s: memref<12xf32>, %g: memref<6xf32>, %lr: f32, %step: i64) attributes {cnn.entry = "apply_gradients"} {
+  return
+}
+
+// -----
+
 // expected-error @+1 {{entry point name must end in `_impl`}}
 func.func @m_forward(%x: memref<?x4xf32>) attributes {cnn.entry = "forward", cnn.c_batch_position = 1 : i64} {
   return
@@ -87,7 +101,7 @@ func.func @m_forward(%x: memref<?x4xf32>) attributes {cnn.entry = "forward", cnn
 
 // -----
 
-// expected-error @+1 {{entry point without 'cnn.c_batch_position'}}
+// expected-error @+1 {{entry point with a batch-sized buffer but without 'cnn.c_batch_position'}}
 func.func @m_forward_impl(%x: memref<?x4xf32>) attributes {cnn.entry = "forward"} {
   return
 }

@@ -35,6 +35,22 @@
 // CHECK:         bufferization.materialize_in_destination %[[LOSSV]] in restrict writable %[[LOSS]]
 // CHECK:         bufferization.materialize_in_destination %[[NC]] in restrict writable %[[CORRECT]]
 
+// The split step: the same gradient, stored instead of applied (with the
+// batch-mean loss and count), and the same update from a given gradient.
+// CHECK-LABEL: func.func @tiny_compute_gradients_impl(
+// CHECK-SAME:    %[[CP:[^:]*]]: memref<26xf32>, %{{[^:]*}}: memref<?x4x4x1xf32>, %{{[^:]*}}: memref<?xi32>, %{{[^:]*}}: i64, %{{[^:]*}}: i64, %[[CG:[^:]*]]: memref<26xf32>, %[[CL:[^:]*]]: memref<f32>, %[[CC:[^:]*]]: memref<i64>)
+// CHECK-SAME:    attributes {cnn.c_batch_position = 3 : i64, cnn.entry = "compute_gradients", cnn.num_classes = 2 : i64}
+// CHECK:         cnn.loss sparse_categorical_crossentropy
+// CHECK:         cnn.conv2d_grad_filter
+// CHECK-NOT:     cnn.adam_update
+// CHECK:         bufferization.materialize_in_destination %{{.*}} in restrict writable %[[CG]]
+// CHECK-LABEL: func.func @tiny_apply_gradients_impl(
+// CHECK-SAME:    %{{[^:]*}}: memref<26xf32>, %{{[^:]*}}: memref<52xf32>, %[[AG:[^:]*]]: memref<26xf32>, %{{[^:]*}}: f32, %{{[^:]*}}: i64)
+// CHECK-SAME:    attributes {cnn.entry = "apply_gradients"}
+// CHECK:         %[[G:.*]] = bufferization.to_tensor %[[AG]] restrict
+// CHECK-NOT:     cnn.loss
+// CHECK:         cnn.adam_update %{{.*}}, %[[G]],
+
 // CHECK-LABEL: func.func @tiny_evaluate_impl(
 // CHECK-SAME:    memref<26xf32>, %{{.*}}: memref<?x4x4x1xf32>, %{{.*}}: memref<?xi32>, %{{.*}}: memref<f32>, %{{.*}}: memref<i64>)
 // CHECK-SAME:    attributes {cnn.c_batch_position = 3 : i64, cnn.entry = "evaluate", cnn.num_classes = 2 : i64}

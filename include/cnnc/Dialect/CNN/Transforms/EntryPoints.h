@@ -42,12 +42,13 @@ inlineTrainingForward(mlir::OpBuilder &b, const ModelInfo &model,
 
 /// Creates `func.func @name(argTypes) attributes {cnn.entry = kind,
 /// cnn.c_batch_position = batchPosition}` before `anchor`, with an entry
-/// block, and leaves the builder at its start.
+/// block, and leaves the builder at its start. Without a batch position the
+/// C signature has no batch argument (every buffer is static).
 mlir::func::FuncOp createEntryPoint(mlir::OpBuilder &b,
                                     mlir::Operation *anchor,
                                     llvm::StringRef name, llvm::StringRef kind,
                                     mlir::TypeRange argTypes,
-                                    int64_t batchPosition);
+                                    std::optional<int64_t> batchPosition);
 
 } // namespace cnnc::cnn
 
