@@ -41,6 +41,13 @@ void cnnc::buildCNNToLinalgPipeline(OpPassManager &pm,
   cnn::CNNSynthesizeEntryPointsOptions entryOptions;
   entryOptions.modelName = options.modelName;
   pm.addPass(cnn::createCNNSynthesizeEntryPoints(entryOptions));
+  // After the training step holds the training form: only inference batch
+  // normalizations are folded, then their activations fuse.
+  if (options.foldBatchNorm) {
+    pm.addNestedPass<func::FuncOp>(cnn::createCNNFoldBatchNorm());
+    if (options.fuseActivations)
+      pm.addNestedPass<func::FuncOp>(cnn::createCNNFuseActivations());
+  }
   pm.addNestedPass<func::FuncOp>(createConvertCNNToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

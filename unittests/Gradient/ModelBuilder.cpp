@@ -481,7 +481,65 @@ ModelBuilder::Value ModelBuilder::depthwiseConv2d(
 // Batch normalization and dropout
 //===----------------------------------------------------------------------===//
 
+ModelBuilder::Value ModelBuilder::batchNorm(const Value &x,
+                                            const std::string &layer,
+                                            bool scale, bool center,
+                                            double epsilon, double momentum) {
+  int64_t channels = x.dims.back();
+  auto declare = [&](const std::string &role, const char *attributes,
+                     bool trainable) {
+    std::string ssa = "%p" + std::to_string(model.spec.params.size());
+    body += "    " + ssa + " = cnn.param \"" + layer + "/" + role + "\"" +
+            attributes + " : " + staticTensorType({channels}) + "\n";
+    model.spec.params.push_back({layer + "/" + role, {channels}, trainable});
+    return ssa;
+  };
+  std::string gamma = scale ? declare("gamma", " init = ones", true) : "";
+  std::string beta = center ? declare("beta", "", true) : "";
+  std::string mean = declare("moving_mean", " trainable = false", false);
+  std::string variance =
+      declare("moving_variance", " init = ones trainable = false", false);
 
+  Node node;
+  node.inputs = {x.id};
+  if (scale)
+    node.params.push_back(layer + "/gamma");
+  if (center)
+    node.params.push_back(layer + "/beta");
+  node.apply = [=](const std::vector<const Tensor *> &in, const ParamValues &p,
+                   Branches *) {
+    return numeric::batchNormTraining(
+        *in[0], scale ? &p.at(layer + "/gamma") : nullptr,
+        center ? &p.at(layer + "/beta") : nullptr, epsilon);
+  };
+  Value y = define(x.dims, std::move(node));
+  char attributes[96];
+  std::snprintf(attributes, sizeof(attributes),
+                " epsilon = %.17e momentum = %.17e", epsilon, momentum);
+  body += "    " + y.ssa + " = cnn.batch_norm " + x.ssa + ", " + mean + ", " +
+          variance + (scale ? " gamma = " + gamma : "") +
+          (center ? " beta = " + beta : "") + attributes + " : " +
+          tensorType(x.dims) + "\n";
+  return y;
+}
+
+ModelBuilder::Value ModelBuilder::dropout(const Value &x, double rate,
+                                          const numeric::DropoutKey &key) {
+  Node node;
+  node.inputs = {x.id};
+  node.apply = [=](const std::vector<const Tensor *> &in, const ParamValues &,
+                   Branches *) {
+    return rate > 0.0 ? numeric::dropoutTraining(*in[0], rate, key) : *in[0];
+  };
+  Value y = define(x.dims, std::move(node));
+  char attributes[64];
+  std::snprintf(attributes, sizeof(attributes), " rate = %.17e", rate);
+  body += "    " + y.ssa + " = cnn.dropout " + x.ssa + attributes;
+  if (key.layerSeed)
+    body += " seed = " + std::to_string(*key.layerSeed);
+  body += " : " + tensorType(x.dims) + "\n";
+  return y;
+}
 
 //===----------------------------------------------------------------------===//
 // Global pooling, zero padding, concatenation

@@ -15,6 +15,7 @@
 
 #include "Harness.h"
 #include "LossReference.h"
+#include "NormalizationReference.h"
 
 #include <functional>
 #include <limits>
@@ -142,6 +143,17 @@ public:
 
   // Batch normalization and dropout.
 
+  /// cnn.batch_norm with "<layer>/gamma" (init ones) when `scale`,
+  /// "<layer>/beta" when `center`, and the non-trainable
+  /// "<layer>/moving_mean" and "<layer>/moving_variance" (init ones). The
+  /// reference node runs in training mode (batch statistics), as
+  /// train_step does; a value at batch n depends on the whole batch.
+  Value batchNorm(const Value &x, const std::string &layer, bool scale,
+                  bool center, double epsilon = 1e-3, double momentum = 0.99);
+  /// cnn.dropout (`seed = ` key.layerSeed when set). The reference node
+  /// applies the mask train_step draws for `key` (stream: the number of
+  /// dropout layers with a non-zero rate before this one).
+  Value dropout(const Value &x, double rate, const numeric::DropoutKey &key);
 
   // Global pooling, zero padding, concatenation.
 

@@ -62,6 +62,11 @@ struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Fold standalone activations into their conv2d/dense "
                      "(cnn-fuse-activations)"),
       llvm::cl::init(true)};
+  Option<bool> foldBatchNorm{
+      *this, "fold-batch-norm",
+      llvm::cl::desc("Fold inference batch normalization into the conv2d/"
+                     "dense before it (cnn-fold-batch-norm)"),
+      llvm::cl::init(true)};
   Option<bool> fuseActivationGrads{
       *this, "fuse-activation-grads",
       llvm::cl::desc("Take activation gradients on the layout of the "

@@ -172,6 +172,10 @@ void populateDepthwisePatterns(mlir::RewritePatternSet &patterns);
 /// training forms and gradients (NormalizationToLinalg.cpp).
 void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
 
+/// Adds the patterns lowering dropout and its training form
+/// (DropoutToLinalg.cpp); populateNormalizationPatterns includes them.
+void populateDropoutPatterns(mlir::RewritePatternSet &patterns);
+
 /// Adds the patterns lowering global pooling, zero padding, concatenation
 /// and their gradients (ReshapingToLinalg.cpp).
 void populateReshapingPatterns(mlir::RewritePatternSet &patterns);

@@ -166,4 +166,28 @@ def CNNExportCInterface : Pass<"cnn-export-c-interface", "mlir::ModuleOp"> {
   ];
 }
 
+def CNNFoldBatchNorm : Pass<"cnn-fold-batch-norm"> {
+  let summary = "Fold inference batch normalization into the conv2d/dense before it";
+  let description = [{
+    `cnn.batch_norm(cnn.conv2d(x, k, b))` (likewise `cnn.dense`) whose layer
+    has no activation and no other use becomes the layer alone, with the
+    kernel and bias of `cnn.fold_batch_norm`: per output channel
+    `scale = gamma / sqrt(moving_variance + epsilon)`,
+    `k' = k * scale` and `b' = (b - moving_mean) * scale + beta`. The
+    per-channel arithmetic runs on every call (it reads the current
+    parameters), a few operations per kernel element instead of a pass over
+    every activation, and an activation after the batch normalization can
+    then be fused into the convolution by cnn-fuse-activations.
+
+    Only inference forms are folded: the pipeline runs this pass after the
+    entry points are synthesized, when `train_step` holds
+    `cnn.batch_norm_train` instead (its batch statistics cannot be folded).
+    `cnnc --disable=fold-batch-norm` switches it off.
+  }];
+  let statistics = [
+    Statistic<"numFolded", "folded",
+              "batch normalizations folded into their layer">,
+  ];
+}
+
 #endif // CNNC_DIALECT_CNN_TRANSFORMS_PASSES_TD
