@@ -307,6 +307,12 @@ static char *dataPath(const char *dir, const char *name) {
 
 int cnnrt_dataset_load_fashion_mnist(const char *dir, int train,
                                      cnnrt_dataset *out) {
+  return cnnrt_dataset_read_fashion_mnist(dir, train, NULL, out);
+}
+
+int cnnrt_dataset_read_fashion_mnist(const char *dir, int train,
+                                     const cnnrt_load_options *options,
+                                     cnnrt_dataset *out) {
   if (!out)
     return cnnrt_fail("cnnrt_dataset_load_fashion_mnist",
                       "the data set is NULL");
@@ -325,7 +331,8 @@ int cnnrt_dataset_load_fashion_mnist(const char *dir, int train,
       "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
       "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
   int status =
-      labelsPath ? cnnrt_dataset_load_idx(imagesPath, labelsPath, out) : -1;
+      labelsPath ? cnnrt_dataset_read_idx(imagesPath, labelsPath, options, out)
+                 : -1;
   if (!status && out->num_classes <= 10) // the data set's own names
     status = cnnrt_dataset_copy_names(out, kClassNames, 10, dir);
   if (status)

@@ -286,6 +286,24 @@ int cnnrt_image_read(const char *path, const cnnrt_load_options *options,
   return cnnrt_image_load_file(path, options, &map, out);
 }
 
+int cnnrt_image_files_list(const char *dir, char ***paths, int64_t *count) {
+  if (!dir || !paths || !count)
+    return cnnrt_fail("cnnrt_image_files_list", "NULL argument");
+  *paths = NULL;
+  *count = 0;
+  Names files = {0};
+  if (listImages(dir, 0, &files)) {
+    freeNames(&files);
+    return -1;
+  }
+  if (files.count == 0)
+    return cnnrt_fail(dir, "no .png, .jpg or .jpeg images in the folder");
+  qsort(files.items, (size_t)files.count, sizeof(char *), compareNames);
+  *paths = files.items;
+  *count = files.count;
+  return 0;
+}
+
 /// Lists classes and files; fills `labels` (one per file).
 static int listFolder(const char *dir, const cnnrt_load_options *options,
                       Names *classes, Names *files, int32_t **labels) {

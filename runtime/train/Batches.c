@@ -246,3 +246,45 @@ int cnnrt_batches_next(cnnrt_batches *batches, cnnrt_batch *batch) {
   }
   return 1;
 }
+
+int cnnrt_dataset_shuffle(cnnrt_dataset *data, uint64_t seed) {
+  int64_t count = data->count, imageElements;
+  if (count < 2)
+    return 0;
+  if (checkView((cnnrt_data_view){data, 0, count}, &imageElements))
+    return -1;
+  size_t imageBytes = (size_t)imageElements * sizeof(float);
+  int64_t *order = malloc((size_t)count * sizeof *order);
+  unsigned char *done = calloc((size_t)count, 1);
+  float *held = malloc(imageBytes);
+  // An epoch number no fit reaches (--epochs is at most 10^6).
+  if (!order || !done || !held ||
+      cnnrt_shuffle_order(seed, UINT32_MAX, order, count)) {
+    free(order);
+    free(done);
+    free(held);
+    return cnnrt_train_fail("training data", "out of memory shuffling");
+  }
+  // Image k takes the place of image order[k]: follow each cycle once.
+  for (int64_t start = 0; start < count; ++start) {
+    if (done[start])
+      continue;
+    memcpy(held, data->images + start * imageElements, imageBytes);
+    int32_t heldLabel = data->labels[start];
+    int64_t k = start;
+    while (order[k] != start) {
+      memcpy(data->images + k * imageElements,
+             data->images + order[k] * imageElements, imageBytes);
+      data->labels[k] = data->labels[order[k]];
+      done[k] = 1;
+      k = order[k];
+    }
+    memcpy(data->images + k * imageElements, held, imageBytes);
+    data->labels[k] = heldLabel;
+    done[k] = 1;
+  }
+  free(order);
+  free(done);
+  free(held);
+  return 0;
+}

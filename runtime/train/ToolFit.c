@@ -20,7 +20,9 @@
 static int splitData(const cnnrt_tool_options *options, cnnrt_session *session,
                      cnnrt_data_view *train, cnnrt_data_view *validation) {
   *train = cnnrt_data_view_first(&session->train, options->train_subset);
-  *validation = (cnnrt_data_view){NULL, 0, 0};
+  *validation = cnnrt_data_view_first(&session->validation, -1);
+  if (options->validation_test && !session->test.count)
+    return cnnrt_train_fail("--validation-data", "test: no test data given");
   if (options->validation_test)
     *validation = session->test_view;
   if (options->validation_split > 0)
@@ -87,14 +89,29 @@ static int trainInterruptibly(const cnnrt_fit_options *fitOptions,
   return result;
 }
 
+/// Training, validation and test data. The resumed run's seed orders the
+/// images of a training folder (class by class on disk) at random, as
+/// Keras's image_dataset_from_directory does, so that a validation split
+/// samples every class.
+static int loadData(const cnnrt_tool_options *options, cnnrt_session *session,
+                    cnnrt_data_view *train, cnnrt_data_view *validation) {
+  if (cnnrt_session_load(options, session, CNNRT_SPLIT_TRAIN))
+    return -1;
+  if (strcmp(options->data, "folder") == 0 &&
+      cnnrt_dataset_shuffle(&session->train, session->state.seed))
+    return -1;
+  return cnnrt_session_load(options, session, CNNRT_SPLIT_VALIDATION) ||
+         cnnrt_session_load(options, session, CNNRT_SPLIT_TEST) ||
+         splitData(options, session, train, validation);
+}
+
 static int fit(const cnnrt_tool_options *options, cnnrt_session *session,
                double start) {
   cnnrt_data_view train, validation;
   if (cnnrt_session_probe_outputs(options) ||
       cnnrt_session_open(options, session, 0) ||
-      cnnrt_tool_load_data(options, 1, &session->train) ||
-      splitData(options, session, &train, &validation) ||
-      (options->resume && resume(options, session)))
+      (options->resume && resume(options, session)) ||
+      loadData(options, session, &train, &validation))
     return -1;
   printf("Train on %lld images, validate on %lld, test on %lld\n",
          (long long)train.count, (long long)validation.count,
@@ -118,7 +135,7 @@ static int fit(const cnnrt_tool_options *options, cnnrt_session *session,
     return -1;
   if (stats.stopped)
     return saveInterrupted(options, session);
-  if (cnnrt_session_test(options, session))
+  if (session->test.count && cnnrt_session_test(options, session))
     return -1;
   // Raw parameters for apps that link the library directly (classify).
   if (options->weights &&

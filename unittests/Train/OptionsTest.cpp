@@ -142,9 +142,8 @@ TEST(Options, OneMessageNamingTheFlag) {
             "got '0'");
   // The whole int64 range is accepted, its maximum included.
   cnnrt_tool_options options;
-  EXPECT_EQ(parse({"fit", "m.so", "--max-steps", "9223372036854775807"},
-                  options),
-            0)
+  EXPECT_EQ(
+      parse({"fit", "m.so", "--max-steps", "9223372036854775807"}, options), 0)
       << cnnrt_train_last_error();
   EXPECT_EQ(options.max_steps, INT64_MAX);
   EXPECT_EQ(failure({"m.so", "--lr", "nan"}),
@@ -156,7 +155,8 @@ TEST(Options, OneMessageNamingTheFlag) {
   EXPECT_EQ(failure({"m.so", "--seed", "-3"}),
             "--seed: expected an integer in [0, 2^64), got '-3'");
   EXPECT_EQ(failure({"m.so", "--data", "mnist"}),
-            "--data: expected one of fashion-mnist|cifar10, got 'mnist'");
+            "--data: expected one of fashion-mnist|cifar10|idx|npz|folder, "
+            "got 'mnist'");
   EXPECT_EQ(failure({"m.so", "--validation-data", "train"}),
             "--validation-data: expected one of test, got 'train'");
   EXPECT_EQ(failure({"m.so", "--frobnicate"}),
@@ -180,7 +180,83 @@ TEST(Options, OneMessageNamingTheFlag) {
   EXPECT_EQ(failure({"m.so", "--history", "h.txt"}),
             "--history: 'h.txt' must end in .csv or .json");
   EXPECT_EQ(failure({"m.so", "--data", "cifar10"}),
-            "--data-dir: required with --data cifar10");
+            "--data: cifar10: training data needed (--data-dir or "
+            "--train-file)");
+}
+
+TEST(Options, DataFlagsOfEveryFormat) {
+  cnnrt_tool_options o;
+  ASSERT_EQ(
+      parse({"m.so", "--data", "folder", "--train-dir", "t",
+             "--validation-dir=v", "--test-dir", "s", "--rescale", "1/127.5,-1",
+             "--class-names", "n.txt", "--report", "r.json", "--top-k", "5"},
+            o),
+      0)
+      << lastError();
+  EXPECT_STREQ(o.splits[CNNRT_SPLIT_TRAIN].dir, "t");
+  EXPECT_STREQ(o.splits[CNNRT_SPLIT_VALIDATION].dir, "v");
+  EXPECT_STREQ(o.splits[CNNRT_SPLIT_TEST].dir, "s");
+  EXPECT_DOUBLE_EQ(o.rescale, 1 / 127.5);
+  EXPECT_EQ(o.rescale_offset, -1.0);
+  EXPECT_STREQ(o.class_names, "n.txt");
+  EXPECT_STREQ(o.report, "r.json");
+  EXPECT_EQ(o.top_k, 5);
+  cnnrt_tool_options_free(&o);
+  ASSERT_EQ(parse({"m.so", "--data", "cifar10", "--train-file", "a.bin",
+                   "--train-file=b.bin", "--test-file", "t.bin"},
+                  o),
+            0)
+      << lastError();
+  EXPECT_EQ(o.splits[CNNRT_SPLIT_TRAIN].num_files, 2);
+  EXPECT_STREQ(o.splits[CNNRT_SPLIT_TRAIN].files[1], "b.bin");
+  EXPECT_STREQ(o.splits[CNNRT_SPLIT_TEST].files[0], "t.bin");
+  cnnrt_tool_options_free(&o);
+  ASSERT_EQ(parse({"m.so", "--data", "npz", "--data-file", "d.npz"}, o), 0);
+  ASSERT_EQ(parse({"m.so", "--data", "idx", "--train-images", "i",
+                   "--train-labels", "l", "--rescale", "0.5"},
+                  o),
+            0);
+  EXPECT_EQ(o.rescale, 0.5);
+  ASSERT_EQ(parse({"predict", "m.so", "a.png", "--checkpoint", "c", "b.jpg",
+                   "--images", "dir"},
+                  o),
+            0)
+      << lastError();
+  ASSERT_EQ(o.num_inputs, 2);
+  EXPECT_STREQ(o.inputs[1], "b.jpg");
+  EXPECT_STREQ(o.images_dir, "dir");
+
+  EXPECT_EQ(failure({"m.so", "--train-dir", "t"}),
+            "--train-dir: only with --data folder (the data is "
+            "fashion-mnist)");
+  EXPECT_EQ(failure({"m.so", "--data", "folder"}),
+            "--data: folder: training data needed (--train-dir)");
+  EXPECT_EQ(
+      failure({"evaluate", "m.so", "--checkpoint", "c", "--data", "folder"}),
+      "--data: folder: test data needed (--test-dir)");
+  EXPECT_EQ(failure({"m.so", "--data", "idx", "--train-images", "i"}),
+            "--train-labels: required with --train-images");
+  EXPECT_EQ(failure({"m.so", "--data", "npz", "--data-dir", "d"}),
+            "--data-dir: only with --data fashion-mnist|cifar10|idx (the "
+            "data is npz)");
+  EXPECT_EQ(failure({"m.so", "--data-file", "d.npz"}),
+            "--data-file: only with --data npz (the data is fashion-mnist)");
+  EXPECT_EQ(failure({"m.so", "--data", "folder", "--train-dir", "t",
+                     "--validation-dir", "v", "--validation-split", "0.1"}),
+            "--validation-split: cannot be combined with validation files");
+  EXPECT_EQ(failure({"m.so", "--rescale", "0"}),
+            "--rescale: expected SCALE or SCALE,OFFSET (e.g. 1/255 or "
+            "1/127.5,-1) with a positive scale, got '0'");
+  EXPECT_EQ(failure({"m.so", "--rescale", "1/0"}).substr(0, 20),
+            "--rescale: expected ");
+  EXPECT_EQ(failure({"m.so", "--rescale", "1,x"}).substr(0, 20),
+            "--rescale: expected ");
+  EXPECT_EQ(
+      failure({"predict", "m.so", "--checkpoint", "c", "--data", "folder"}),
+      "predict: no images (image files after the model, --images DIR, "
+      "or test data)");
+  EXPECT_EQ(failure({"m.so", "--report", "r.txt"}),
+            "--report: 'r.txt' must end in .csv or .json");
 }
 
 TEST(Console, Durations) {

@@ -197,7 +197,8 @@ TestData::TestData(int64_t count, int pixels, int classes, uint64_t seed)
     }
     labels[static_cast<size_t>(i)] = best;
   }
-  dataset = {count, 1, pixels, 1, classes, images.data(), labels.data()};
+  dataset = {count,   1, pixels, 1, classes, images.data(), labels.data(),
+             nullptr};
 }
 
 TempDir::TempDir() {

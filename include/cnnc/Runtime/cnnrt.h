@@ -292,6 +292,11 @@ CNNRT_API int cnnrt_dataset_load_idx(const char *images_path,
 CNNRT_API int cnnrt_dataset_load_fashion_mnist(const char *dir, int train,
                                                cnnrt_dataset *out);
 
+/// cnnrt_dataset_load_fashion_mnist with options (scale and offset).
+CNNRT_API int cnnrt_dataset_read_fashion_mnist(const char *dir, int train,
+                                               const cnnrt_load_options *options,
+                                               cnnrt_dataset *out);
+
 /// Reads CIFAR-10 binary batches (data_batch_1.bin, ..., test_batch.bin):
 /// records of one label byte (0..9) and 3072 pixel bytes in CHW order, which
 /// are converted to 32x32x3 HWC. Files may be gzip-compressed.
@@ -354,6 +359,13 @@ CNNRT_API int cnnrt_dataset_read_image_folder(const char *dir,
 /// cnnrt_dataset_read_image_folder does for each image.
 CNNRT_API int cnnrt_image_read(const char *path,
                                const cnnrt_load_options *options, float *out);
+
+/// Every .png, .jpg and .jpeg file under `dir` (subfolders included, with
+/// the rules of cnnrt_dataset_read_image_folder), sorted by path, in a new
+/// array of `*count` paths freed with cnnrt_class_names_free. An empty
+/// folder is an error.
+CNNRT_API int cnnrt_image_files_list(const char *dir, char ***paths,
+                                     int64_t *count);
 
 /// Reads class names, one per line (UTF-8; a trailing '\r' is dropped;
 /// empty lines and lines longer than 255 bytes are errors), into a new

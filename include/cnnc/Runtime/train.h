@@ -48,6 +48,12 @@ cnnrt_data_view cnnrt_data_view_first(const cnnrt_dataset *data, int64_t count);
 int cnnrt_validation_split(cnnrt_data_view all, double fraction,
                            cnnrt_data_view *train, cnnrt_data_view *validation);
 
+/// Puts the images of `data` in the order of a Philox permutation keyed by
+/// `seed` (cnnrt_shuffle_order with epoch 2^32 - 1, which no fit uses), as
+/// Keras's image_dataset_from_directory shuffles file paths: a validation
+/// split of a folder read class by class then samples every class.
+int cnnrt_dataset_shuffle(cnnrt_dataset *data, uint64_t seed);
+
 /// Writes a permutation of [0, count) to `order`: Fisher-Yates driven by
 /// Philox4x32-10 keyed by `seed` with counter (position, epoch, attempt), so
 /// the order depends on (seed, epoch, count) only and needs no saved state.
