@@ -18,6 +18,8 @@ cnnrt_train_state cnnrt_train_state_initial(uint64_t seed) {
   cnnrt_train_state state;
   memset(&state, 0, sizeof state);
   state.seed = seed;
+  state.lr_scale = 1.0;
+  state.plateau_best = state.stop_best = state.save_best = NAN;
   return state;
 }
 
@@ -46,7 +48,8 @@ static int checkOptions(cnnrt_instance *instance,
     return cnnrt_train_fail("training data", "no images to train on");
   if (cnnrt_check_data(model, options->train, "training data") ||
       (options->validation.count > 0 &&
-       cnnrt_check_data(model, options->validation, "validation data")))
+       cnnrt_check_data(model, options->validation, "validation data")) ||
+      cnnrt_callbacks_check(options))
     return -1;
   int midEpoch = state->batch > 0 || state->seen > 0;
   if (midEpoch && (state->batch_size != options->batch_size ||
@@ -62,9 +65,21 @@ static int checkOptions(cnnrt_instance *instance,
   return 0;
 }
 
+/// The learning rate of the step after `steps` steps: the schedule's times
+/// ReduceLROnPlateau's factor (exactly options->learning_rate without
+/// either).
+static float learningRate(const cnnrt_fit_options *options,
+                          const cnnrt_train_state *state, int64_t steps,
+                          int64_t stepsPerEpoch) {
+  return (float)(cnnrt_lr_schedule_rate(&options->schedule,
+                                        options->learning_rate, steps,
+                                        stepsPerEpoch, options->epochs) *
+                 state->lr_scale);
+}
+
 /// One train step on `batch`, accumulated into the state and the stats.
 static int step(cnnrt_instance *instance, const cnnrt_fit_options *options,
-                const cnnrt_batch *batch, cnnrt_train_state *state,
+                const cnnrt_batch *batch, float rate, cnnrt_train_state *state,
                 cnnrt_fit_stats *stats) {
   const cnnrt_model *model = cnnrt_instance_model(instance);
   float loss = 0.0f;
@@ -78,23 +93,22 @@ static int step(cnnrt_instance *instance, const cnnrt_fit_options *options,
   int failed;
   if (cnnrt_model_is_cuda(model)) {
     // Device-resident parameters: libcnnrt copies the batch in.
-    failed = cnnrt_train_step_at(instance, batch->images, batch->labels,
-                                 batch->size, options->learning_rate,
-                                 state->step + 1, state->seed, &loss,
-                                 &correct)
-                 ? cnnrt_train_fail_runtime()
-                 : 0;
+    failed =
+        cnnrt_train_step_at(instance, batch->images, batch->labels, batch->size,
+                            rate, state->step + 1, state->seed, &loss, &correct)
+            ? cnnrt_train_fail_runtime()
+            : 0;
   } else {
     int32_t status = cnnrt_model_desc(model)->train_step(
         cnnrt_instance_params(instance), cnnrt_instance_opt_state(instance),
-        batch->images, batch->labels, batch->size, options->learning_rate,
-        state->step + 1, state->seed, &loss, &correct);
-    failed = status ? cnnrt_train_fail(cnnrt_model_path(model),
-                                       "train_step returned status %d at "
-                                       "step %lld",
-                                       (int)status,
-                                       (long long)(state->step + 1))
-                    : 0;
+        batch->images, batch->labels, batch->size, rate, state->step + 1,
+        state->seed, &loss, &correct);
+    failed = status
+                 ? cnnrt_train_fail(cnnrt_model_path(model),
+                                    "train_step returned status %d at "
+                                    "step %lld",
+                                    (int)status, (long long)(state->step + 1))
+                 : 0;
   }
   stats->train_seconds += cnnrt_train_now() - start;
   if (failed)
@@ -109,15 +123,19 @@ static int step(cnnrt_instance *instance, const cnnrt_fit_options *options,
   return 0;
 }
 
-/// Closes an epoch: record, validation, state reset, checkpoint, history.
+/// Closes an epoch: record, validation, state reset, callbacks, checkpoint,
+/// history.
 static int finishEpoch(cnnrt_instance *instance,
                        const cnnrt_fit_options *options,
                        cnnrt_train_state *state, cnnrt_history *history,
-                       cnnrt_epoch_record *record) {
+                       int64_t stepsPerEpoch, cnnrt_epoch_record *record,
+                       cnnrt_fit_stats *stats) {
   double seen = state->seen > 0 ? (double)state->seen : NAN;
   record->loss = state->loss_sum / seen;
   record->accuracy = (double)state->correct / seen;
   record->val_loss = record->val_accuracy = NAN;
+  record->learning_rate = learningRate(
+      options, state, state->step > 0 ? state->step - 1 : 0, stepsPerEpoch);
   if (options->validation.count > 0) {
     cnnrt_eval_result result;
     if (cnnrt_evaluate_view(instance, options->validation, options->batch_size,
@@ -131,8 +149,13 @@ static int finishEpoch(cnnrt_instance *instance,
   ++state->epoch;
   state->batch = state->correct = state->seen = 0;
   state->loss_sum = 0.0;
+  if (cnnrt_callbacks_epoch_end(instance, options, state, history, record,
+                                stats))
+    return -1;
+  cnnrt_checkpoint_extras extras = cnnrt_fit_extras(options, state);
   if (options->checkpoint &&
-      cnnrt_checkpoint_save(options->checkpoint, instance, state, history))
+      cnnrt_checkpoint_save_extras(options->checkpoint, instance, state,
+                                   history, &extras))
     return -1;
   if (options->history_file &&
       cnnrt_history_write(history, options->history_file))
@@ -160,7 +183,7 @@ static int runEpochs(cnnrt_instance *instance, const cnnrt_fit_options *options,
   if (options->max_steps > 0 && options->max_steps < steps)
     steps = options->max_steps;
   void *context = callbacks ? callbacks->context : NULL;
-  while (state->epoch < options->epochs) {
+  while (state->epoch < options->epochs && !state->stopped) {
     if (state->batch > steps)
       return cnnrt_train_fail("--resume",
                               "the checkpoint is at batch %lld of an epoch "
@@ -180,7 +203,8 @@ static int runEpochs(cnnrt_instance *instance, const cnnrt_fit_options *options,
           cnnrt_instance_prefetch(instance, next.images, next.labels,
                                   next.size))
         return cnnrt_train_fail_runtime();
-      if (step(instance, options, &batch, state, stats))
+      if (step(instance, options, &batch,
+               learningRate(options, state, state->step, steps), state, stats))
         return -1;
       if (callbacks && callbacks->batch_end &&
           callbacks->batch_end(context, state->batch, steps,
@@ -197,7 +221,7 @@ static int runEpochs(cnnrt_instance *instance, const cnnrt_fit_options *options,
       }
     }
     cnnrt_epoch_record record;
-    if (finishEpoch(instance, options, state, history, &record))
+    if (finishEpoch(instance, options, state, history, steps, &record, stats))
       return -1;
     if (callbacks && callbacks->epoch_end &&
         callbacks->epoch_end(context, state->epoch - 1, options->epochs,
@@ -222,6 +246,8 @@ int cnnrt_fit(cnnrt_instance *instance, const cnnrt_fit_options *options,
   state->batch_size = options->batch_size;
   state->train_examples = options->train.count;
   history->has_validation = options->validation.count > 0;
+  history->has_learning_rate =
+      options->schedule.kind != CNNRT_LR_CONSTANT || options->plateau.enabled;
   cnnrt_batches *batches =
       cnnrt_batches_create(options->train, options->batch_size, 1, state->seed);
   if (!batches)

@@ -96,6 +96,32 @@ void cnnrt_atomic_abort(cnnrt_atomic_file *file);
 int cnnrt_batches_double_buffer(cnnrt_batches *batches);
 
 //===----------------------------------------------------------------------===//
+// Callbacks (Callbacks.c)
+//===----------------------------------------------------------------------===//
+
+/// "val_loss", "val_accuracy", "loss" or "accuracy".
+const char *cnnrt_monitor_name(cnnrt_monitor monitor);
+
+/// Checks schedules and callbacks against the fit (ranges, validation data
+/// for val_* monitors, the best-parameter buffer).
+int cnnrt_callbacks_check(const cnnrt_fit_options *options);
+
+/// What checkpoints of the fit store besides the state: class names and,
+/// with restore_best_weights, the best parameters once there are some.
+cnnrt_checkpoint_extras cnnrt_fit_extras(const cnnrt_fit_options *options,
+                                         const cnnrt_train_state *state);
+
+/// ReduceLROnPlateau, EarlyStopping (stats->early_stopped, state->stopped;
+/// restores the best parameters) and the best-only checkpoint, after the
+/// epoch's record was appended and state->epoch counts it.
+int cnnrt_callbacks_epoch_end(cnnrt_instance *instance,
+                              const cnnrt_fit_options *options,
+                              cnnrt_train_state *state,
+                              const cnnrt_history *history,
+                              const cnnrt_epoch_record *record,
+                              cnnrt_fit_stats *stats);
+
+//===----------------------------------------------------------------------===//
 // Misc
 //===----------------------------------------------------------------------===//
 

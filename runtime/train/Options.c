@@ -35,6 +35,7 @@ typedef enum ValueKind {
   kChoice,   ///< one of `choices`, stored as the string
   kList,     ///< repeatable text: a cnnrt_split_files.files array
   kRescale,  ///< SCALE or A/B, optionally ",OFFSET"
+  kCallback, ///< cnnrt_tool_parse_callback
 } ValueKind;
 
 typedef struct Flag {
@@ -70,6 +71,11 @@ static const Flag kFlags[] = {
     {"--images", kPredict, kText, FIELD(images_dir), 0, 0, NULL},
     {"--top-k", kAll, kInteger, FIELD(top_k), 1, 1000, NULL},
     {"--report", kFit | kEval, kText, FIELD(report), 0, 0, NULL},
+    {"--lr-schedule", kFit, kCallback, 0, 0, 0, NULL},
+    {"--reduce-lr-on-plateau", kFit, kCallback, 0, 0, 0, NULL},
+    {"--early-stopping", kFit, kCallback, 0, 0, 0, NULL},
+    {"--save-best", kFit, kText, FIELD(save_best), 0, 0, NULL},
+    {"--save-best-monitor", kFit, kCallback, 0, 0, 0, NULL},
     {"--epochs", kFit, kInteger, FIELD(epochs), 1, 1000000, NULL},
     {"--batch", kAll, kInteger, FIELD(batch), 1, 65536, NULL},
     {"--lr", kFit, kReal, FIELD(learning_rate), 0, 1e6, NULL},
@@ -226,6 +232,8 @@ static int apply(const Flag *flag, const char *value,
   }
   case kRescale:
     return parseRescale(flag, value, options);
+  case kCallback:
+    return cnnrt_tool_parse_callback(flag->name, value, options);
   }
   return 0;
 }
@@ -268,6 +276,12 @@ static int checkCombination(const cnnrt_tool_options *options) {
   if (options->command != CNNRT_TOOL_FIT && !options->checkpoint)
     return cnnrt_train_fail("--checkpoint", "required by '%s'",
                             commandName(options->command));
+  if (options->save_best && options->checkpoint &&
+      strcmp(options->save_best, options->checkpoint) == 0)
+    return cnnrt_train_fail("--save-best",
+                            "'%s' is also the --checkpoint; the best epoch "
+                            "needs a file of its own",
+                            options->save_best);
   if (options->report && !cnnrt_history_path_is_supported(options->report))
     return cnnrt_train_fail("--report", "'%s' must end in .csv or .json",
                             options->report);

@@ -40,6 +40,20 @@ void cnnrt_session_close(cnnrt_session *session) {
   cnnrt_dataset_free(&session->validation);
   cnnrt_dataset_free(&session->test);
   cnnrt_class_names_free(session->class_names, session->num_class_names);
+  free(session->best_params);
+}
+
+int cnnrt_session_take_class_names(cnnrt_session *session,
+                                   cnnrt_checkpoint_extras *extras) {
+  if (!session->class_names) {
+    session->class_names = extras->class_names;
+    session->num_class_names = extras->num_class_names;
+  } else {
+    cnnrt_class_names_free(extras->class_names, extras->num_class_names);
+  }
+  extras->class_names = NULL;
+  extras->num_class_names = 0;
+  return 0;
 }
 
 const char *cnnrt_session_class_name(const cnnrt_session *session, int64_t k,
@@ -96,9 +110,11 @@ int cnnrt_session_open(const cnnrt_tool_options *options,
     return cnnrt_train_fail_runtime();
   if (options->class_names && readClassNames(options, session))
     return -1;
-  if (loadCheckpoint &&
-      cnnrt_checkpoint_load(options->checkpoint, session->instance,
-                            &session->state, &session->history))
+  cnnrt_checkpoint_extras extras = {NULL, 0, NULL, 0};
+  if (loadCheckpoint && (cnnrt_checkpoint_load_extras(
+                             options->checkpoint, session->instance,
+                             &session->state, &session->history, &extras) ||
+                         cnnrt_session_take_class_names(session, &extras)))
     return -1;
   for (int64_t i = 0; i < session->history.count; ++i) // for the plots
     if (!isnan(session->history.records[i].val_loss))

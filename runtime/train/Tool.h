@@ -67,17 +67,22 @@ typedef struct cnnrt_tool_options {
   double rescale_offset;
   const char **inputs; ///< predict: image files (owned array)
   int64_t num_inputs;
-  const char *images_dir;  ///< predict: every image under this folder
-  int64_t top_k;           ///< 0: predict 3, evaluate/fit: no top-k metric
-  const char *report;      ///< per-class report, .csv or .json
-  int64_t epochs;          ///< 1
-  int64_t batch;           ///< 32
-  double learning_rate;    ///< 1e-3
-  uint64_t seed;           ///< 1
-  int seed_given;          ///< --seed appeared
-  double validation_split; ///< 0: none
-  int validation_test;     ///< --validation-data test
-  const char *history;     ///< .csv or .json
+  const char *images_dir;     ///< predict: every image under this folder
+  int64_t top_k;              ///< 0: predict 3, evaluate/fit: no top-k metric
+  const char *report;         ///< per-class report, .csv or .json
+  cnnrt_lr_schedule schedule; ///< --lr-schedule
+  cnnrt_plateau_options plateau;               ///< --reduce-lr-on-plateau
+  cnnrt_early_stopping_options early_stopping; ///< --early-stopping
+  const char *save_best;                       ///< --save-best FILE
+  cnnrt_monitor save_best_monitor;             ///< --save-best-monitor
+  int64_t epochs;                              ///< 1
+  int64_t batch;                               ///< 32
+  double learning_rate;                        ///< 1e-3
+  uint64_t seed;                               ///< 1
+  int seed_given;                              ///< --seed appeared
+  double validation_split;                     ///< 0: none
+  int validation_test;                         ///< --validation-data test
+  const char *history;                         ///< .csv or .json
   const char *checkpoint;  ///< fit: save; evaluate/predict: load
   const char *resume;      ///< fit only
   const char *plots;       ///< directory
@@ -98,6 +103,11 @@ typedef struct cnnrt_tool_options {
 int cnnrt_tool_parse(int argc, char **argv, cnnrt_tool_options *options);
 
 void cnnrt_tool_options_free(cnnrt_tool_options *options);
+
+/// Parses the value of --lr-schedule, --reduce-lr-on-plateau,
+/// --early-stopping or --save-best-monitor (OptionsCallbacks.c).
+int cnnrt_tool_parse_callback(const char *flag, const char *value,
+                              cnnrt_tool_options *options);
 
 /// The rules between the data flags (ToolData.c).
 int cnnrt_tool_check_data_flags(const cnnrt_tool_options *options);
@@ -130,6 +140,11 @@ typedef struct cnnrt_progress {
   double epoch_start;
   double last_draw;
   volatile const sig_atomic_t *stop; ///< when non-zero, stop after a batch
+  const cnnrt_train_state *state;    ///< for the callbacks' messages
+  const cnnrt_early_stopping_options *early_stopping;
+  double learning_rate; ///< --lr
+  double lr_scale;      ///< ReduceLROnPlateau's factor at the last message
+  int schedule;         ///< a --lr-schedule scales the rate further
 } cnnrt_progress;
 
 /// Callbacks that print through `progress`.
@@ -157,9 +172,15 @@ typedef struct cnnrt_session {
   cnnrt_data_view test_view; ///< --test-subset of `test`
   cnnrt_history history;
   cnnrt_train_state state;
-  char **class_names; ///< --class-names, else the data's; NULL: none known
+  char **class_names; ///< --class-names, the checkpoint's, else the data's
   int64_t num_class_names;
+  float *best_params; ///< EarlyStopping's restore_best_weights (fit)
 } cnnrt_session;
+
+/// Takes the class names a checkpoint load put into `extras` when the
+/// session has none (--class-names wins); frees the others.
+int cnnrt_session_take_class_names(cnnrt_session *session,
+                                   cnnrt_checkpoint_extras *extras);
 
 /// Loads the model, creates its instance from options->seed, reads
 /// options->checkpoint when `load_checkpoint` is set and --class-names.

@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -31,10 +32,22 @@ static int splitData(const cnnrt_tool_options *options, cnnrt_session *session,
   return 0;
 }
 
+/// Continues the run of options->resume: state, history, class names and
+/// the best parameters of restore_best_weights.
 static int resume(const cnnrt_tool_options *options, cnnrt_session *session) {
-  if (cnnrt_checkpoint_load(options->resume, session->instance, &session->state,
-                            &session->history))
+  cnnrt_checkpoint_extras extras = {session->best_params, 0, NULL, 0};
+  if (cnnrt_checkpoint_load_extras(options->resume, session->instance,
+                                   &session->state, &session->history, &extras))
     return -1;
+  if (cnnrt_session_take_class_names(session, &extras))
+    return -1;
+  if (session->best_params && session->state.best_epoch > 0 &&
+      !extras.has_best_params)
+    return cnnrt_train_fail("--early-stopping",
+                            "restore_best_weights: %s has no best parameters "
+                            "(its run kept none); resume without "
+                            "restore_best_weights",
+                            options->resume);
   if (options->seed_given && options->seed != session->state.seed)
     return cnnrt_train_fail("--seed",
                             "%llu differs from seed %llu stored in %s; omit "
@@ -57,12 +70,15 @@ static void onInterrupt(int signal) {
 
 /// Saves a mid-epoch checkpoint after Ctrl-C. Returns 2 (exit code 130).
 static int saveInterrupted(const cnnrt_tool_options *options,
+                           const cnnrt_fit_options *fitOptions,
                            cnnrt_session *session) {
   printf("Interrupted at epoch %lld, batch %lld",
          (long long)session->state.epoch + 1, (long long)session->state.batch);
+  cnnrt_checkpoint_extras extras =
+      cnnrt_fit_extras(fitOptions, &session->state);
   if (options->checkpoint &&
-      cnnrt_checkpoint_save(options->checkpoint, session->instance,
-                            &session->state, &session->history))
+      cnnrt_checkpoint_save_extras(options->checkpoint, session->instance,
+                                   &session->state, &session->history, &extras))
     return -1;
   if (options->checkpoint)
     printf(": saved %s (continue with --resume)\n", options->checkpoint);
@@ -105,11 +121,51 @@ static int loadData(const cnnrt_tool_options *options, cnnrt_session *session,
          splitData(options, session, train, validation);
 }
 
+/// A buffer for the best parameters when EarlyStopping restores them.
+static int allocateBest(const cnnrt_tool_options *options,
+                        cnnrt_session *session) {
+  if (!options->early_stopping.enabled ||
+      !options->early_stopping.restore_best_weights)
+    return 0;
+  int64_t elements = cnnrt_instance_param_elements(session->instance);
+  session->best_params = malloc((size_t)elements * sizeof(float));
+  return session->best_params
+             ? 0
+             : cnnrt_train_fail("--early-stopping", "out of memory");
+}
+
+/// The fit options of the command line.
+static cnnrt_fit_options fitOptionsOf(const cnnrt_tool_options *options,
+                                      const cnnrt_session *session,
+                                      cnnrt_data_view train,
+                                      cnnrt_data_view validation) {
+  cnnrt_fit_options fit;
+  memset(&fit, 0, sizeof fit);
+  fit.epochs = options->epochs;
+  fit.batch_size = options->batch;
+  fit.learning_rate = (float)options->learning_rate;
+  fit.max_steps = options->max_steps;
+  fit.train = train;
+  fit.validation = validation;
+  fit.checkpoint = options->checkpoint;
+  fit.history_file = options->history;
+  fit.schedule = options->schedule;
+  fit.plateau = options->plateau;
+  fit.early_stopping = options->early_stopping;
+  fit.best_checkpoint = options->save_best;
+  fit.best_monitor = options->save_best_monitor;
+  fit.best_params = session->best_params;
+  fit.class_names = (const char *const *)session->class_names;
+  fit.num_class_names = session->num_class_names;
+  return fit;
+}
+
 static int fit(const cnnrt_tool_options *options, cnnrt_session *session,
                double start) {
   cnnrt_data_view train, validation;
   if (cnnrt_session_probe_outputs(options) ||
       cnnrt_session_open(options, session, 0) ||
+      allocateBest(options, session) ||
       (options->resume && resume(options, session)) ||
       loadData(options, session, &train, &validation))
     return -1;
@@ -123,18 +179,24 @@ static int fit(const cnnrt_tool_options *options, cnnrt_session *session,
   progress.bar =
       options->progress == CNNRT_PROGRESS_BAR ||
       (options->progress == CNNRT_PROGRESS_AUTO && isatty(STDOUT_FILENO));
-  cnnrt_fit_options fitOptions = {
-      options->epochs,     options->batch,  (float)options->learning_rate,
-      options->max_steps,  train,           validation,
-      options->checkpoint, options->history};
+  progress.state = &session->state;
+  progress.early_stopping = &options->early_stopping;
+  progress.learning_rate = options->learning_rate;
+  progress.lr_scale = session->state.lr_scale;
+  progress.schedule = options->schedule.kind != CNNRT_LR_CONSTANT;
+  cnnrt_fit_options fitOptions =
+      fitOptionsOf(options, session, train, validation);
   cnnrt_fit_stats stats;
-  if (session->state.epoch >= options->epochs)
+  if (session->state.stopped)
+    printf("Nothing to train: early stopping ended the run after epoch %lld\n",
+           (long long)session->state.epoch);
+  else if (session->state.epoch >= options->epochs)
     printf("Nothing to train: %lld of %lld epochs done\n",
            (long long)session->state.epoch, (long long)options->epochs);
   if (trainInterruptibly(&fitOptions, session, &progress, &stats))
     return -1;
   if (stats.stopped)
-    return saveInterrupted(options, session);
+    return saveInterrupted(options, &fitOptions, session);
   if (session->test.count && cnnrt_session_test(options, session))
     return -1;
   // Raw parameters for apps that link the library directly (classify).

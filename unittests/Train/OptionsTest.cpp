@@ -273,7 +273,7 @@ TEST(Console, Durations) {
 
 TEST(Console, EpochLine) {
   char line[256];
-  cnnrt_epoch_record record = {0.48214, 0.82617, 0.39999, 0.85};
+  cnnrt_epoch_record record = {0.48214, 0.82617, 0.39999, 0.85, 1e-3};
   cnnrt_format_epoch(line, sizeof line, 0, 4, 93.2, &record, 1);
   EXPECT_STREQ(line, "Epoch 1/4 - 93s - loss: 0.4821 - accuracy: 0.8262 - "
                      "val_loss: 0.4000 - val_accuracy: 0.8500");

@@ -104,21 +104,32 @@ int cnnrt_batches_next(cnnrt_batches *batches, cnnrt_batch *batch);
 #define CNNRT_MAX_STEPS (INT64_C(1) << 53)
 
 /// Everything besides the instance's buffers that a resumed run needs to
-/// continue bit for bit: the shuffle generator and the dropout masks are
-/// counter-based, so (seed, step, epoch, batch) is their whole state.
+/// continue bit for bit: the shuffle generator, the augmentation and the
+/// dropout masks are counter-based, so (seed, step, epoch, batch) is their
+/// whole state; the callbacks (learning-rate schedules, ReduceLROnPlateau,
+/// EarlyStopping, best-only checkpoints) keep theirs here too.
 typedef struct cnnrt_train_state {
-  uint64_t seed;          ///< parameter initialization and shuffling
-  int64_t step;           ///< optimizer steps taken (Adam's t)
-  int64_t epoch;          ///< epochs completed
-  int64_t batch;          ///< batches completed in the current epoch
-  int64_t batch_size;     ///< of the run that wrote the state
-  int64_t train_examples; ///< images in the training view of that run
-  double loss_sum;        ///< current epoch: sum of batch loss * batch size
-  int64_t correct;        ///< current epoch: correct predictions
-  int64_t seen;           ///< current epoch: images trained on
+  uint64_t seed;            ///< parameter initialization and shuffling
+  int64_t step;             ///< optimizer steps taken (Adam's t)
+  int64_t epoch;            ///< epochs completed
+  int64_t batch;            ///< batches completed in the current epoch
+  int64_t batch_size;       ///< of the run that wrote the state
+  int64_t train_examples;   ///< images in the training view of that run
+  double loss_sum;          ///< current epoch: sum of batch loss * batch size
+  int64_t correct;          ///< current epoch: correct predictions
+  int64_t seen;             ///< current epoch: images trained on
+  double lr_scale;          ///< ReduceLROnPlateau: factor applied so far (1)
+  double plateau_best;      ///< its best monitored value (NaN: none yet)
+  int64_t plateau_wait;     ///< epochs since that value improved
+  int64_t plateau_cooldown; ///< cooldown epochs left
+  double stop_best;         ///< EarlyStopping: best monitored value (NaN)
+  int64_t stop_wait;        ///< epochs since that value improved
+  int64_t best_epoch;       ///< the epoch (from 1) of stop_best; 0: none
+  double save_best;         ///< best-only checkpoint: best value (NaN)
+  int64_t stopped;          ///< 1 when EarlyStopping ended the run
 } cnnrt_train_state;
 
-/// A fresh state: everything zero except the seed.
+/// A fresh state: zero counters, the seed, lr_scale 1 and NaN bests.
 cnnrt_train_state cnnrt_train_state_initial(uint64_t seed);
 
 /// Metrics of one epoch; NaN for the validation values of a run without
@@ -128,6 +139,7 @@ typedef struct cnnrt_epoch_record {
   double accuracy;
   double val_loss;
   double val_accuracy;
+  double learning_rate; ///< of the epoch's last step
 } cnnrt_epoch_record;
 
 /// Records of epochs 1..count, in order.
@@ -135,7 +147,8 @@ typedef struct cnnrt_history {
   int64_t count;
   int64_t capacity;
   cnnrt_epoch_record *records;
-  int has_validation; ///< write the val_* columns
+  int has_validation;    ///< write the val_* columns
+  int has_learning_rate; ///< write the learning_rate column (schedules)
 } cnnrt_history;
 
 int cnnrt_history_append(cnnrt_history *history,
@@ -154,6 +167,34 @@ int cnnrt_history_path_is_supported(const char *path);
 /*===----------------------------------------------------------------------===*\
 |* Checkpoints (format: docs/checkpoint.md)                                   *|
 \*===----------------------------------------------------------------------===*/
+
+/// What a checkpoint holds besides the instance's buffers, the state and the
+/// history.
+typedef struct cnnrt_checkpoint_extras {
+  /// Save: the best parameters to store (EarlyStopping with
+  /// restore_best_weights), or NULL. Load: a buffer of param_elements
+  /// floats that receives them when the file has them, or NULL.
+  float *best_params;
+  /// Load: 1 when best parameters were read into best_params.
+  int has_best_params;
+  /// Save: the class names of the run (NULL: none). Load: a new array
+  /// (cnnrt_class_names_free) or NULL when the file has none.
+  char **class_names;
+  int64_t num_class_names;
+} cnnrt_checkpoint_extras;
+
+/// cnnrt_checkpoint_save that also stores `extras` (may be NULL).
+int cnnrt_checkpoint_save_extras(const char *path, cnnrt_instance *instance,
+                                 const cnnrt_train_state *state,
+                                 const cnnrt_history *history,
+                                 const cnnrt_checkpoint_extras *extras);
+
+/// cnnrt_checkpoint_load that also reads `extras` (may be NULL: the best
+/// parameters and class names are then skipped).
+int cnnrt_checkpoint_load_extras(const char *path, cnnrt_instance *instance,
+                                 cnnrt_train_state *state,
+                                 cnnrt_history *history,
+                                 cnnrt_checkpoint_extras *extras);
 
 /// Writes parameters, optimizer state, `state` and `history` (may be NULL) to
 /// `path` atomically: a temporary file in the same directory is written,
@@ -190,27 +231,107 @@ typedef struct cnnrt_fit_callbacks {
                    const cnnrt_epoch_record *record, double seconds);
 } cnnrt_fit_callbacks;
 
+/// What a callback watches (Keras's `monitor`); val_loss is the default.
+/// Losses improve downwards, accuracies upwards (Keras's mode "auto").
+typedef enum cnnrt_monitor {
+  CNNRT_MONITOR_VAL_LOSS,
+  CNNRT_MONITOR_VAL_ACCURACY,
+  CNNRT_MONITOR_LOSS,
+  CNNRT_MONITOR_ACCURACY,
+} cnnrt_monitor;
+
+typedef enum cnnrt_lr_schedule_kind {
+  CNNRT_LR_CONSTANT,    ///< the learning rate as given
+  CNNRT_LR_STEP,        ///< x rate after every period (staircase)
+  CNNRT_LR_EXPONENTIAL, ///< x rate^(steps / period steps), continuous
+  CNNRT_LR_COSINE,      ///< cosine decay to alpha x the rate
+} cnnrt_lr_schedule_kind;
+
+/// A learning-rate schedule as Keras's LearningRateSchedule: a function of
+/// the optimizer steps taken before a step (`iterations`). Periods are
+/// given in epochs and become max(1, round(period x steps per epoch))
+/// steps: step and exponential decay are Keras's ExponentialDecay (with and
+/// without staircase), cosine is CosineDecay with decay_steps the period
+/// (0: the whole run, epochs x steps per epoch).
+typedef struct cnnrt_lr_schedule {
+  cnnrt_lr_schedule_kind kind;
+  double rate;   ///< step, exponential: factor per period, in (0, 1]
+  double period; ///< in epochs; > 0 (cosine: >= 0)
+  double alpha;  ///< cosine: final fraction of the learning rate, [0, 1]
+} cnnrt_lr_schedule;
+
+/// The learning rate of the step after `steps` steps, before any
+/// ReduceLROnPlateau factor (`steps_per_epoch` and `epochs` convert the
+/// periods).
+double cnnrt_lr_schedule_rate(const cnnrt_lr_schedule *schedule,
+                              double learning_rate, int64_t steps,
+                              int64_t steps_per_epoch, int64_t epochs);
+
+/// Keras's ReduceLROnPlateau: after `patience` epochs without an
+/// improvement of more than `min_delta`, multiply the learning rate by
+/// `factor` (not below `min_lr`), then wait `cooldown` epochs.
+typedef struct cnnrt_plateau_options {
+  int enabled;
+  cnnrt_monitor monitor;
+  double factor;    ///< in (0, 1); Keras: 0.1
+  int64_t patience; ///< Keras: 10
+  double min_delta; ///< Keras: 1e-4
+  int64_t cooldown; ///< Keras: 0
+  double min_lr;    ///< Keras: 0
+} cnnrt_plateau_options;
+
+/// Keras's EarlyStopping: stop after `patience` epochs without an
+/// improvement of more than `min_delta`; with restore_best_weights, the
+/// parameters of the best epoch are put back when it stops.
+typedef struct cnnrt_early_stopping_options {
+  int enabled;
+  cnnrt_monitor monitor;
+  int64_t patience; ///< Keras: 0
+  double min_delta; ///< Keras: 0
+  int restore_best_weights;
+} cnnrt_early_stopping_options;
+
 typedef struct cnnrt_fit_options {
-  int64_t epochs;             ///< total epochs, counting those already done
-  int64_t batch_size;         ///< > 0
-  float learning_rate;        ///< finite, >= 0
-  int64_t max_steps;          ///< steps per epoch at most; 0: no limit
-  cnnrt_data_view train;      ///< non-empty
-  cnnrt_data_view validation; ///< count 0: no validation
-  const char *checkpoint;     ///< saved after every epoch; NULL: none
-  const char *history_file;   ///< rewritten after every epoch; NULL: none
+  int64_t epochs;                ///< total epochs, counting those already done
+  int64_t batch_size;            ///< > 0
+  float learning_rate;           ///< finite, >= 0
+  int64_t max_steps;             ///< steps per epoch at most; 0: no limit
+  cnnrt_data_view train;         ///< non-empty
+  cnnrt_data_view validation;    ///< count 0: no validation
+  const char *checkpoint;        ///< saved after every epoch; NULL: none
+  const char *history_file;      ///< rewritten after every epoch; NULL: none
+  cnnrt_lr_schedule schedule;    ///< zero: constant
+  cnnrt_plateau_options plateau; ///< zero: off
+  cnnrt_early_stopping_options early_stopping; ///< zero: off
+  /// Keras's ModelCheckpoint(save_best_only=True): a checkpoint written only
+  /// when `best_monitor` improves on its best (NULL: none).
+  const char *best_checkpoint;
+  cnnrt_monitor best_monitor;
+  /// restore_best_weights: a buffer of param_elements floats that holds the
+  /// best parameters (filled by cnnrt_fit, or by a checkpoint load when
+  /// resuming: state->best_epoch > 0 says it is valid).
+  float *best_params;
+  /// Written into every checkpoint (may be NULL).
+  const char *const *class_names;
+  int64_t num_class_names;
 } cnnrt_fit_options;
 
 /// Totals of one cnnrt_fit call.
 typedef struct cnnrt_fit_stats {
-  int64_t steps;        ///< optimizer steps taken
-  int64_t images;       ///< training images processed
-  double train_seconds; ///< time spent in train steps
-  int stopped;          ///< a callback ended training early
+  int64_t steps;         ///< optimizer steps taken
+  int64_t images;        ///< training images processed
+  double train_seconds;  ///< time spent in train steps
+  int stopped;           ///< a callback ended training early
+  int early_stopped;     ///< EarlyStopping ended training (state->stopped)
+  int64_t lr_reductions; ///< ReduceLROnPlateau reductions in this call
 } cnnrt_fit_stats;
 
 /// Trains from `state` (fresh or loaded from a checkpoint) up to
-/// options->epochs epochs, appending one record per epoch to `history`.
+/// options->epochs epochs (or until EarlyStopping stops it; a state that
+/// was stopped trains no more), appending one record per epoch to
+/// `history`. After each epoch: validation, the history record,
+/// ReduceLROnPlateau, EarlyStopping, the best-only checkpoint, the
+/// checkpoint, the history file.
 /// Calls the model's train_step directly with step = state->step + 1, so
 /// `state` (not cnnrt_instance_step) counts the optimizer steps.
 int cnnrt_fit(cnnrt_instance *instance, const cnnrt_fit_options *options,
