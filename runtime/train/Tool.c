@@ -193,40 +193,66 @@ int cnnrt_session_probe_outputs(const cnnrt_tool_options *options) {
   return 0;
 }
 
-/// Models with more classes get no confusion-matrix heatmap.
-enum { kMaxHeatmapClasses = 256 };
+/// Models with more classes get no confusion-matrix heatmap, and with more
+/// than kMaxReportClasses no per-class report.
+enum { kMaxHeatmapClasses = 256, kMaxReportClasses = 4096 };
 
-/// Evaluates the test view, prints the result and writes the plots.
+/// Writes the plots (a missing gnuplot is a warning).
+static void writePlots(const cnnrt_tool_options *options,
+                       cnnrt_session *session, const int64_t *confusion,
+                       int64_t classes) {
+  int heatmap = confusion && classes <= kMaxHeatmapClasses;
+  int made =
+      cnnrt_plots_write(options->plots, options->plot_format, &session->history,
+                        heatmap ? confusion : NULL, classes);
+  if (made == 1)
+    cnnrt_train_fail("--plots",
+                     "gnuplot not found in PATH; wrote the data "
+                     "and plots.gp to %s but no images",
+                     options->plots);
+  if (made != 0)
+    warn();
+}
+
+/// Evaluates the test view, prints the result (evaluate and --report: the
+/// per-class report too) and writes the report and the plots.
 int cnnrt_session_test(const cnnrt_tool_options *options,
                        cnnrt_session *session) {
   int64_t classes = cnnrt_model_desc(session->model)->num_classes;
-  int heatmap = options->plots && classes <= kMaxHeatmapClasses;
+  int report = options->command == CNNRT_TOOL_EVALUATE || options->report;
+  int counting = (options->plots || report) && classes <= kMaxReportClasses;
   int64_t *confusion =
-      heatmap ? calloc((size_t)(classes * classes), sizeof(int64_t)) : NULL;
-  if (heatmap && !confusion)
-    return cnnrt_train_fail("--plots", "out of memory");
+      counting ? calloc((size_t)(classes * classes), sizeof(int64_t)) : NULL;
+  if (counting && !confusion)
+    return cnnrt_train_fail("evaluate", "out of memory");
   cnnrt_eval_result result;
-  if (cnnrt_evaluate_view(session->instance, session->test_view, options->batch,
-                          &result, confusion)) {
+  if (cnnrt_evaluate_view_top_k(session->instance, session->test_view,
+                                options->batch, &result, confusion,
+                                options->top_k)) {
     free(confusion);
     return -1;
   }
   printf("test_loss: %.4f - test_accuracy: %.4f (%lld images)\n", result.loss,
          result.accuracy, (long long)result.count);
-  fflush(stdout);
-  if (options->plots) {
-    int made = cnnrt_plots_write(options->plots, options->plot_format,
-                                 &session->history, confusion, classes);
-    if (made == 1)
-      cnnrt_train_fail("--plots",
-                       "gnuplot not found in PATH; wrote the data "
-                       "and plots.gp to %s but no images",
-                       options->plots);
-    if (made != 0)
-      warn();
+  double topK =
+      result.count ? (double)result.top_k_correct / (double)result.count : 0.0;
+  if (options->top_k)
+    printf("test_top_%lld_accuracy: %.4f\n", (long long)options->top_k, topK);
+  const char *const *names = (const char *const *)session->class_names;
+  if (report && confusion) {
+    putchar('\n');
+    cnnrt_report_print(stdout, confusion, classes, names,
+                       session->num_class_names);
   }
+  fflush(stdout);
+  int failed =
+      options->report && confusion &&
+      cnnrt_report_write(options->report, confusion, classes, names,
+                         session->num_class_names, options->top_k, topK);
+  if (!failed && options->plots)
+    writePlots(options, session, confusion, classes);
   free(confusion);
-  return 0;
+  return failed ? -1 : 0;
 }
 
 int cnnrt_tool_evaluate(const cnnrt_tool_options *options) {

@@ -18,6 +18,7 @@
 #include "cnnc/Runtime/cnnrt.h"
 
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -344,6 +345,7 @@ typedef struct cnnrt_eval_result {
   double accuracy; ///< correct / count
   int64_t count;
   int64_t correct;
+  int64_t top_k_correct; ///< cnnrt_evaluate_view_top_k: label in the top k
 } cnnrt_eval_result;
 
 /// Evaluates `view` in batches of `batch_size`. When `confusion` is not
@@ -352,6 +354,44 @@ typedef struct cnnrt_eval_result {
 int cnnrt_evaluate_view(cnnrt_instance *instance, cnnrt_data_view view,
                         int64_t batch_size, cnnrt_eval_result *result,
                         int64_t *confusion);
+
+/// cnnrt_evaluate_view that also counts the images whose label is among the
+/// `top_k` largest logits (Keras's sparse_top_k_categorical_accuracy; ties
+/// count for the label). top_k 0: not counted.
+int cnnrt_evaluate_view_top_k(cnnrt_instance *instance, cnnrt_data_view view,
+                              int64_t batch_size, cnnrt_eval_result *result,
+                              int64_t *confusion, int64_t top_k);
+
+/// scikit-learn's classification_report of a confusion matrix (rows: true
+/// class, columns: predicted). Rows are the classes that occur as labels
+/// or predictions; precision, recall and F1 of a class without predictions
+/// or support are 0 (sklearn's zero_division=0).
+typedef struct cnnrt_class_metrics {
+  double precision, recall, f1;
+  int64_t support;
+} cnnrt_class_metrics;
+
+/// Fills `metrics[k]` for every class k < classes, and the macro and
+/// weighted averages over the classes that occur (support = all images).
+void cnnrt_classification_report(const int64_t *confusion, int64_t classes,
+                                 cnnrt_class_metrics *metrics,
+                                 cnnrt_class_metrics *macro,
+                                 cnnrt_class_metrics *weighted);
+
+/// 1 when class k occurs in the confusion matrix (label or prediction).
+int cnnrt_class_occurs(const int64_t *confusion, int64_t classes, int64_t k);
+
+/// Prints the report as scikit-learn does (4 digits), names[k] naming class
+/// k (NULL or fewer names: the number).
+void cnnrt_report_print(FILE *out, const int64_t *confusion, int64_t classes,
+                        const char *const *names, int64_t num_names);
+
+/// Writes the report as CSV (".csv": class,precision,recall,f1-score,support
+/// rows, then accuracy, macro avg, weighted avg) or JSON (".json":
+/// sklearn's output_dict), atomically. top_k > 0 adds the top-k accuracy.
+int cnnrt_report_write(const char *path, const int64_t *confusion,
+                       int64_t classes, const char *const *names,
+                       int64_t num_names, int64_t top_k, double top_k_accuracy);
 
 /// Checks that the images of `view` have the model's input shape and that
 /// its labels are classes of the model; `what` names the data in messages.
