@@ -163,11 +163,27 @@ static int finishEpoch(cnnrt_instance *instance,
   return 0;
 }
 
+/// Where the batches come from: the iterator, or a producer thread over it.
+typedef struct Source {
+  cnnrt_batches *batches;
+  cnnrt_pipeline *pipeline; ///< NULL: in line
+} Source;
+
+static int startEpoch(Source *source, uint64_t epoch, int64_t first,
+                      int64_t steps) {
+  return source->pipeline
+             ? cnnrt_pipeline_start(source->pipeline, epoch, first, steps)
+             : cnnrt_batches_start(source->batches, epoch, first);
+}
+
 /// The batch `index` of the epoch into `batch`, when it is one of the first
 /// `steps` and the iterator has it (the iterator must be at `index`).
-static int nextBatch(cnnrt_batches *batches, int64_t index, int64_t steps,
+static int nextBatch(Source *source, int64_t index, int64_t steps,
                      cnnrt_batch *batch) {
-  return index < steps && cnnrt_batches_next(batches, batch);
+  if (index >= steps)
+    return 0;
+  return source->pipeline ? cnnrt_pipeline_next(source->pipeline, batch)
+                          : cnnrt_batches_next(source->batches, batch);
 }
 
 /// Runs epochs until options->epochs or a callback stops the loop. With
@@ -176,10 +192,9 @@ static int nextBatch(cnnrt_batches *batches, int64_t index, int64_t steps,
 /// batch i: the same batches in the same order, the copy overlapped.
 static int runEpochs(cnnrt_instance *instance, const cnnrt_fit_options *options,
                      cnnrt_train_state *state, cnnrt_history *history,
-                     const cnnrt_fit_callbacks *callbacks,
-                     cnnrt_batches *batches, int prefetch,
-                     cnnrt_fit_stats *stats) {
-  int64_t steps = cnnrt_batches_per_epoch(batches);
+                     const cnnrt_fit_callbacks *callbacks, Source *source,
+                     int prefetch, cnnrt_fit_stats *stats) {
+  int64_t steps = cnnrt_batches_per_epoch(source->batches);
   if (options->max_steps > 0 && options->max_steps < steps)
     steps = options->max_steps;
   void *context = callbacks ? callbacks->context : NULL;
@@ -190,16 +205,16 @@ static int runEpochs(cnnrt_instance *instance, const cnnrt_fit_options *options,
                               "of %lld steps",
                               (long long)state->batch, (long long)steps);
     double start = cnnrt_train_now();
-    if (cnnrt_batches_start(batches, (uint64_t)state->epoch, state->batch))
+    if (startEpoch(source, (uint64_t)state->epoch, state->batch, steps))
       return -1;
     if (callbacks && callbacks->epoch_begin)
       callbacks->epoch_begin(context, state->epoch, options->epochs, steps);
     cnnrt_batch batch, next = {0};
-    int have = nextBatch(batches, state->batch, steps, &batch);
+    int have = nextBatch(source, state->batch, steps, &batch);
     while (have) {
       int haveNext = 0;
       if (prefetch &&
-          (haveNext = nextBatch(batches, state->batch + 1, steps, &next)) &&
+          (haveNext = nextBatch(source, state->batch + 1, steps, &next)) &&
           cnnrt_instance_prefetch(instance, next.images, next.labels,
                                   next.size))
         return cnnrt_train_fail_runtime();
@@ -217,7 +232,7 @@ static int runEpochs(cnnrt_instance *instance, const cnnrt_fit_options *options,
         batch = next;
         have = haveNext;
       } else {
-        have = nextBatch(batches, state->batch, steps, &batch);
+        have = nextBatch(source, state->batch, steps, &batch);
       }
     }
     cnnrt_epoch_record record;
@@ -253,12 +268,21 @@ int cnnrt_fit(cnnrt_instance *instance, const cnnrt_fit_options *options,
   if (!batches)
     return -1;
   int prefetch = cnnrt_instance_prefetches(instance);
+  int augment = cnnrt_augmentation_enabled(&options->augmentation);
+  Source source = {batches, NULL};
+  if ((augment && cnnrt_batches_augment(batches, &options->augmentation)) ||
+      (augment && !prefetch &&
+       !(source.pipeline = cnnrt_pipeline_create(batches)))) {
+    cnnrt_batches_destroy(batches);
+    return -1;
+  }
   if (prefetch && cnnrt_batches_double_buffer(batches)) {
     cnnrt_batches_destroy(batches);
     return -1;
   }
-  int result = runEpochs(instance, options, state, history, callbacks, batches,
+  int result = runEpochs(instance, options, state, history, callbacks, &source,
                          prefetch, stats);
+  cnnrt_pipeline_destroy(source.pipeline);
   // A stop or a failure can leave a prefetch of a buffer freed below.
   if (prefetch)
     (void)cnnrt_instance_prefetch(instance, NULL, NULL, 0);

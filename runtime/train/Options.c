@@ -76,6 +76,7 @@ static const Flag kFlags[] = {
     {"--early-stopping", kFit, kCallback, 0, 0, 0, NULL},
     {"--save-best", kFit, kText, FIELD(save_best), 0, 0, NULL},
     {"--save-best-monitor", kFit, kCallback, 0, 0, 0, NULL},
+    {"--augment", kFit, kCallback, 0, 0, 0, NULL},
     {"--epochs", kFit, kInteger, FIELD(epochs), 1, 1000000, NULL},
     {"--batch", kAll, kInteger, FIELD(batch), 1, 65536, NULL},
     {"--lr", kFit, kReal, FIELD(learning_rate), 0, 1e6, NULL},

@@ -10,6 +10,7 @@
 //                                                min_delta,
 //                                                restore_best_weights)
 //   --save-best-monitor MONITOR
+//   --augment flip,translate=F,crop=P,brightness=B,contrast=F (any subset)
 //
 // with Keras's defaults for every key not given. Each bad value is one
 // message naming the flag and the key.
@@ -166,8 +167,53 @@ static int parseKeys(const char *flag, const char *value,
   return 0;
 }
 
+/// --augment: a comma-separated list of transforms.
+static int parseAugment(const char *flag, const char *value,
+                        cnnrt_augmentation *a) {
+  memset(a, 0, sizeof *a);
+  for (const char *item = value; *item;) {
+    const char *comma = strchr(item, ',');
+    const char *end = comma ? comma : item + strlen(item);
+    const char *equals = memchr(item, '=', (size_t)(end - item));
+    size_t keyLength = (size_t)((equals ? equals : end) - item);
+    double real = 0;
+    int64_t pixels = 0;
+#define KEY(name)                                                              \
+  (keyLength == strlen(name) && strncmp(item, name, keyLength) == 0)
+    int ok = 0;
+    if (KEY("flip") &&
+        (!equals || (!count(equals + 1, end, &pixels) && pixels <= 1)))
+      ok = 1, a->horizontal_flip = equals ? (int)pixels : 1;
+    else if (KEY("translate") && equals && !number(equals + 1, end, &real) &&
+             real >= 0 && real < 1)
+      ok = 1, a->translate = real;
+    else if (KEY("crop") && equals && !count(equals + 1, end, &pixels))
+      ok = 1, a->crop_padding = pixels;
+    else if (KEY("brightness") && equals && !number(equals + 1, end, &real) &&
+             real >= 0 && real <= 1)
+      ok = 1, a->brightness = real;
+    else if (KEY("contrast") && equals && !number(equals + 1, end, &real) &&
+             real >= 0 && real <= 1)
+      ok = 1, a->contrast = real;
+#undef KEY
+    if (!ok)
+      return cnnrt_train_fail(flag,
+                              "bad '%.*s' (expected flip, translate=F in "
+                              "[0, 1), crop=PIXELS, brightness=B and "
+                              "contrast=F in [0, 1])",
+                              (int)(end - item), item);
+    item = comma ? comma + 1 : end;
+  }
+  if (a->translate > 0 && a->crop_padding > 0)
+    return cnnrt_train_fail(flag, "translate and crop both shift the image; "
+                                  "choose one");
+  return 0;
+}
+
 int cnnrt_tool_parse_callback(const char *flag, const char *value,
                               cnnrt_tool_options *options) {
+  if (strcmp(flag, "--augment") == 0)
+    return parseAugment(flag, value, &options->augmentation);
   if (strcmp(flag, "--lr-schedule") == 0)
     return parseSchedule(flag, value, &options->schedule);
   if (strcmp(flag, "--save-best-monitor") == 0)

@@ -75,6 +75,7 @@ typedef struct cnnrt_tool_options {
   cnnrt_early_stopping_options early_stopping; ///< --early-stopping
   const char *save_best;                       ///< --save-best FILE
   cnnrt_monitor save_best_monitor;             ///< --save-best-monitor
+  cnnrt_augmentation augmentation;             ///< --augment
   int64_t epochs;                              ///< 1
   int64_t batch;                               ///< 32
   double learning_rate;                        ///< 1e-3

@@ -157,6 +157,12 @@ static cnnrt_fit_options fitOptionsOf(const cnnrt_tool_options *options,
   fit.best_params = session->best_params;
   fit.class_names = (const char *const *)session->class_names;
   fit.num_class_names = session->num_class_names;
+  // Brightness and contrast clip to the range of 8-bit values after
+  // --rescale: [0, 1] by default.
+  fit.augmentation = options->augmentation;
+  double scale = options->rescale > 0 ? options->rescale : 1.0 / 255.0;
+  fit.augmentation.value_min = (float)options->rescale_offset;
+  fit.augmentation.value_max = (float)(255.0 * scale + options->rescale_offset);
   return fit;
 }
 

@@ -62,6 +62,42 @@ int cnnrt_dataset_shuffle(cnnrt_dataset *data, uint64_t seed);
 int cnnrt_shuffle_order(uint64_t seed, uint64_t epoch, int64_t *order,
                         int64_t count);
 
+/// Random image augmentation of the training batches, as the Keras layers
+/// RandomFlip("horizontal"), RandomTranslation / pad-and-crop,
+/// RandomBrightness and RandomContrast, applied in that order. Every image
+/// draws from Philox4x32-10 keyed by the seed with counter (its index in the
+/// training view, epoch, tag), so the augmentation of an epoch depends on
+/// (seed, epoch, image) only - not on the batch size, the thread timing or a
+/// resume - and needs no saved state.
+typedef struct cnnrt_augmentation {
+  int horizontal_flip;  ///< mirror left-right with probability 1/2
+  double translate;     ///< shift by an integer number of pixels in
+                        ///< [-floor(translate x side), +...] per axis, the
+                        ///< uncovered pixels reflected (Keras's fill_mode
+                        ///< "reflect"); in [0, 1)
+  int64_t crop_padding; ///< or: pad with zeros by this many pixels and crop
+                        ///< back at a random offset (a shift in [-P, P])
+  double brightness;    ///< add delta ~ U[-b, b] x (value_max - value_min)
+  double contrast;      ///< (x - channel mean) x c + mean, c ~ U[1-f, 1+f]
+  float value_min;      ///< brightness and contrast clip to this range
+  float value_max;      ///< (both 0: [0, 1])
+} cnnrt_augmentation;
+
+/// 1 when `augmentation` changes images (any of its transforms is on).
+int cnnrt_augmentation_enabled(const cnnrt_augmentation *augmentation);
+
+/// Checks the ranges of `augmentation` for images of `height` x `width`.
+int cnnrt_augmentation_check(const cnnrt_augmentation *augmentation,
+                             int64_t height, int64_t width);
+
+/// Writes the augmentation of image `source` (height x width x channels
+/// floats), which is image `index` of the training view in `epoch`, to
+/// `out` (not overlapping `source`).
+void cnnrt_augment_image(const cnnrt_augmentation *augmentation, uint64_t seed,
+                         uint64_t epoch, int64_t index, int64_t height,
+                         int64_t width, int64_t channels, const float *source,
+                         float *out);
+
 /// Iterates over a view in mini-batches of `batch_size` images; the last
 /// batch of an epoch may be smaller.
 typedef struct cnnrt_batches cnnrt_batches;
@@ -89,6 +125,11 @@ int64_t cnnrt_batches_per_epoch(const cnnrt_batches *batches);
 /// Positions the iterator at batch `first_batch` of epoch `epoch` (0-based).
 int cnnrt_batches_start(cnnrt_batches *batches, uint64_t epoch,
                         int64_t first_batch);
+
+/// Augments the images of every later batch of a shuffled iterator (a copy
+/// of `augmentation` is kept; NULL turns it off).
+int cnnrt_batches_augment(cnnrt_batches *batches,
+                          const cnnrt_augmentation *augmentation);
 
 /// Fills `batch` with the next batch and returns 1, or returns 0 at the end
 /// of the epoch.
@@ -315,6 +356,9 @@ typedef struct cnnrt_fit_options {
   /// Written into every checkpoint (may be NULL).
   const char *const *class_names;
   int64_t num_class_names;
+  /// Augmentation of the training batches (zero: none). On the CPU a
+  /// producer thread gathers and augments batch i + 1 while step i runs.
+  cnnrt_augmentation augmentation;
 } cnnrt_fit_options;
 
 /// Totals of one cnnrt_fit call.
