@@ -202,9 +202,10 @@ static void writePlots(const cnnrt_tool_options *options,
                        cnnrt_session *session, const int64_t *confusion,
                        int64_t classes) {
   int heatmap = confusion && classes <= kMaxHeatmapClasses;
-  int made =
-      cnnrt_plots_write(options->plots, options->plot_format, &session->history,
-                        heatmap ? confusion : NULL, classes);
+  int made = cnnrt_plots_write_named(
+      options->plots, options->plot_format, &session->history,
+      heatmap ? confusion : NULL, classes,
+      (const char *const *)session->class_names, session->num_class_names);
   if (made == 1)
     cnnrt_train_fail("--plots",
                      "gnuplot not found in PATH; wrote the data "

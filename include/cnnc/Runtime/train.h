@@ -455,6 +455,15 @@ int cnnrt_plots_write(const char *dir, const char *format,
                       const cnnrt_history *history, const int64_t *confusion,
                       int64_t num_classes);
 
+/// cnnrt_plots_write with the class names on the confusion matrices' axes
+/// (NULL or fewer names: numbers). Also writes the row-normalized matrix,
+/// a learning-rate curve when the history has rates, and overview.<format>
+/// with the curves and the normalized matrix side by side.
+int cnnrt_plots_write_named(const char *dir, const char *format,
+                            const cnnrt_history *history,
+                            const int64_t *confusion, int64_t num_classes,
+                            const char *const *names, int64_t num_names);
+
 /*===----------------------------------------------------------------------===*\
 |* The cnnc-train tool                                                        *|
 \*===----------------------------------------------------------------------===*/
