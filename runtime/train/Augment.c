@@ -79,6 +79,74 @@ static int64_t sourceOf(int64_t at, int64_t by, int64_t n, int reflect) {
   return x < n ? x : period - 1 - x;
 }
 
+enum { kMaxWidth = 4096 };
+
+/// out(y, x) = source(sy(y), sx(x)), 0 where a coordinate falls outside
+/// (zero fill), with the column map computed once per image.
+static void geometricCopy(const float *source, int64_t height, int64_t width,
+                          int64_t channels, int64_t dx, int64_t dy, int flip,
+                          int reflect, float *out) {
+  int64_t columns[kMaxWidth];
+  int64_t rowFloats = width * channels;
+  if (width > kMaxWidth) { // rare: compute the map per pixel
+    for (int64_t y = 0; y < height; ++y)
+      for (int64_t x = 0; x < width; ++x) {
+        int64_t sy = sourceOf(y, dy, height, reflect);
+        int64_t sx = sourceOf(x, dx, width, reflect);
+        float *pixel = out + (y * width + x) * channels;
+        for (int64_t c = 0; c < channels; ++c)
+          pixel[c] = sy < 0 || sx < 0
+                         ? 0.0f
+                         : source[(sy * width + (flip ? width - 1 - sx : sx)) *
+                                      channels +
+                                  c];
+      }
+    return;
+  }
+  for (int64_t x = 0; x < width; ++x) {
+    int64_t sx = sourceOf(x, dx, width, reflect);
+    columns[x] = sx < 0 ? -1 : (flip ? width - 1 - sx : sx) * channels;
+  }
+  for (int64_t y = 0; y < height; ++y) {
+    int64_t sy = sourceOf(y, dy, height, reflect);
+    float *row = out + y * rowFloats;
+    if (sy < 0) {
+      memset(row, 0, (size_t)rowFloats * sizeof(float));
+      continue;
+    }
+    const float *in = source + sy * rowFloats;
+    if (!flip && dx == 0) {
+      memcpy(row, in, (size_t)rowFloats * sizeof(float));
+      continue;
+    }
+    if (channels == 1) {
+      for (int64_t x = 0; x < width; ++x)
+        row[x] = columns[x] < 0 ? 0.0f : in[columns[x]];
+      continue;
+    }
+    for (int64_t x = 0; x < width; ++x)
+      for (int64_t c = 0; c < channels; ++c)
+        row[x * channels + c] = columns[x] < 0 ? 0.0f : in[columns[x] + c];
+  }
+}
+
+/// The sum of channel `c` in eight fixed lanes (a fixed order, so the same
+/// on every run, and one the vectorizer can use).
+static double channelSum(const float *values, int64_t pixels, int64_t channels,
+                         int64_t c) {
+  double lanes[8] = {0};
+  int64_t i = 0;
+  for (; i + 8 <= pixels; i += 8)
+    for (int k = 0; k < 8; ++k)
+      lanes[k] += values[(i + k) * channels + c];
+  double sum = 0.0;
+  for (int k = 0; k < 8; ++k)
+    sum += lanes[k];
+  for (; i < pixels; ++i)
+    sum += values[i * channels + c];
+  return sum;
+}
+
 static float clip(float value, float low, float high) {
   return value < low ? low : value > high ? high : value;
 }
@@ -98,20 +166,7 @@ void cnnrt_augment_image(const cnnrt_augmentation *a, uint64_t seed,
   }
   int64_t dx = shift(geometry[1], limitX), dy = shift(geometry[2], limitY);
   int reflect = a->translate > 0;
-  size_t pixelBytes = (size_t)channels * sizeof(float);
-  for (int64_t y = 0; y < height; ++y) {
-    int64_t sy = sourceOf(y, dy, height, reflect);
-    for (int64_t x = 0; x < width; ++x) {
-      int64_t sx = sourceOf(x, dx, width, reflect);
-      float *pixel = out + (y * width + x) * channels;
-      if (sy < 0 || sx < 0)
-        memset(pixel, 0, pixelBytes);
-      else
-        memcpy(pixel,
-               source + (sy * width + (flip ? width - 1 - sx : sx)) * channels,
-               pixelBytes);
-    }
-  }
+  geometricCopy(source, height, width, channels, dx, dy, flip, reflect, out);
   float low = a->value_min, high = a->value_max;
   if (low == 0 && high == 0)
     high = 1;
@@ -126,10 +181,7 @@ void cnnrt_augment_image(const cnnrt_augmentation *a, uint64_t seed,
     return;
   float factor = (float)(1.0 + (2.0 * unit(colour[0]) - 1.0) * a->contrast);
   for (int64_t c = 0; c < channels; ++c) {
-    double sum = 0.0;
-    for (int64_t i = 0; i < pixels; ++i)
-      sum += out[i * channels + c];
-    float mean = (float)(sum / (double)pixels);
+    float mean = (float)(channelSum(out, pixels, channels, c) / (double)pixels);
     for (int64_t i = 0; i < pixels; ++i) {
       float *value = &out[i * channels + c];
       *value = clip((*value - mean) * factor + mean, low, high);

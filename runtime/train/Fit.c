@@ -177,13 +177,18 @@ static int startEpoch(Source *source, uint64_t epoch, int64_t first,
 }
 
 /// The batch `index` of the epoch into `batch`, when it is one of the first
-/// `steps` and the iterator has it (the iterator must be at `index`).
+/// `steps` and the iterator has it (the iterator must be at `index`). The
+/// time it takes (gathering in line, or waiting for the producer) goes to
+/// stats->input_seconds.
 static int nextBatch(Source *source, int64_t index, int64_t steps,
-                     cnnrt_batch *batch) {
+                     cnnrt_batch *batch, cnnrt_fit_stats *stats) {
   if (index >= steps)
     return 0;
-  return source->pipeline ? cnnrt_pipeline_next(source->pipeline, batch)
-                          : cnnrt_batches_next(source->batches, batch);
+  double start = cnnrt_train_now();
+  int have = source->pipeline ? cnnrt_pipeline_next(source->pipeline, batch)
+                              : cnnrt_batches_next(source->batches, batch);
+  stats->input_seconds += cnnrt_train_now() - start;
+  return have;
 }
 
 /// Runs epochs until options->epochs or a callback stops the loop. With
@@ -210,11 +215,12 @@ static int runEpochs(cnnrt_instance *instance, const cnnrt_fit_options *options,
     if (callbacks && callbacks->epoch_begin)
       callbacks->epoch_begin(context, state->epoch, options->epochs, steps);
     cnnrt_batch batch, next = {0};
-    int have = nextBatch(source, state->batch, steps, &batch);
+    int have = nextBatch(source, state->batch, steps, &batch, stats);
     while (have) {
       int haveNext = 0;
       if (prefetch &&
-          (haveNext = nextBatch(source, state->batch + 1, steps, &next)) &&
+          (haveNext =
+               nextBatch(source, state->batch + 1, steps, &next, stats)) &&
           cnnrt_instance_prefetch(instance, next.images, next.labels,
                                   next.size))
         return cnnrt_train_fail_runtime();
@@ -232,7 +238,7 @@ static int runEpochs(cnnrt_instance *instance, const cnnrt_fit_options *options,
         batch = next;
         have = haveNext;
       } else {
-        have = nextBatch(source, state->batch, steps, &batch);
+        have = nextBatch(source, state->batch, steps, &batch, stats);
       }
     }
     cnnrt_epoch_record record;

@@ -5,10 +5,13 @@
 // no step time as long as it is faster than a step. Batch i always goes to
 // buffer i % 2; the producer waits while that buffer is still held by the
 // consumer or not yet taken. Restarting an epoch waits for a gather in
-// flight and discards what was produced for the old one. The batches are
-// exactly those cnnrt_batches_next would return: the thread changes only
-// when they are made. Without a thread (pthread_create failed) the batches
-// are made in line.
+// flight and discards what was produced for the old one. The consumer never
+// waits: when the batch it asks for is not ready (the producer was not
+// scheduled, or was preempted in the middle of it, on a busy machine) it
+// makes the batch itself in a third buffer, and the producer skips or
+// discards that batch. The batches are exactly those cnnrt_batches_next
+// would return: the thread changes only when they are made. Without a
+// thread (pthread_create failed) every batch is made that way.
 //
 //===----------------------------------------------------------------------===//
 
@@ -24,13 +27,15 @@ struct cnnrt_pipeline {
   int threaded;
   pthread_mutex_t lock;
   pthread_cond_t changed;
-  float *images[2];
-  int32_t *labels[2];
+  float *images[3]; ///< 0, 1: the producer's; 2: the consumer's own
+  int32_t *labels[3];
   cnnrt_batch made[2];
-  int ready[2]; ///< buffer holds a batch not taken yet
-  int held;     ///< buffer the consumer holds, or -1
-  int busy;     ///< the producer is gathering (unlocked)
-  int active;   ///< an epoch is being produced
+  int ready[2];      ///< buffer holds a batch not taken yet
+  int held;          ///< buffer the consumer holds, or -1
+  int64_t abandoned; ///< batch the consumer made itself while the producer
+                     ///< was making it (-1: none)
+  int busy;          ///< the producer is gathering (unlocked)
+  int active;        ///< an epoch is being produced
   int quit;
   int64_t produce;     ///< next batch to make
   int64_t consume;     ///< next batch to hand out
@@ -58,8 +63,12 @@ static void *produce(void *argument) {
     pthread_mutex_lock(&p->lock);
     p->busy = 0;
     if (generation == p->generation) {
-      p->made[slot] = batch;
-      p->ready[slot] = 1;
+      if (p->abandoned == index) {
+        p->abandoned = -1; // the consumer made it meanwhile
+      } else {
+        p->made[slot] = batch;
+        p->ready[slot] = 1;
+      }
       ++p->produce;
     }
     pthread_cond_broadcast(&p->changed);
@@ -73,18 +82,20 @@ cnnrt_pipeline *cnnrt_pipeline_create(cnnrt_batches *batches) {
   size_t imageBytes = 0, labelBytes = 0;
   if (p) {
     cnnrt_batches_buffer_bytes(batches, &imageBytes, &labelBytes);
-    for (int i = 0; i < 2; ++i) {
+    for (int i = 0; i < 3; ++i) {
       p->images[i] = malloc(imageBytes);
       p->labels[i] = malloc(labelBytes);
     }
   }
-  if (!p || !p->images[0] || !p->images[1] || !p->labels[0] || !p->labels[1]) {
+  if (!p || !p->images[0] || !p->images[1] || !p->images[2] || !p->labels[0] ||
+      !p->labels[1] || !p->labels[2]) {
     cnnrt_pipeline_destroy(p);
     cnnrt_train_fail("training data", "out of memory for the batch buffers");
     return NULL;
   }
   p->batches = batches;
   p->held = -1;
+  p->abandoned = -1;
   pthread_mutex_init(&p->lock, NULL);
   pthread_cond_init(&p->changed, NULL);
   p->threaded = pthread_create(&p->thread, NULL, produce, p) == 0;
@@ -105,7 +116,7 @@ void cnnrt_pipeline_destroy(cnnrt_pipeline *p) {
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->changed);
   }
-  for (int i = 0; i < 2; ++i) {
+  for (int i = 0; i < 3; ++i) {
     free(p->images[i]);
     free(p->labels[i]);
   }
@@ -124,6 +135,7 @@ int cnnrt_pipeline_start(cnnrt_pipeline *p, uint64_t epoch, int64_t firstBatch,
   p->end = steps;
   p->ready[0] = p->ready[1] = 0;
   p->held = -1;
+  p->abandoned = -1;
   p->active = !failed;
   pthread_cond_broadcast(&p->changed);
   pthread_mutex_unlock(&p->lock);
@@ -139,18 +151,23 @@ int cnnrt_pipeline_next(cnnrt_pipeline *p, cnnrt_batch *batch) {
     return 0;
   }
   int slot = (int)(p->consume % 2);
-  if (!p->threaded) {
-    cnnrt_batches_gather(p->batches, p->consume, p->images[slot],
-                         p->labels[slot], &p->made[slot]);
-    p->ready[slot] = 1;
+  int64_t index = p->consume++;
+  if (p->ready[slot]) {
+    *batch = p->made[slot];
+    p->ready[slot] = 0;
+    p->held = slot;
+    pthread_cond_broadcast(&p->changed);
+    pthread_mutex_unlock(&p->lock);
+    return 1;
   }
-  while (!p->ready[slot])
-    pthread_cond_wait(&p->changed, &p->lock);
-  *batch = p->made[slot];
-  p->ready[slot] = 0;
-  p->held = slot;
-  ++p->consume;
+  // Not ready: make it here. A producer in the middle of it discards its
+  // copy; one that has not started skips it.
+  if (p->busy && p->produce == index)
+    p->abandoned = index;
+  else
+    ++p->produce;
   pthread_cond_broadcast(&p->changed);
   pthread_mutex_unlock(&p->lock);
+  cnnrt_batches_gather(p->batches, index, p->images[2], p->labels[2], batch);
   return 1;
 }

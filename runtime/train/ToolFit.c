@@ -213,10 +213,13 @@ static int fit(const cnnrt_tool_options *options, cnnrt_session *session,
     return cnnrt_train_fail(NULL, "%s", cnnrt_last_error());
   double seconds = stats.train_seconds > 0 ? stats.train_seconds : NAN;
   printf("Total time: %.1fs - training: %lld images in %.1fs (%.1f images/s, "
-         "%.2f steps/s)\n",
+         "%.2f steps/s)",
          cnnrt_train_now() - start, (long long)stats.images,
          stats.train_seconds, (double)stats.images / seconds,
          (double)stats.steps / seconds);
+  if (cnnrt_augmentation_enabled(&options->augmentation))
+    printf(" - input pipeline: %.1fs waiting for batches", stats.input_seconds);
+  putchar('\n');
   return 0;
 }
 

@@ -295,3 +295,62 @@ TEST(Console, ProgressBar) {
 }
 
 } // namespace
+
+namespace {
+
+TEST(Options, CallbacksAndAugmentation) {
+  cnnrt_tool_options o;
+  ASSERT_EQ(
+      parse({"m.so", "--lr-schedule", "step:2:0.5", "--reduce-lr-on-plateau",
+             "monitor=loss,factor=0.2,cooldown=1", "--early-stopping", "on",
+             "--save-best", "b.ckpt", "--save-best-monitor", "val_accuracy",
+             "--augment", "flip,translate=0.125,brightness=0.2,contrast=0.3"},
+            o),
+      0)
+      << lastError();
+  EXPECT_EQ(o.schedule.kind, CNNRT_LR_STEP);
+  EXPECT_EQ(o.schedule.period, 2.0);
+  EXPECT_EQ(o.schedule.rate, 0.5);
+  EXPECT_EQ(o.plateau.enabled, 1);
+  EXPECT_EQ(o.plateau.monitor, CNNRT_MONITOR_LOSS);
+  EXPECT_EQ(o.plateau.factor, 0.2);
+  EXPECT_EQ(o.plateau.patience, 10); // Keras's default
+  EXPECT_EQ(o.plateau.min_delta, 1e-4);
+  EXPECT_EQ(o.plateau.cooldown, 1);
+  EXPECT_EQ(o.early_stopping.enabled, 1);
+  EXPECT_EQ(o.early_stopping.monitor, CNNRT_MONITOR_VAL_LOSS);
+  EXPECT_EQ(o.early_stopping.patience, 0);
+  EXPECT_STREQ(o.save_best, "b.ckpt");
+  EXPECT_EQ(o.save_best_monitor, CNNRT_MONITOR_VAL_ACCURACY);
+  EXPECT_EQ(o.augmentation.horizontal_flip, 1);
+  EXPECT_EQ(o.augmentation.translate, 0.125);
+  EXPECT_EQ(o.augmentation.brightness, 0.2);
+  EXPECT_EQ(o.augmentation.contrast, 0.3);
+  cnnrt_tool_options_free(&o);
+  ASSERT_EQ(
+      parse({"m.so", "--lr-schedule", "cosine:0.1", "--augment", "crop=4"}, o),
+      0);
+  EXPECT_EQ(o.schedule.kind, CNNRT_LR_COSINE);
+  EXPECT_EQ(o.schedule.alpha, 0.1);
+  EXPECT_EQ(o.schedule.period, 0.0);
+  EXPECT_EQ(o.augmentation.crop_padding, 4);
+  cnnrt_tool_options_free(&o);
+  EXPECT_EQ(failure({"m.so", "--lr-schedule", "step:0:0.5"}).substr(0, 37),
+            "--lr-schedule: expected step:EPOCHS:F");
+  EXPECT_EQ(failure({"m.so", "--early-stopping", "patience"}),
+            "--early-stopping: expected 'on' or KEY=VALUE,..., got "
+            "'patience'");
+  EXPECT_EQ(
+      failure({"m.so", "--reduce-lr-on-plateau", "factor=1"}).substr(0, 39),
+      "--reduce-lr-on-plateau: bad 'factor=1' ");
+  EXPECT_EQ(failure({"m.so", "--save-best-monitor", "auc"}),
+            "--save-best-monitor: expected val_loss, val_accuracy, loss or "
+            "accuracy, got 'auc'");
+  EXPECT_EQ(failure({"m.so", "--save-best", "c", "--checkpoint", "c"}),
+            "--save-best: 'c' is also the --checkpoint; the best epoch needs "
+            "a file of its own");
+  EXPECT_EQ(failure({"m.so", "--augment", "flip,translate=1"}).substr(0, 32),
+            "--augment: bad 'translate=1' (ex");
+}
+
+} // namespace

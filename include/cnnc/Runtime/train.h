@@ -366,6 +366,8 @@ typedef struct cnnrt_fit_stats {
   int64_t steps;         ///< optimizer steps taken
   int64_t images;        ///< training images processed
   double train_seconds;  ///< time spent in train steps
+  double input_seconds;  ///< time spent getting batches: gathering and
+                         ///< augmenting in line, or waiting for the producer
   int stopped;           ///< a callback ended training early
   int early_stopped;     ///< EarlyStopping ended training (state->stopped)
   int64_t lr_reductions; ///< ReduceLROnPlateau reductions in this call
