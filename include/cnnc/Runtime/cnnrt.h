@@ -293,9 +293,10 @@ CNNRT_API int cnnrt_dataset_load_fashion_mnist(const char *dir, int train,
                                                cnnrt_dataset *out);
 
 /// cnnrt_dataset_load_fashion_mnist with options (scale and offset).
-CNNRT_API int cnnrt_dataset_read_fashion_mnist(const char *dir, int train,
-                                               const cnnrt_load_options *options,
-                                               cnnrt_dataset *out);
+CNNRT_API int
+cnnrt_dataset_read_fashion_mnist(const char *dir, int train,
+                                 const cnnrt_load_options *options,
+                                 cnnrt_dataset *out);
 
 /// Reads CIFAR-10 binary batches (data_batch_1.bin, ..., test_batch.bin):
 /// records of one label byte (0..9) and 3072 pixel bytes in CHW order, which
