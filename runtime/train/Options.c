@@ -295,17 +295,9 @@ static int checkCombination(const cnnrt_tool_options *options) {
   return cnnrt_tool_check_data_flags(options);
 }
 
-void cnnrt_tool_options_free(cnnrt_tool_options *options) {
-  free(options->inputs);
-  options->inputs = NULL;
-  options->num_inputs = 0;
-}
 
 int cnnrt_tool_parse(int argc, char **argv, cnnrt_tool_options *options) {
   memset(options, 0, sizeof *options);
-  options->inputs = calloc((size_t)argc + 1, sizeof *options->inputs);
-  if (!options->inputs)
-    return cnnrt_train_fail(NULL, "out of memory");
   options->command = CNNRT_TOOL_FIT;
   options->data = "fashion-mnist";
   options->epochs = 1;
@@ -330,6 +322,11 @@ int cnnrt_tool_parse(int argc, char **argv, cnnrt_tool_options *options) {
       if (parseFlag(argc, argv, &i, options))
         return -1;
     } else if (options->model && options->command == CNNRT_TOOL_PREDICT) {
+      if (options->num_inputs == CNNRT_TOOL_MAX_INPUTS)
+        return cnnrt_train_fail(argv[i],
+                                "more than %d image files; put them in a "
+                                "folder and use --images DIR",
+                                CNNRT_TOOL_MAX_INPUTS);
       options->inputs[options->num_inputs++] = argv[i]; // an image file
     } else if (options->model) {
       return cnnrt_train_fail(argv[i],

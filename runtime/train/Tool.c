@@ -283,19 +283,18 @@ static void keepLargeBlocksOnTheHeap(void) {
 int cnnrt_train_tool_main(int argc, char **argv) {
   keepLargeBlocksOnTheHeap();
   cnnrt_tool_options options;
-  if (cnnrt_tool_parse(argc, argv, &options)) {
-    cnnrt_tool_options_free(&options);
+  if (cnnrt_tool_parse(argc, argv, &options))
     return cnnrt_tool_report();
-  }
-  int status = 0;
-  if (options.help)
+  if (options.help) {
     cnnrt_tool_usage(stdout);
-  else if (options.command == CNNRT_TOOL_EVALUATE)
-    status = cnnrt_tool_evaluate(&options);
-  else if (options.command == CNNRT_TOOL_PREDICT)
-    status = cnnrt_tool_predict(&options);
-  else
-    status = cnnrt_tool_fit(&options);
-  cnnrt_tool_options_free(&options);
-  return status;
+    return 0;
+  }
+  switch (options.command) {
+  case CNNRT_TOOL_EVALUATE:
+    return cnnrt_tool_evaluate(&options);
+  case CNNRT_TOOL_PREDICT:
+    return cnnrt_tool_predict(&options);
+  default:
+    return cnnrt_tool_fit(&options);
+  }
 }

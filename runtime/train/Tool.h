@@ -44,6 +44,9 @@ typedef enum cnnrt_split {
 /// The most --train-file (--test-file, ...) flags of one split.
 #define CNNRT_TOOL_MAX_FILES 64
 
+/// The most image files predict takes on the command line (more: --images).
+#define CNNRT_TOOL_MAX_INPUTS 1024
+
 /// Where one split's data is (--train-images, --train-dir, ...).
 typedef struct cnnrt_split_files {
   const char *images; ///< idx: IDX file; npz: .npy file
@@ -65,7 +68,7 @@ typedef struct cnnrt_tool_options {
   const char *class_names; ///< --class-names FILE
   double rescale;          ///< 0: the readers' default (1/255 for bytes)
   double rescale_offset;
-  const char **inputs; ///< predict: image files (owned array)
+  const char *inputs[CNNRT_TOOL_MAX_INPUTS]; ///< predict: image files
   int64_t num_inputs;
   const char *images_dir;     ///< predict: every image under this folder
   int64_t top_k;              ///< 0: predict 3, evaluate/fit: no top-k metric
@@ -100,10 +103,9 @@ typedef struct cnnrt_tool_options {
 } cnnrt_tool_options;
 
 /// Parses argv. On failure returns -1 and cnnrt_train_last_error() holds
-/// "<flag or file>: <what is wrong>". Free with cnnrt_tool_options_free.
+/// "<flag or file>: <what is wrong>". Nothing is allocated: the options
+/// point into argv.
 int cnnrt_tool_parse(int argc, char **argv, cnnrt_tool_options *options);
-
-void cnnrt_tool_options_free(cnnrt_tool_options *options);
 
 /// Parses the value of --lr-schedule, --reduce-lr-on-plateau,
 /// --early-stopping or --save-best-monitor (OptionsCallbacks.c).

@@ -201,7 +201,6 @@ TEST(Options, DataFlagsOfEveryFormat) {
   EXPECT_STREQ(o.class_names, "n.txt");
   EXPECT_STREQ(o.report, "r.json");
   EXPECT_EQ(o.top_k, 5);
-  cnnrt_tool_options_free(&o);
   ASSERT_EQ(parse({"m.so", "--data", "cifar10", "--train-file", "a.bin",
                    "--train-file=b.bin", "--test-file", "t.bin"},
                   o),
@@ -210,7 +209,6 @@ TEST(Options, DataFlagsOfEveryFormat) {
   EXPECT_EQ(o.splits[CNNRT_SPLIT_TRAIN].num_files, 2);
   EXPECT_STREQ(o.splits[CNNRT_SPLIT_TRAIN].files[1], "b.bin");
   EXPECT_STREQ(o.splits[CNNRT_SPLIT_TEST].files[0], "t.bin");
-  cnnrt_tool_options_free(&o);
   ASSERT_EQ(parse({"m.so", "--data", "npz", "--data-file", "d.npz"}, o), 0);
   ASSERT_EQ(parse({"m.so", "--data", "idx", "--train-images", "i",
                    "--train-labels", "l", "--rescale", "0.5"},
@@ -326,7 +324,6 @@ TEST(Options, CallbacksAndAugmentation) {
   EXPECT_EQ(o.augmentation.translate, 0.125);
   EXPECT_EQ(o.augmentation.brightness, 0.2);
   EXPECT_EQ(o.augmentation.contrast, 0.3);
-  cnnrt_tool_options_free(&o);
   ASSERT_EQ(
       parse({"m.so", "--lr-schedule", "cosine:0.1", "--augment", "crop=4"}, o),
       0);
@@ -334,7 +331,6 @@ TEST(Options, CallbacksAndAugmentation) {
   EXPECT_EQ(o.schedule.alpha, 0.1);
   EXPECT_EQ(o.schedule.period, 0.0);
   EXPECT_EQ(o.augmentation.crop_padding, 4);
-  cnnrt_tool_options_free(&o);
   EXPECT_EQ(failure({"m.so", "--lr-schedule", "step:0:0.5"}).substr(0, 37),
             "--lr-schedule: expected step:EPOCHS:F");
   EXPECT_EQ(failure({"m.so", "--early-stopping", "patience"}),
