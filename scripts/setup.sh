@@ -16,7 +16,9 @@ PACKAGES=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22 lld-22
   cmake ninja-build
   # tests, runtime and plots
-  libgtest-dev zlib1g-dev gnuplot-nox
+  libgtest-dev zlib1g-dev gnuplot-nox pkg-config
+  # data readers of libcnnrt: PNG, JPEG, NumPy .npz (zip)
+  libpng-dev libturbojpeg0-dev libzip-dev
   # OpenMP runtime for the generated kernels' threads
   libomp-22-dev
   # sanitizers and libFuzzer (scripts/sanitize.sh, scripts/fuzz.sh)

@@ -38,10 +38,6 @@ enum {
                    FASHION_MNIST_CNN_INPUT_CHANNELS
 };
 
-static const char *const kClassNames[10] = {
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
-
 typedef struct Options {
   int64_t count;       ///< images to classify
   uint64_t seed;       ///< for init_params when no weights are given
@@ -155,8 +151,9 @@ static int classify(const Options *options, const cnnrt_dataset *data,
         predict(logits + i * FASHION_MNIST_CNN_NUM_CLASSES, &probability);
     int32_t label = data->labels[i];
     correct += predicted == label;
-    printf("%5" PRId64 "  %-12s  %-12s  %.3f\n", i, kClassNames[label],
-           kClassNames[predicted], probability);
+    // The data set names its classes (cnnrt_dataset.class_names).
+    printf("%5" PRId64 "  %-12s  %-12s  %.3f\n", i, data->class_names[label],
+           data->class_names[predicted], probability);
   }
   printf("accuracy on %" PRId64 " images: %.1f%%\n", options->count,
          100.0 * (double)correct / (double)options->count);
@@ -176,6 +173,9 @@ static int loadData(const Options *options, cnnrt_dataset *data) {
                 data->height, data->width, data->channels,
                 FASHION_MNIST_CNN_INPUT_HEIGHT, FASHION_MNIST_CNN_INPUT_WIDTH,
                 FASHION_MNIST_CNN_INPUT_CHANNELS);
+  if (!data->class_names || data->num_classes < FASHION_MNIST_CNN_NUM_CLASSES)
+    return fail("the test data does not name the model's %d classes",
+                FASHION_MNIST_CNN_NUM_CLASSES);
   if (options->count > data->count)
     return fail("--count %" PRId64 ": the test set has only %" PRId64 " images",
                 options->count, data->count);

@@ -7,8 +7,7 @@
 using namespace mlir;
 using namespace cnnc::codegen;
 
-/// True when the body is `yield(out + in0 * in1)` in any operand order.
-static bool isMultiplyAccumulate(Block &body) {
+bool cnnc::codegen::isMultiplyAccumulate(Block &body) {
   if (body.getNumArguments() != 3 || body.getOperations().size() != 3)
     return false;
   auto yield = cast<linalg::YieldOp>(body.getTerminator());

@@ -22,16 +22,7 @@ using namespace cnnc::codegen;
 
 SmallVector<Value> KernelBuilder::applyMap(OpBuilder &b, AffineMap map,
                                            ArrayRef<Value> loops) {
-  SmallVector<Value> indices;
-  for (AffineExpr expr : map.getResults()) {
-    if (auto d = dyn_cast<AffineDimExpr>(expr)) {
-      indices.push_back(loops[d.getPosition()]);
-      continue;
-    }
-    indices.push_back(affine::AffineApplyOp::create(
-        b, loc, AffineMap::get(map.getNumDims(), 0, expr), loops));
-  }
-  return indices;
+  return applyIndexingMap(b, loc, map, loops);
 }
 
 SmallVector<Value> KernelBuilder::initialAccumulators(
@@ -127,63 +118,9 @@ Value KernelBuilder::applyEpilogue(OpBuilder &b, Value acc,
                                    ArrayRef<Value> loops) {
   if (!epilogue)
     return acc;
-  linalg::GenericOp generic = epilogue->op;
   // The epilogue's loops are the output's dimensions.
-  SmallVector<Value> outputIndices = applyMap(b, outMap, loops);
-  Block *body = generic.getBlock();
-  IRMapping mapping;
-  for (OpOperand *input : generic.getDpsInputOperands()) {
-    Value arg = generic.getMatchingBlockArgument(input);
-    if (input->getOperandNumber() == epilogue->resultInput) {
-      mapping.map(arg, acc);
-      continue;
-    }
-    AffineMap map = generic.getMatchingIndexingMap(input);
-    SmallVector<Value> indices = applyMap(b, map, outputIndices);
-    Type elementType = getElementTypeOrSelf(input->get().getType());
-    unsigned lastLoop = generic.getNumLoops() - 1;
-    if (map.getNumResults() && map.getResults().back() ==
-                                   getAffineDimExpr(lastLoop, b.getContext())) {
-      Value padding = arith::ConstantOp::create(b, loc, elementType,
-                                                b.getZeroAttr(elementType));
-      mapping.map(arg, vector::TransferReadOp::create(
-                           b, loc, VectorType::get({width}, elementType),
-                           input->get(), indices, padding,
-                           ArrayRef<bool>{true}));
-    } else {
-      Value scalar = tensor::ExtractOp::create(b, loc, input->get(), indices);
-      mapping.map(arg, vector::BroadcastOp::create(
-                           b, loc, VectorType::get({width}, elementType),
-                           scalar));
-    }
-  }
-  for (Operation &bodyOp : body->without_terminator()) {
-    SmallVector<Value> operands;
-    for (Value operand : bodyOp.getOperands()) {
-      if (Value mapped = mapping.lookupOrNull(operand)) {
-        operands.push_back(mapped);
-        continue;
-      }
-      // A scalar captured from above the generic.
-      operands.push_back(vector::BroadcastOp::create(
-          b, loc, VectorType::get({width}, operand.getType()), operand));
-    }
-    Type resultType = VectorType::get({width}, bodyOp.getResult(0).getType());
-    Operation *vectorOp;
-    if (auto cst = dyn_cast<arith::ConstantOp>(bodyOp)) {
-      auto type = cast<VectorType>(resultType);
-      vectorOp = arith::ConstantOp::create(
-          b, loc, type,
-          DenseElementsAttr::get(type, cast<TypedAttr>(cst.getValue())));
-    } else {
-      OperationState state(loc, bodyOp.getName(), operands, {resultType},
-                           bodyOp.getAttrs());
-      vectorOp = b.create(state);
-    }
-    mapping.map(bodyOp.getResult(0), vectorOp->getResult(0));
-  }
-  auto yield = cast<linalg::YieldOp>(body->getTerminator());
-  return mapping.lookup(yield.getValues()[0]);
+  return vectorizeEpilogue(b, loc, *epilogue, acc,
+                           applyMap(b, outMap, loops), width);
 }
 
 Value KernelBuilder::emitRows(OpBuilder &b, int64_t count, Value target,

@@ -43,6 +43,8 @@ struct AccumulatorSource {
 
 /// The fill or bias broadcast that initializes `op`'s output, when `fuse`.
 AccumulatorSource findAccumulatorSource(mlir::linalg::LinalgOp op, bool fuse);
+/// The fill or bias broadcast that produces `init`, when `fuse`.
+AccumulatorSource findAccumulatorSource(Value init, bool fuse);
 
 /// An element-wise `linalg.generic` applied to the tile before it is stored.
 struct Epilogue {
@@ -54,6 +56,21 @@ struct Epilogue {
 /// The element-wise generic that is the only user of `op`'s result, when
 /// its body can run on vectors.
 std::optional<Epilogue> findEpilogue(mlir::linalg::LinalgOp op);
+/// The element-wise generic that is the only user of `result`, when its
+/// body can run on vectors.
+std::optional<Epilogue> findEpilogue(Value result);
+
+/// The indices `map` gives for the loop positions `loops` (affine.apply for
+/// the non-trivial results).
+SmallVector<Value> applyIndexingMap(OpBuilder &b, Location loc, AffineMap map,
+                                    ArrayRef<Value> loops);
+
+/// Applies `epilogue` to `acc`, the `width`-lane vector of its (identity-
+/// mapped) output starting at `outputIndices`: the other inputs are read as
+/// vectors along the last dimension or broadcast scalars.
+Value vectorizeEpilogue(OpBuilder &b, Location loc, const Epilogue &epilogue,
+                        Value acc, ArrayRef<Value> outputIndices,
+                        int64_t width);
 
 /// A max pooling over the kernel's (activated) output whose windows tile
 /// the output rows (stride = window, no padding) and which is that output's

@@ -33,7 +33,10 @@ bool isVectorizableBodyOp(Operation &op) {
 } // namespace
 
 AccumulatorSource cnnc::codegen::findAccumulatorSource(linalg::LinalgOp op, bool fuse) {
-  Value init = op.getDpsInitOperand(0)->get();
+  return findAccumulatorSource(op.getDpsInitOperand(0)->get(), fuse);
+}
+
+AccumulatorSource cnnc::codegen::findAccumulatorSource(Value init, bool fuse) {
   AccumulatorSource source;
   source.destination = init;
   if (!fuse)
@@ -54,9 +57,12 @@ AccumulatorSource cnnc::codegen::findAccumulatorSource(linalg::LinalgOp op, bool
 }
 
 std::optional<Epilogue> cnnc::codegen::findEpilogue(linalg::LinalgOp op) {
+  return findEpilogue(op->getResult(0));
+}
+
+std::optional<Epilogue> cnnc::codegen::findEpilogue(Value result) {
   // The only user; it may also name the result as its (unread) init, as
   // activations applied in place do.
-  Value result = op->getResult(0);
   if (result.use_empty() ||
       !llvm::all_equal(llvm::map_range(
           result.getUsers(), [](Operation *user) { return user; })))
@@ -91,7 +97,7 @@ std::optional<Epilogue> cnnc::codegen::findEpilogue(linalg::LinalgOp op) {
     // Other inputs: a vector along the columns, or one scalar per row.
     bool columnIsLast = map.getNumResults() > 0 &&
                         map.getResults().back() ==
-                            getAffineDimExpr(lastLoop, op.getContext());
+                            getAffineDimExpr(lastLoop, result.getContext());
     if (!columnIsLast && map.isFunctionOfDim(lastLoop))
       return std::nullopt;
   }
@@ -146,4 +152,80 @@ cnnc::codegen::findPoolConsumer(Value result, linalg::LinalgOp op,
       pooledType.getDimSize(2) != info.rows / kw)
     return std::nullopt;
   return PoolFusion{pool, kh, kw, fill};
+}
+
+SmallVector<Value> cnnc::codegen::applyIndexingMap(OpBuilder &b, Location loc,
+                                                   AffineMap map,
+                                                   ArrayRef<Value> loops) {
+  SmallVector<Value> indices;
+  for (AffineExpr expr : map.getResults()) {
+    if (auto d = dyn_cast<AffineDimExpr>(expr)) {
+      indices.push_back(loops[d.getPosition()]);
+      continue;
+    }
+    indices.push_back(affine::AffineApplyOp::create(
+        b, loc, AffineMap::get(map.getNumDims(), 0, expr), loops));
+  }
+  return indices;
+}
+
+Value cnnc::codegen::vectorizeEpilogue(OpBuilder &b, Location loc,
+                                       const Epilogue &epilogue, Value acc,
+                                       ArrayRef<Value> outputIndices,
+                                       int64_t width) {
+  linalg::GenericOp generic = epilogue.op;
+  Block *body = generic.getBlock();
+  IRMapping mapping;
+  for (OpOperand *input : generic.getDpsInputOperands()) {
+    Value arg = generic.getMatchingBlockArgument(input);
+    if (input->getOperandNumber() == epilogue.resultInput) {
+      mapping.map(arg, acc);
+      continue;
+    }
+    AffineMap map = generic.getMatchingIndexingMap(input);
+    SmallVector<Value> indices = applyIndexingMap(b, loc, map, outputIndices);
+    Type elementType = getElementTypeOrSelf(input->get().getType());
+    unsigned lastLoop = generic.getNumLoops() - 1;
+    if (map.getNumResults() && map.getResults().back() ==
+                                   getAffineDimExpr(lastLoop, b.getContext())) {
+      Value padding = arith::ConstantOp::create(b, loc, elementType,
+                                                b.getZeroAttr(elementType));
+      mapping.map(arg, vector::TransferReadOp::create(
+                           b, loc, VectorType::get({width}, elementType),
+                           input->get(), indices, padding,
+                           ArrayRef<bool>{true}));
+    } else {
+      Value scalar = tensor::ExtractOp::create(b, loc, input->get(), indices);
+      mapping.map(arg, vector::BroadcastOp::create(
+                           b, loc, VectorType::get({width}, elementType),
+                           scalar));
+    }
+  }
+  for (Operation &bodyOp : body->without_terminator()) {
+    SmallVector<Value> operands;
+    for (Value operand : bodyOp.getOperands()) {
+      if (Value mapped = mapping.lookupOrNull(operand)) {
+        operands.push_back(mapped);
+        continue;
+      }
+      // A scalar captured from above the generic.
+      operands.push_back(vector::BroadcastOp::create(
+          b, loc, VectorType::get({width}, operand.getType()), operand));
+    }
+    Type resultType = VectorType::get({width}, bodyOp.getResult(0).getType());
+    Operation *vectorOp;
+    if (auto cst = dyn_cast<arith::ConstantOp>(bodyOp)) {
+      auto type = cast<VectorType>(resultType);
+      vectorOp = arith::ConstantOp::create(
+          b, loc, type,
+          DenseElementsAttr::get(type, cast<TypedAttr>(cst.getValue())));
+    } else {
+      OperationState state(loc, bodyOp.getName(), operands, {resultType},
+                           bodyOp.getAttrs());
+      vectorOp = b.create(state);
+    }
+    mapping.map(bodyOp.getResult(0), vectorOp->getResult(0));
+  }
+  auto yield = cast<linalg::YieldOp>(body->getTerminator());
+  return mapping.lookup(yield.getValues()[0]);
 }

@@ -186,7 +186,7 @@ struct DriverOptions {
       llvm::cl::desc("Switch optimizations off (comma-separated): "
                      "fuse-activations, fuse-activation-grads, "
                      "fuse-elementwise, fuse-accumulators, fuse-epilogues, "
-                     "fuse-pooling, vectorize"),
+                     "fuse-pooling, vectorize, vectorize-depthwise, fold-batch-norm"),
       llvm::cl::CommaSeparated, llvm::cl::value_desc("name,..."),
       llvm::cl::cat(category)};
   llvm::cl::opt<bool> parallel{
@@ -238,11 +238,15 @@ LogicalResult applyDisabledOptimizations(ArrayRef<std::string> names,
       options.vectorize = false;
     else if (name == "fuse-pooling")
       options.fusePooling = false;
+    else if (name == "vectorize-depthwise")
+      options.vectorizeDepthwise = false;
+    else if (name == "fold-batch-norm")
+      options.foldBatchNorm = false;
     else {
       fail("--disable=" + name +
            ": expected fuse-activations, fuse-activation-grads, "
-           "fuse-elementwise, fuse-accumulators, fuse-epilogues, fuse-pooling or "
-           "vectorize");
+           "fuse-elementwise, fuse-accumulators, fuse-epilogues, fuse-pooling, "
+           "vectorize, vectorize-depthwise or fold-batch-norm");
       return failure();
     }
   }
@@ -648,6 +652,7 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
     gpuOptions.loss = options.loss;
     gpuOptions.momentum = options.momentum;
     gpuOptions.nesterov = options.nesterov;
+    gpuOptions.foldBatchNorm = pipelineOptions.foldBatchNorm;
     gpuOptions.weightDecay = options.weightDecay;
     gpuOptions.beta1 = options.beta1;
     gpuOptions.beta2 = options.beta2;

@@ -41,6 +41,13 @@ void cnnc::buildCNNToLinalgPipeline(OpPassManager &pm,
   cnn::CNNSynthesizeEntryPointsOptions entryOptions;
   entryOptions.modelName = options.modelName;
   pm.addPass(cnn::createCNNSynthesizeEntryPoints(entryOptions));
+  // After the training step holds the training form: only inference batch
+  // normalizations are folded, then their activations fuse.
+  if (options.foldBatchNorm) {
+    pm.addNestedPass<func::FuncOp>(cnn::createCNNFoldBatchNorm());
+    if (options.fuseActivations)
+      pm.addNestedPass<func::FuncOp>(cnn::createCNNFuseActivations());
+  }
   pm.addNestedPass<func::FuncOp>(createConvertCNNToLinalg());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -67,6 +74,15 @@ void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
     kernelOptions.fusePooling = options.fusePooling;
     pm.addNestedPass<func::FuncOp>(
         codegen::createCNNVectorizeContractions(kernelOptions));
+    if (options.vectorizeDepthwise) {
+      codegen::CNNVectorizeDepthwiseOptions depthwiseOptions;
+      depthwiseOptions.vectorRegisters = options.vectorRegisters;
+      depthwiseOptions.parallel = options.parallel;
+      depthwiseOptions.fuseProducers = options.fuseAccumulators;
+      depthwiseOptions.fuseConsumers = options.fuseEpilogues;
+      pm.addNestedPass<func::FuncOp>(
+          codegen::createCNNVectorizeDepthwise(depthwiseOptions));
+    }
   }
   if (options.parallel)
     pm.addNestedPass<func::FuncOp>(codegen::createCNNTileParallel());
@@ -88,6 +104,9 @@ void cnnc::buildLinalgToLLVMPipeline(OpPassManager &pm,
 }
 
 void cnnc::buildLoopsToLLVMPipeline(OpPassManager &pm, bool parallel) {
+  // exp, tanh, erf, ... as f32 polynomials that stay in vector registers
+  // (math-to-llvm would leave one libm call per vector lane).
+  pm.addPass(codegen::createCNNApproximateMath());
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
   if (parallel) {

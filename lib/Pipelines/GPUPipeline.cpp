@@ -30,6 +30,7 @@ void cnnc::buildGPUPipeline(OpPassManager &pm,
   front.loss = options.loss;
   front.momentum = options.momentum;
   front.nesterov = options.nesterov;
+  front.foldBatchNorm = options.foldBatchNorm;
   front.weightDecay = options.weightDecay;
   front.beta1 = options.beta1;
   front.beta2 = options.beta2;

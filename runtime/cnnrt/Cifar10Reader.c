@@ -33,6 +33,7 @@ typedef struct Cifar10Buffers {
   void *images, *labels;
   int64_t imageCapacity, labelCapacity; ///< in elements
   int64_t count;                        ///< records read so far
+  const cnnrt_value_map *map;
 } Cifar10Buffers;
 
 /// Appends the whole records of `chunk`, which starts at `offset` in `path`.
@@ -63,7 +64,7 @@ static int appendRecords(const char *path, const uint8_t *chunk,
     for (int pixel = 0; pixel < kPlane; ++pixel)
       for (int channel = 0; channel < kChannels; ++channel)
         image[pixel * kChannels + channel] =
-            cnnrt_pixel(record[1 + channel * kPlane + pixel]);
+            buffers->map->byte[record[1 + channel * kPlane + pixel]];
   }
   buffers->count = count;
   return 0;
@@ -110,19 +111,29 @@ static int readFile(const char *path, uint8_t *chunk, Cifar10Buffers *buffers) {
 
 int cnnrt_dataset_load_cifar10(const char *const *paths, int64_t num_paths,
                                cnnrt_dataset *out) {
+  return cnnrt_dataset_read_cifar10(paths, num_paths, NULL, out);
+}
+
+int cnnrt_dataset_read_cifar10(const char *const *paths, int64_t num_paths,
+                               const cnnrt_load_options *options,
+                               cnnrt_dataset *out) {
   if (!out)
-    return cnnrt_fail("cnnrt_dataset_load_cifar10", "the data set is NULL");
+    return cnnrt_fail("cnnrt_dataset_read_cifar10", "the data set is NULL");
   memset(out, 0, sizeof *out);
   if (!paths || num_paths <= 0)
-    return cnnrt_fail("cnnrt_dataset_load_cifar10", "no files given");
+    return cnnrt_fail("cnnrt_dataset_read_cifar10", "no files given");
   for (int64_t i = 0; i < num_paths; ++i)
     if (!paths[i])
-      return cnnrt_fail("cnnrt_dataset_load_cifar10", "file path %lld is NULL",
+      return cnnrt_fail("cnnrt_dataset_read_cifar10", "file path %lld is NULL",
                         (long long)i);
+  cnnrt_value_map map;
+  if (cnnrt_value_map_init(&map, options, 1, paths[0]))
+    return -1;
   uint8_t *chunk = malloc((size_t)kRecordBytes * kRecordsPerChunk);
   if (!chunk)
     return cnnrt_fail(paths[0], "out of memory");
   Cifar10Buffers buffers = {0};
+  buffers.map = &map;
   int failed = 0;
   for (int64_t i = 0; i < num_paths && !failed; ++i)
     failed = readFile(paths[i], chunk, &buffers);
@@ -137,6 +148,9 @@ int cnnrt_dataset_load_cifar10(const char *const *paths, int64_t num_paths,
   out->height = kSide;
   out->width = kSide;
   out->channels = kChannels;
-  out->num_classes = kClasses;
-  return 0;
+  if (!cnnrt_dataset_copy_names(out, cnnrt_cifar10_class_names, kClasses,
+                                paths[0]))
+    return 0;
+  cnnrt_dataset_free(out);
+  return -1;
 }

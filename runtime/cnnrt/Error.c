@@ -55,3 +55,8 @@ int cnnrt_fail_errno(const char *subject, int errnum, const char *format, ...) {
   va_end(args);
   return -1;
 }
+
+int cnnrt_fail_message(const char *message) {
+  snprintf(lastError, kMessageCapacity, "%s", message);
+  return -1;
+}

@@ -19,4 +19,8 @@ __attribute__((format(printf, 2, 3))) int cnnrt_fail(const char *subject,
 __attribute__((format(printf, 3, 4))) int
 cnnrt_fail_errno(const char *subject, int errnum, const char *format, ...);
 
+/// Records `message` (already "<subject>: <what>", e.g. the last error of
+/// another thread) as the calling thread's last error. Returns -1.
+int cnnrt_fail_message(const char *message);
+
 #endif // CNNC_RUNTIME_CNNRT_ERROR_H

@@ -3,7 +3,9 @@
 // An IDX file is a big-endian header - magic 0x0000TTDD (TT = 0x08 for
 // unsigned bytes, DD = number of dimensions), then one uint32 per dimension -
 // followed by the elements in row-major order. Images are [n, rows, cols]
-// (magic 0x00000803), labels [n] (magic 0x00000801).
+// (magic 0x00000803, grayscale) or [n, rows, cols, channels] (magic
+// 0x00000804, channels last: RGB IDX as converters write it), labels [n]
+// (magic 0x00000801).
 //
 // Both headers are read before any payload, so a count mismatch is reported
 // without decompressing 47 MB of pixels. Payloads are read in chunks into
@@ -21,6 +23,7 @@
 #include "Error.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -30,13 +33,32 @@ enum { kChunkBytes = 1 << 20 };
 /// An open IDX file whose header has been read.
 typedef struct IdxFile {
   cnnrt_stream stream;
-  int dims;           ///< 3 for images, 1 for labels
+  int dims;           ///< 3 or 4 for images, 1 for labels
   int64_t count;      ///< first dimension
   int64_t rows, cols; ///< images only; 1 for labels
-  int64_t itemBytes;  ///< rows * cols
+  int64_t channels;   ///< 4-dimensional images only; else 1
+  int64_t itemBytes;  ///< rows * cols * channels
+  const cnnrt_value_map *map;
 } IdxFile;
 
 static int64_t headerBytes(const IdxFile *idx) { return 4 + 4 * idx->dims; }
+
+/// "28x28" for 3-dimensional image files, "32x32x3" for 4-dimensional ones.
+typedef struct SizeText {
+  char text[64];
+} SizeText;
+
+static SizeText imageSize(const IdxFile *idx) {
+  SizeText size;
+  if (idx->dims == 4)
+    snprintf(size.text, sizeof size.text, "%lldx%lldx%lld",
+             (long long)idx->rows, (long long)idx->cols,
+             (long long)idx->channels);
+  else
+    snprintf(size.text, sizeof size.text, "%lldx%lld", (long long)idx->rows,
+             (long long)idx->cols);
+  return size;
+}
 
 static uint32_t bigEndian32(const uint8_t *bytes) {
   return (uint32_t)bytes[0] << 24 | (uint32_t)bytes[1] << 16 |
@@ -44,17 +66,19 @@ static uint32_t bigEndian32(const uint8_t *bytes) {
 }
 
 static int failMagic(const IdxFile *idx, uint32_t magic) {
-  uint32_t expected = 0x0800u | (uint32_t)idx->dims;
   const char *hint = "";
   if (idx->dims == 3 && magic == 0x0801u)
     hint = "; this is a label file, not an image file";
-  else if (idx->dims == 1 && magic == 0x0803u)
+  else if (idx->dims == 1 && (magic == 0x0803u || magic == 0x0804u))
     hint = "; this is an image file, not a label file";
   return cnnrt_fail(idx->stream.path,
                     "not an IDX %s file: magic number 0x%08x at byte offset "
-                    "0, expected 0x%08x (unsigned bytes, %d dimension%s)%s",
+                    "0, expected %s%s",
                     idx->dims == 3 ? "image" : "label", (unsigned)magic,
-                    (unsigned)expected, idx->dims, idx->dims == 1 ? "" : "s",
+                    idx->dims == 3 ? "0x00000803 or 0x00000804 (unsigned "
+                                     "bytes, 3 or 4 dimensions)"
+                                   : "0x00000801 (unsigned bytes, 1 "
+                                     "dimension)",
                     hint);
 }
 
@@ -75,37 +99,40 @@ static int readHeaderBytes(IdxFile *idx, uint8_t *header, int64_t offset,
   return 0;
 }
 
-/// Reads and checks the header; `dims` is 3 for images, 1 for labels. The
-/// magic number is checked first, so that any file that is not the expected
-/// kind of IDX file is reported as such.
+/// Reads and checks the header; `dims` is 3 for images (4 is accepted too),
+/// 1 for labels. The magic number is checked first, so that any file that
+/// is not the expected kind of IDX file is reported as such.
 static int readHeader(IdxFile *idx, int dims) {
-  uint8_t header[16];
+  uint8_t header[20];
   idx->dims = dims;
   if (readHeaderBytes(idx, header, 0, 4))
     return -1;
   uint32_t magic = bigEndian32(header);
-  if (magic != (0x0800u | (uint32_t)dims))
+  if (dims == 3 && magic == 0x0804u)
+    idx->dims = 4;
+  else if (magic != (0x0800u | (uint32_t)dims))
     return failMagic(idx, magic);
   if (readHeaderBytes(idx, header, 4, headerBytes(idx)))
     return -1;
   idx->count = bigEndian32(header + 4);
   idx->rows = dims == 3 ? bigEndian32(header + 8) : 1;
   idx->cols = dims == 3 ? bigEndian32(header + 12) : 1;
-  if (idx->rows == 0 || idx->cols == 0)
+  idx->channels = idx->dims == 4 ? bigEndian32(header + 16) : 1;
+  if (idx->rows == 0 || idx->cols == 0 || idx->channels == 0)
     return cnnrt_fail(idx->stream.path,
                       "the IDX header (byte offset 8) gives an empty image "
-                      "size %lldx%lld",
-                      (long long)idx->rows, (long long)idx->cols);
+                      "size %s",
+                      imageSize(idx).text);
   int64_t payload, floatBytes;
   if (cnnc_mul_overflows(idx->rows, idx->cols, &idx->itemBytes) ||
+      cnnc_mul_overflows(idx->itemBytes, idx->channels, &idx->itemBytes) ||
       cnnc_mul_overflows(idx->count, idx->itemBytes, &payload) ||
       cnnc_mul_overflows(payload, (int64_t)sizeof(float), &floatBytes) ||
       (uint64_t)floatBytes > SIZE_MAX)
     return cnnrt_fail(idx->stream.path,
                       "the IDX header (byte offset 4) declares %lld images "
-                      "of %lldx%lld, more than this machine can address",
-                      (long long)idx->count, (long long)idx->rows,
-                      (long long)idx->cols);
+                      "of %s, more than this machine can address",
+                      (long long)idx->count, imageSize(idx).text);
   return 0;
 }
 
@@ -120,15 +147,19 @@ static int openIdx(IdxFile *idx, const char *path, int dims) {
 }
 
 /// Converts `count` payload bytes into elements of the output buffer.
-typedef void (*ConvertFn)(const uint8_t *bytes, int64_t count, void *out);
+typedef void (*ConvertFn)(const IdxFile *idx, const uint8_t *bytes,
+                          int64_t count, void *out);
 
-static void convertPixels(const uint8_t *bytes, int64_t count, void *out) {
+static void convertPixels(const IdxFile *idx, const uint8_t *bytes,
+                          int64_t count, void *out) {
   float *pixels = out;
   for (int64_t i = 0; i < count; ++i)
-    pixels[i] = cnnrt_pixel(bytes[i]);
+    pixels[i] = idx->map->byte[bytes[i]];
 }
 
-static void convertLabels(const uint8_t *bytes, int64_t count, void *out) {
+static void convertLabels(const IdxFile *idx, const uint8_t *bytes,
+                          int64_t count, void *out) {
+  (void)idx;
   int32_t *labels = out;
   for (int64_t i = 0; i < count; ++i)
     labels[i] = bytes[i];
@@ -145,10 +176,9 @@ static int failTruncated(const IdxFile *idx, int64_t done) {
                       (long long)idx->count, (long long)end, (long long)done);
   return cnnrt_fail(path,
                     "truncated: the IDX header (byte offset 4) declares %lld "
-                    "images of %lldx%lld, but the data ends at byte offset "
-                    "%lld after %lld complete images",
-                    (long long)idx->count, (long long)idx->rows,
-                    (long long)idx->cols, (long long)end,
+                    "images of %s, but the data ends at byte offset %lld "
+                    "after %lld complete images",
+                    (long long)idx->count, imageSize(idx).text, (long long)end,
                     (long long)(done / idx->itemBytes));
 }
 
@@ -166,7 +196,7 @@ static int readPayload(IdxFile *idx, uint8_t *chunk, void **out,
     if (got < 0 || cnnrt_reserve(idx->stream.path, out, &capacity, done + got,
                                  total, elementSize))
       return -1;
-    convert(chunk, got, (char *)*out + done * (int64_t)elementSize);
+    convert(idx, chunk, got, (char *)*out + done * (int64_t)elementSize);
     done += got;
     if (got < want)
       return failTruncated(idx, done);
@@ -201,7 +231,7 @@ static int readDataset(IdxFile *images, IdxFile *labels, cnnrt_dataset *out) {
   out->count = images->count;
   out->height = images->rows;
   out->width = images->cols;
-  out->channels = 1;
+  out->channels = images->channels;
   for (int64_t i = 0; i < out->count; ++i)
     if (out->labels[i] >= out->num_classes)
       out->num_classes = out->labels[i] + 1;
@@ -210,12 +240,22 @@ static int readDataset(IdxFile *images, IdxFile *labels, cnnrt_dataset *out) {
 
 int cnnrt_dataset_load_idx(const char *imagesPath, const char *labelsPath,
                            cnnrt_dataset *out) {
+  return cnnrt_dataset_read_idx(imagesPath, labelsPath, NULL, out);
+}
+
+int cnnrt_dataset_read_idx(const char *imagesPath, const char *labelsPath,
+                           const cnnrt_load_options *options,
+                           cnnrt_dataset *out) {
   if (!out)
-    return cnnrt_fail("cnnrt_dataset_load_idx", "the data set is NULL");
+    return cnnrt_fail("cnnrt_dataset_read_idx", "the data set is NULL");
   memset(out, 0, sizeof *out);
   if (!imagesPath || !labelsPath)
-    return cnnrt_fail("cnnrt_dataset_load_idx", "a file path is NULL");
+    return cnnrt_fail("cnnrt_dataset_read_idx", "a file path is NULL");
+  cnnrt_value_map map;
+  if (cnnrt_value_map_init(&map, options, 1, imagesPath))
+    return -1;
   IdxFile images, labels;
+  images.map = labels.map = &map;
   if (openIdx(&images, imagesPath, 3))
     return -1;
   if (openIdx(&labels, labelsPath, 1)) {
@@ -267,6 +307,12 @@ static char *dataPath(const char *dir, const char *name) {
 
 int cnnrt_dataset_load_fashion_mnist(const char *dir, int train,
                                      cnnrt_dataset *out) {
+  return cnnrt_dataset_read_fashion_mnist(dir, train, NULL, out);
+}
+
+int cnnrt_dataset_read_fashion_mnist(const char *dir, int train,
+                                     const cnnrt_load_options *options,
+                                     cnnrt_dataset *out) {
   if (!out)
     return cnnrt_fail("cnnrt_dataset_load_fashion_mnist",
                       "the data set is NULL");
@@ -281,8 +327,16 @@ int cnnrt_dataset_load_fashion_mnist(const char *dir, int train,
                          ? dataPath(dir, train ? "train-labels-idx1-ubyte.gz"
                                                : "t10k-labels-idx1-ubyte.gz")
                          : NULL;
+  static const char *const kClassNames[10] = {
+      "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+      "Sandal",      "Shirt",   "Sneaker",  "Bag",   "Ankle boot"};
   int status =
-      labelsPath ? cnnrt_dataset_load_idx(imagesPath, labelsPath, out) : -1;
+      labelsPath ? cnnrt_dataset_read_idx(imagesPath, labelsPath, options, out)
+                 : -1;
+  if (!status && out->num_classes <= 10) // the data set's own names
+    status = cnnrt_dataset_copy_names(out, kClassNames, 10, dir);
+  if (status)
+    cnnrt_dataset_free(out);
   free(imagesPath);
   free(labelsPath);
   return status;

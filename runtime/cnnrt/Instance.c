@@ -38,12 +38,14 @@ static float *allocateFloats(int64_t count) {
   return aligned_alloc(kBufferAlignment, bytes);
 }
 
-static const char *statusName(int32_t status) {
+const char *cnnrt_status_string(int32_t status) {
   switch (status) {
   case CNNC_ERR_ARGUMENT:
     return "invalid argument";
   case CNNC_ERR_DEVICE:
     return "device error";
+  case CNNC_ERR_MEMORY:
+    return "out of memory";
   default:
     return "unknown status";
   }
@@ -53,7 +55,7 @@ static const char *statusName(int32_t status) {
 static int failStatus(const cnnrt_instance *instance, const char *entry,
                       int32_t status) {
   return cnnrt_fail(instance->model->path, "%s returned status %d (%s)", entry,
-                    (int)status, statusName(status));
+                    (int)status, cnnrt_status_string(status));
 }
 
 static int initialize(cnnrt_instance *instance, uint64_t seed) {

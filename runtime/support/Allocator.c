@@ -12,14 +12,45 @@
 // system. The cache holds at most kSlots blocks and kMaxCachedBytes in all;
 // its blocks are freed when the thread exits or the library is unloaded.
 //
+// Allocation failure: every C entry point of a generated library runs its
+// implementation inside a guard (cnnc_support_guard_enter + _setjmp in the
+// wrapper, ExportCInterface.cpp). An allocation the system refuses inside a
+// guard frees the blocks allocated since the guard was entered and
+// longjmps back to the wrapper, which returns CNNC_ERR_MEMORY instead of
+// letting the kernel write through a null pointer. Allocations outside any
+// guard (none in generated code) still return NULL.
+//
 //===----------------------------------------------------------------------===//
 
 #include <pthread.h>
+#include <setjmp.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 
-enum { kSlots = 64, kHeader = 16 };
+enum { kSlots = 64, kGuards = 4 };
+
+/// In front of every block (kHeader bytes, keeping the payload 16-byte
+/// aligned): its usable size and, while it is live inside a guard, its
+/// links in that guard's list of live blocks.
+typedef struct BlockHeader {
+  size_t size;
+  struct BlockHeader *previous, *next;
+  struct Guard *guard; ///< NULL when not in a guard's list
+} BlockHeader;
+
+enum { kHeader = (sizeof(BlockHeader) + 15) / 16 * 16 };
+
+/// One entry-point call in progress on this thread.
+typedef struct Guard {
+  jmp_buf target;     ///< where an allocation failure returns to
+  BlockHeader *live;  ///< blocks allocated since the guard was entered
+} Guard;
+
+/// The guards of this thread's calls in progress (entry points do not call
+/// each other, so one is the usual depth).
+static _Thread_local Guard guards[kGuards];
+static _Thread_local int guardDepth;
 static const size_t kMaxCachedBytes = (size_t)1 << 30;
 
 typedef struct BlockCache {
@@ -78,7 +109,77 @@ static BlockCache *threadCache(void) {
   return cache;
 }
 
+#include "cnnc/Runtime/abi.h"
+
+void _mlir_memref_to_llvm_free(void *pointer);
+
 static void *payload(void *block) { return (char *)block + kHeader; }
+
+/// Adds `block` to the live list of the innermost guard, if any.
+static void *track(void *block) {
+  BlockHeader *header = block;
+  header->guard = NULL;
+  if (guardDepth > 0) {
+    Guard *guard = &guards[guardDepth - 1];
+    header->guard = guard;
+    header->previous = NULL;
+    header->next = guard->live;
+    if (guard->live)
+      guard->live->previous = header;
+    guard->live = header;
+  }
+  return block;
+}
+
+/// Removes `block` from its guard's live list.
+static void untrack(BlockHeader *header) {
+  Guard *guard = header->guard;
+  if (!guard)
+    return;
+  if (header->previous)
+    header->previous->next = header->next;
+  else
+    guard->live = header->next;
+  if (header->next)
+    header->next->previous = header->previous;
+  header->guard = NULL;
+}
+
+/// A refused allocation: back to the innermost guard's wrapper, which
+/// returns CNNC_ERR_MEMORY; NULL outside a guard.
+static void *outOfMemory(void) {
+  if (guardDepth == 0)
+    return NULL;
+  longjmp(guards[guardDepth - 1].target, 1);
+}
+
+void *cnnc_support_guard_enter(void) {
+  // Entry points never call each other; deeper nesting is a bug.
+  if (guardDepth == kGuards)
+    abort();
+  Guard *guard = &guards[guardDepth++];
+  guard->live = NULL;
+  return guard->target;
+}
+
+void cnnc_support_guard_leave(void) {
+  Guard *guard = &guards[--guardDepth];
+  // Everything a call allocates it frees; forget whatever remains.
+  while (guard->live)
+    untrack(guard->live);
+}
+
+void cnnc_support_guard_unwind(void) {
+  Guard *guard = &guards[guardDepth - 1];
+  // The blocks of the abandoned call; freeing them may cache them, so pop
+  // the guard afterwards (the cache's own allocations are not tracked).
+  while (guard->live) {
+    BlockHeader *header = guard->live;
+    untrack(header);
+    _mlir_memref_to_llvm_free(payload(header));
+  }
+  --guardDepth;
+}
 
 void *_mlir_memref_to_llvm_alloc(size_t size) {
   BlockCache *cache = threadCache();
@@ -95,16 +196,14 @@ void *_mlir_memref_to_llvm_alloc(size_t size) {
       --cache->count;
       cache->blocks[best] = cache->blocks[cache->count];
       cache->sizes[best] = cache->sizes[cache->count];
-      return payload(block);
+      return payload(track(block));
     }
   }
-  if (size > SIZE_MAX - kHeader)
-    return NULL;
-  void *block = malloc(size + kHeader);
+  void *block = size > SIZE_MAX - kHeader ? NULL : malloc(size + kHeader);
   if (!block)
-    return NULL;
-  *(size_t *)block = size;
-  return payload(block);
+    return outOfMemory();
+  ((BlockHeader *)block)->size = size;
+  return payload(track(block));
 }
 
 void *_mlir_memref_to_llvm_aligned_alloc(size_t alignment, size_t size) {
@@ -118,7 +217,8 @@ void _mlir_memref_to_llvm_free(void *pointer) {
   if (!pointer)
     return;
   void *block = (char *)pointer - kHeader;
-  size_t size = *(size_t *)block;
+  untrack(block);
+  size_t size = ((BlockHeader *)block)->size;
   BlockCache *cache = threadCache();
   if (!cache || size > kMaxCachedBytes) {
     free(block);

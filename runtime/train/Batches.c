@@ -33,6 +33,9 @@ struct cnnrt_batches {
   int32_t *labels;
   float *spareImages; ///< second gather buffer (cnnrt_batches_double_buffer)
   int32_t *spareLabels;
+  uint64_t epoch;                  ///< of the last start
+  int augment;                     ///< augmentation is on
+  cnnrt_augmentation augmentation; ///< cnnrt_batches_augment
 };
 
 cnnrt_data_view cnnrt_data_view_first(const cnnrt_dataset *data,
@@ -207,35 +210,80 @@ int cnnrt_batches_start(cnnrt_batches *batches, uint64_t epoch,
       batches->order[i] = i;
   }
   batches->next = firstBatch;
+  batches->epoch = epoch;
   return 0;
+}
+
+int cnnrt_batches_augment(cnnrt_batches *batches,
+                          const cnnrt_augmentation *augmentation) {
+  batches->augment = cnnrt_augmentation_enabled(augmentation);
+  if (!batches->augment)
+    return 0;
+  const cnnrt_dataset *data = batches->view.data;
+  if (!batches->shuffle)
+    return cnnrt_train_fail("--augment", "only training batches are "
+                                         "augmented");
+  if (cnnrt_augmentation_check(augmentation, data->height, data->width))
+    return -1;
+  batches->augmentation = *augmentation;
+  return 0;
+}
+
+void cnnrt_batches_buffer_bytes(const cnnrt_batches *batches,
+                                size_t *imageBytes, size_t *labelBytes) {
+  *imageBytes = batches->imageBufferBytes;
+  *labelBytes = batches->labelBufferBytes;
+}
+
+int64_t cnnrt_batches_position(const cnnrt_batches *batches) {
+  return batches->next;
+}
+
+void cnnrt_batches_gather(const cnnrt_batches *batches, int64_t index,
+                          float *images, int32_t *labels, cnnrt_batch *batch) {
+  const cnnrt_dataset *data = batches->view.data;
+  int64_t first = index * batches->batchSize;
+  int64_t size = batches->view.count - first;
+  if (size > batches->batchSize)
+    size = batches->batchSize;
+  batch->size = size;
+  batch->index = index;
+  batch->order = batches->order + first;
+  int64_t elements = batches->imageElements;
+  size_t imageBytes = (size_t)elements * sizeof(float);
+  for (int64_t k = 0; k < size; ++k) {
+    int64_t position = batches->order[first + k];
+    int64_t source = batches->view.begin + position;
+    const float *image = data->images + source * elements;
+    if (batches->augment)
+      cnnrt_augment_image(&batches->augmentation, batches->seed, batches->epoch,
+                          position, data->height, data->width, data->channels,
+                          image, images + k * elements);
+    else
+      memcpy(images + k * elements, image, imageBytes);
+    labels[k] = data->labels[source];
+  }
+  batch->images = images;
+  batch->labels = labels;
 }
 
 int cnnrt_batches_next(cnnrt_batches *batches, cnnrt_batch *batch) {
   if (batches->next >= batches->perEpoch)
     return 0;
   const cnnrt_dataset *data = batches->view.data;
-  int64_t first = batches->next * batches->batchSize;
-  int64_t size = batches->view.count - first;
-  if (size > batches->batchSize)
-    size = batches->batchSize;
-  batch->size = size;
-  batch->index = batches->next++;
-  batch->order = batches->order + first;
-  size_t imageBytes = (size_t)batches->imageElements * sizeof(float);
+  int64_t index = batches->next++;
   if (!batches->shuffle) { // contiguous: no copy
+    int64_t first = index * batches->batchSize;
+    int64_t size = batches->view.count - first;
+    batch->size = size > batches->batchSize ? batches->batchSize : size;
+    batch->index = index;
+    batch->order = batches->order + first;
     batch->images =
         data->images + (batches->view.begin + first) * batches->imageElements;
     batch->labels = data->labels + batches->view.begin + first;
     return 1;
   }
-  for (int64_t k = 0; k < size; ++k) {
-    int64_t source = batches->view.begin + batches->order[first + k];
-    memcpy(batches->images + k * batches->imageElements,
-           data->images + source * batches->imageElements, imageBytes);
-    batches->labels[k] = data->labels[source];
-  }
-  batch->images = batches->images;
-  batch->labels = batches->labels;
+  cnnrt_batches_gather(batches, index, batches->images, batches->labels, batch);
   if (batches->spareImages) { // the next batch goes to the other buffer
     float *images = batches->images;
     int32_t *labels = batches->labels;
@@ -245,4 +293,46 @@ int cnnrt_batches_next(cnnrt_batches *batches, cnnrt_batch *batch) {
     batches->spareLabels = labels;
   }
   return 1;
+}
+
+int cnnrt_dataset_shuffle(cnnrt_dataset *data, uint64_t seed) {
+  int64_t count = data->count, imageElements;
+  if (count < 2)
+    return 0;
+  if (checkView((cnnrt_data_view){data, 0, count}, &imageElements))
+    return -1;
+  size_t imageBytes = (size_t)imageElements * sizeof(float);
+  int64_t *order = malloc((size_t)count * sizeof *order);
+  unsigned char *done = calloc((size_t)count, 1);
+  float *held = malloc(imageBytes);
+  // An epoch number no fit reaches (--epochs is at most 10^6).
+  if (!order || !done || !held ||
+      cnnrt_shuffle_order(seed, UINT32_MAX, order, count)) {
+    free(order);
+    free(done);
+    free(held);
+    return cnnrt_train_fail("training data", "out of memory shuffling");
+  }
+  // Image k takes the place of image order[k]: follow each cycle once.
+  for (int64_t start = 0; start < count; ++start) {
+    if (done[start])
+      continue;
+    memcpy(held, data->images + start * imageElements, imageBytes);
+    int32_t heldLabel = data->labels[start];
+    int64_t k = start;
+    while (order[k] != start) {
+      memcpy(data->images + k * imageElements,
+             data->images + order[k] * imageElements, imageBytes);
+      data->labels[k] = data->labels[order[k]];
+      done[k] = 1;
+      k = order[k];
+    }
+    memcpy(data->images + k * imageElements, held, imageBytes);
+    data->labels[k] = heldLabel;
+    done[k] = 1;
+  }
+  free(order);
+  free(done);
+  free(held);
+  return 0;
 }

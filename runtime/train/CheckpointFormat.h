@@ -3,29 +3,35 @@
 // The layout documented in docs/checkpoint.md, as constants shared by the
 // writer and the reader. All integers and floats are little-endian.
 //
-//   fixed header (128 bytes), model name, optimizer name,
+//   fixed header (208 bytes), model name, optimizer name,
 //   tensor table (per tensor: u32 name length, u32 rank, i64 shape[4], name),
-//   history (per completed epoch: f64 loss, accuracy, val_loss, val_accuracy),
-//   float32 parameters, float32 optimizer state, u32 CRC32 of all before it.
+//   history (per completed epoch: f64 loss, accuracy, val_loss, val_accuracy,
+//   learning_rate), class names (per name: u32 length, bytes),
+//   float32 parameters, float32 optimizer state, optionally float32 best
+//   parameters (EarlyStopping's restore_best_weights), u32 CRC32 of all
+//   before it.
 //
 //===----------------------------------------------------------------------===//
 
 #ifndef CNNC_RUNTIME_TRAIN_CHECKPOINTFORMAT_H
 #define CNNC_RUNTIME_TRAIN_CHECKPOINTFORMAT_H
 
-#include "cnnc/Runtime/train.h"
+#include "Internal.h"
 
 #include <stdint.h>
+#include <string.h>
 
 /// The 8 bytes every checkpoint starts with.
 #define CNNRT_CHECKPOINT_MAGIC "CNNCCKPT"
 
 enum {
-  kCheckpointVersion = 1,
-  kCheckpointFixedSize = 128,
+  kCheckpointVersion = 2,
+  kCheckpointFixedSize = 208,
   kCheckpointTensorEntrySize = 40, ///< without the name bytes
-  kCheckpointHistoryRecordSize = 32,
+  kCheckpointHistoryRecordSize = 40,
   kCheckpointCrcSize = 4,
+  kCheckpointMaxClassNameBytes = 255,
+  kCheckpointFlagBestParams = 1, ///< best parameters follow the state
 };
 
 /// Byte offsets of the fixed header's fields.
@@ -49,7 +55,18 @@ enum {
   kOffsetCorrect = 104,         ///< i64 partial epoch
   kOffsetSeen = 112,            ///< i64 partial epoch
   kOffsetHistoryCount = 120,    ///< u32
-  kOffsetReserved = 124,        ///< u32, 0
+  kOffsetClassCount = 124,      ///< u32 class names
+  kOffsetLrScale = 128,         ///< f64 ReduceLROnPlateau's factor so far
+  kOffsetPlateauBest = 136,     ///< f64
+  kOffsetPlateauWait = 144,     ///< i64
+  kOffsetPlateauCooldown = 152, ///< i64
+  kOffsetStopBest = 160,        ///< f64 EarlyStopping
+  kOffsetStopWait = 168,        ///< i64
+  kOffsetBestEpoch = 176,       ///< i64
+  kOffsetSaveBest = 184,        ///< f64 best-only checkpoint
+  kOffsetStopped = 192,         ///< i64 0 or 1
+  kOffsetFlags = 200,           ///< u32 kCheckpointFlag*
+  kOffsetReserved = 204,        ///< u32, 0
 };
 
 /// Parses the `header_size` header bytes of the checkpoint `path` (whose
@@ -60,6 +77,21 @@ enum {
 /// the byte offset of the offending field.
 int cnnrt_checkpoint_match(const char *path, const unsigned char *header,
                            uint32_t header_size, const cnnrt_model *model,
-                           cnnrt_train_state *state, cnnrt_history *history);
+                           cnnrt_train_state *state, cnnrt_history *history,
+                           cnnrt_checkpoint_extras *extras);
+
+/// The little-endian double at `bytes`.
+static inline double cnnrt_get_f64(const unsigned char *bytes) {
+  uint64_t bits = cnnrt_get_u64(bytes);
+  double value;
+  memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
+static inline void cnnrt_put_f64(unsigned char *out, double value) {
+  uint64_t bits;
+  memcpy(&bits, &value, sizeof bits);
+  cnnrt_put_u64(out, bits);
+}
 
 #endif // CNNC_RUNTIME_TRAIN_CHECKPOINTFORMAT_H

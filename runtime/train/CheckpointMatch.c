@@ -123,10 +123,7 @@ static int64_t getI64(const unsigned char *header, int offset) {
 }
 
 static double getF64(const unsigned char *bytes) {
-  uint64_t bits = cnnrt_get_u64(bytes);
-  double value;
-  memcpy(&value, &bits, sizeof value);
-  return value;
+  return cnnrt_get_f64(bytes);
 }
 
 /// Compares an i64 header field with the model's value.
@@ -153,6 +150,15 @@ static int readState(const char *path, const unsigned char *header,
   state->loss_sum = getF64(header + kOffsetLossSum);
   state->correct = getI64(header, kOffsetCorrect);
   state->seen = getI64(header, kOffsetSeen);
+  state->lr_scale = getF64(header + kOffsetLrScale);
+  state->plateau_best = getF64(header + kOffsetPlateauBest);
+  state->plateau_wait = getI64(header, kOffsetPlateauWait);
+  state->plateau_cooldown = getI64(header, kOffsetPlateauCooldown);
+  state->stop_best = getF64(header + kOffsetStopBest);
+  state->stop_wait = getI64(header, kOffsetStopWait);
+  state->best_epoch = getI64(header, kOffsetBestEpoch);
+  state->save_best = getF64(header + kOffsetSaveBest);
+  state->stopped = getI64(header, kOffsetStopped);
   const char *problem = NULL;
   int offset = 0;
   // Every counter within what a run can reach: each step trains one batch
@@ -166,8 +172,7 @@ static int readState(const char *path, const unsigned char *header,
     problem = "epoch", offset = kOffsetEpoch;
   else if (state->batch < 0 || state->batch > state->step)
     problem = "batch", offset = kOffsetBatch;
-  else if (state->batch_size < 0 ||
-           (state->step > 0 && state->batch_size == 0))
+  else if (state->batch_size < 0 || (state->step > 0 && state->batch_size == 0))
     problem = "batch size", offset = kOffsetBatchSize;
   else if (state->train_examples < 0 ||
            (state->step > 0 && state->train_examples == 0))
@@ -180,11 +185,24 @@ static int readState(const char *path, const unsigned char *header,
     problem = "correct count", offset = kOffsetCorrect;
   else if (state->loss_sum < 0.0) // losses are >= 0 (NaN: a diverged run)
     problem = "loss sum", offset = kOffsetLossSum;
+  else if (!(state->lr_scale > 0.0 && state->lr_scale <= 1.0))
+    problem = "learning-rate factor", offset = kOffsetLrScale;
+  else if (state->plateau_wait < 0 || state->plateau_wait > state->epoch)
+    problem = "plateau wait", offset = kOffsetPlateauWait;
+  else if (state->plateau_cooldown < 0 ||
+           state->plateau_cooldown > CNNRT_MAX_STEPS)
+    problem = "plateau cooldown", offset = kOffsetPlateauCooldown;
+  else if (state->stop_wait < 0 || state->stop_wait > state->epoch)
+    problem = "early-stopping wait", offset = kOffsetStopWait;
+  else if (state->best_epoch < 0 || state->best_epoch > state->epoch)
+    problem = "best epoch", offset = kOffsetBestEpoch;
+  else if (state->stopped != 0 && state->stopped != 1)
+    problem = "stopped flag", offset = kOffsetStopped;
   if (!problem)
     return 0;
-  if (offset == kOffsetLossSum)
-    return cnnrt_train_fail(path, "impossible %s %g at byte offset %d",
-                            problem, state->loss_sum, offset);
+  if (offset == kOffsetLossSum || offset == kOffsetLrScale)
+    return cnnrt_train_fail(path, "impossible %s %g at byte offset %d", problem,
+                            getF64(header + offset), offset);
   return cnnrt_train_fail(path, "impossible %s %lld at byte offset %d", problem,
                           (long long)getI64(header, offset), offset);
 }
@@ -204,16 +222,60 @@ static int readHistory(Cursor *cursor, uint32_t count, int64_t epochs,
     if (!bytes)
       return -1;
     cnnrt_epoch_record record = {getF64(bytes), getF64(bytes + 8),
-                                 getF64(bytes + 16), getF64(bytes + 24)};
+                                 getF64(bytes + 16), getF64(bytes + 24),
+                                 getF64(bytes + 32)};
     if (history && cnnrt_history_append(history, &record))
       return -1;
   }
   return 0;
 }
 
+/// Reads `count` class names (each u32 length + bytes) into extras.
+static int readClassNames(Cursor *cursor, uint32_t count,
+                          const cnnc_model_desc *desc,
+                          cnnrt_checkpoint_extras *extras) {
+  if (count > desc->num_classes)
+    return cnnrt_train_fail(cursor->path,
+                            "%u class names at byte offset %d, but the model "
+                            "has %lld classes",
+                            count, kOffsetClassCount,
+                            (long long)desc->num_classes);
+  char **names = count ? calloc(count, sizeof *names) : NULL;
+  if (count && !names)
+    return cnnrt_train_fail(cursor->path, "out of memory");
+  for (uint32_t i = 0; i < count; ++i) {
+    uint32_t offset = cursor->offset;
+    const unsigned char *length = take(cursor, 4, "class name length");
+    uint32_t bytes = length ? cnnrt_get_u32(length) : 0;
+    const unsigned char *name =
+        length ? take(cursor, bytes, "class name") : NULL;
+    int bad = name && (bytes == 0 || bytes > kCheckpointMaxClassNameBytes);
+    for (uint32_t k = 0; name && k < bytes && !bad; ++k)
+      bad = name[k] < 0x20 || name[k] == 0x7f;
+    if (name && !bad && (names[i] = malloc(bytes + 1))) {
+      memcpy(names[i], name, bytes);
+      names[i][bytes] = '\0';
+      continue;
+    }
+    cnnrt_class_names_free(names, count);
+    if (!name)
+      return -1;
+    return bad ? cnnrt_train_fail(cursor->path,
+                                  "class name %u at byte offset %u is empty, "
+                                  "longer than %d bytes or has control "
+                                  "characters",
+                                  i, offset, kCheckpointMaxClassNameBytes)
+               : cnnrt_train_fail(cursor->path, "out of memory");
+  }
+  extras->class_names = names;
+  extras->num_class_names = count;
+  return 0;
+}
+
 int cnnrt_checkpoint_match(const char *path, const unsigned char *header,
                            uint32_t headerSize, const cnnrt_model *model,
-                           cnnrt_train_state *state, cnnrt_history *history) {
+                           cnnrt_train_state *state, cnnrt_history *history,
+                           cnnrt_checkpoint_extras *extras) {
   const cnnc_model_desc *desc = cnnrt_model_desc(model);
   const char *modelPath = cnnrt_model_path(model);
   // An inference-only library takes the parameters of any optimizer's run.
@@ -246,8 +308,17 @@ int cnnrt_checkpoint_match(const char *path, const unsigned char *header,
                  desc->opt_state_elements, modelPath)) ||
       readState(path, header, state) ||
       readHistory(&cursor, cnnrt_get_u32(header + kOffsetHistoryCount),
-                  state->epoch, history))
+                  state->epoch, history) ||
+      readClassNames(&cursor, cnnrt_get_u32(header + kOffsetClassCount), desc,
+                     extras))
     return -1;
+  extras->has_best_params =
+      (cnnrt_get_u32(header + kOffsetFlags) & kCheckpointFlagBestParams) != 0;
+  if (extras->has_best_params && state->best_epoch == 0)
+    return cnnrt_train_fail(path,
+                            "best parameters (flags at byte offset %d) "
+                            "without a best epoch (byte offset %d)",
+                            kOffsetFlags, kOffsetBestEpoch);
   if (cursor.offset != headerSize)
     return cnnrt_train_fail(path,
                             "%u unexpected bytes at byte offset %u before the "

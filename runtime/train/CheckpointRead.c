@@ -81,8 +81,14 @@ static int checkFixed(const Reader *reader, const unsigned char *fixed) {
                             (long long)reader->size);
   int64_t params = (int64_t)cnnrt_get_u64(fixed + kOffsetParamElements);
   int64_t state = (int64_t)cnnrt_get_u64(fixed + kOffsetOptStateElements);
+  uint32_t flags = cnnrt_get_u32(fixed + kOffsetFlags);
+  if (flags & ~(uint32_t)kCheckpointFlagBestParams)
+    return cnnrt_train_fail(path, "unknown flags 0x%x at byte offset %d", flags,
+                            kOffsetFlags);
+  int best = (flags & kCheckpointFlagBestParams) != 0;
   int64_t floats, expected;
   if (params < 0 || state < 0 || cnnc_add_overflows(params, state, &floats) ||
+      (best && cnnc_add_overflows(floats, params, &floats)) ||
       cnnc_mul_overflows(floats, 4, &expected) ||
       cnnc_add_overflows(expected, headerSize + kCheckpointCrcSize, &expected))
     return cnnrt_train_fail(path,
@@ -96,12 +102,13 @@ static int checkFixed(const Reader *reader, const unsigned char *fixed) {
     return 0;
   return cnnrt_train_fail(
       path,
-      "%s: the header (byte offsets %d, %d, %d) describes %lld bytes "
-      "(%lld header + 4 * (%lld + %lld) floats + 4 CRC), the file has %lld",
+      "%s: the header (byte offsets %d, %d, %d, %d) describes %lld bytes "
+      "(%lld header + 4 * (%lld + %lld%s) floats + 4 CRC), the file has %lld",
       expected > reader->size ? "truncated" : "trailing bytes",
       kOffsetHeaderSize, kOffsetParamElements, kOffsetOptStateElements,
-      (long long)expected, (long long)headerSize, (long long)params,
-      (long long)state, (long long)reader->size);
+      kOffsetFlags, (long long)expected, (long long)headerSize,
+      (long long)params, (long long)state, best ? " + best parameters" : "",
+      (long long)reader->size);
 }
 
 /// Compares the stored CRC32 (last 4 bytes) with that of all bytes before.
@@ -168,7 +175,8 @@ static int failTooSmall(const Reader *reader) {
 /// the caller.
 static int load(const Reader *reader, cnnrt_instance *instance,
                 cnnrt_train_state *state, cnnrt_history *history,
-                unsigned char **header, float **floats) {
+                cnnrt_checkpoint_extras *extras, unsigned char **header,
+                float **floats) {
   unsigned char fixed[kCheckpointFixedSize];
   if (reader->size < kCheckpointFixedSize + kCheckpointCrcSize)
     return failTooSmall(reader);
@@ -184,10 +192,13 @@ static int load(const Reader *reader, cnnrt_instance *instance,
     return cnnrt_train_fail(reader->path, "out of memory");
   if (readAt(reader, 0, *header, headerSize) ||
       cnnrt_checkpoint_match(reader->path, *header, headerSize,
-                             cnnrt_instance_model(instance), state, history))
+                             cnnrt_instance_model(instance), state, history,
+                             extras))
     return -1;
+  int best =
+      (cnnrt_get_u32(fixed + kOffsetFlags) & kCheckpointFlagBestParams) != 0;
   int64_t params = desc->param_elements,
-          total = params + desc->opt_state_elements;
+          total = params + desc->opt_state_elements + (best ? params : 0);
   *floats = malloc((size_t)(total ? total : 1) * sizeof(float));
   if (!*floats)
     return cnnrt_train_fail(reader->path, "out of memory for %lld floats",
@@ -197,6 +208,13 @@ static int load(const Reader *reader, cnnrt_instance *instance,
 
 int cnnrt_checkpoint_load(const char *path, cnnrt_instance *instance,
                           cnnrt_train_state *state, cnnrt_history *history) {
+  return cnnrt_checkpoint_load_extras(path, instance, state, history, NULL);
+}
+
+int cnnrt_checkpoint_load_extras(const char *path, cnnrt_instance *instance,
+                                 cnnrt_train_state *state,
+                                 cnnrt_history *history,
+                                 cnnrt_checkpoint_extras *extras) {
   if (!path || !instance || !state)
     return cnnrt_train_fail(path ? path : "cnnrt_checkpoint_load",
                             "NULL argument");
@@ -217,8 +235,10 @@ int cnnrt_checkpoint_load(const char *path, cnnrt_instance *instance,
   unsigned char *header = NULL;
   float *floats = NULL;
   cnnrt_train_state loaded;
-  cnnrt_history records = {0, 0, NULL, 0};
-  int result = load(&reader, instance, &loaded, &records, &header, &floats);
+  cnnrt_history records = {0, 0, NULL, 0, 0};
+  cnnrt_checkpoint_extras found = {NULL, 0, NULL, 0};
+  int result =
+      load(&reader, instance, &loaded, &records, &found, &header, &floats);
   close(reader.fd);
   if (result == 0) {
     const cnnc_model_desc *desc =
@@ -227,16 +247,29 @@ int cnnrt_checkpoint_load(const char *path, cnnrt_instance *instance,
            (size_t)desc->param_elements * sizeof(float));
     memcpy(cnnrt_instance_opt_state(instance), floats + desc->param_elements,
            (size_t)desc->opt_state_elements * sizeof(float));
+    if (extras) {
+      extras->has_best_params = found.has_best_params && extras->best_params;
+      if (extras->has_best_params)
+        memcpy(extras->best_params,
+               floats + desc->param_elements + desc->opt_state_elements,
+               (size_t)desc->param_elements * sizeof(float));
+      extras->class_names = found.class_names;
+      extras->num_class_names = found.num_class_names;
+      found.class_names = NULL;
+    }
     *state = loaded;
     if (history) {
       int validation = history->has_validation;
+      int learningRate = history->has_learning_rate;
       cnnrt_history_clear(history);
       *history = records;
       history->has_validation = validation;
+      history->has_learning_rate = learningRate;
       records.records = NULL;
     }
   }
   cnnrt_history_clear(&records);
+  cnnrt_class_names_free(found.class_names, found.num_class_names);
   free(header);
   free(floats);
   return result;

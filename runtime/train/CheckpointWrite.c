@@ -22,25 +22,24 @@ static int addHeaderBytes(int64_t *total, int64_t amount) {
 }
 
 static int64_t headerSize(const cnnc_model_desc *desc,
-                          const cnnrt_history *history) {
+                          const cnnrt_history *history,
+                          const cnnrt_checkpoint_extras *extras) {
   int64_t total = kCheckpointFixedSize, recordBytes;
   int failed = addHeaderBytes(&total, (int64_t)strlen(desc->name)) ||
                addHeaderBytes(&total, (int64_t)strlen(desc->optimizer));
   for (int64_t i = 0; i < desc->num_params && !failed; ++i)
     failed = addHeaderBytes(&total, kCheckpointTensorEntrySize) ||
              addHeaderBytes(&total, (int64_t)strlen(desc->params[i].name));
+  int64_t names = extras && extras->class_names ? extras->num_class_names : 0;
+  for (int64_t i = 0; i < names && !failed; ++i)
+    failed = addHeaderBytes(&total, 4) ||
+             addHeaderBytes(&total, (int64_t)strlen(extras->class_names[i]));
   int64_t records = history ? history->count : 0;
   if (failed || records > UINT32_MAX ||
       cnnc_mul_overflows(records, kCheckpointHistoryRecordSize, &recordBytes) ||
       addHeaderBytes(&total, recordBytes))
     return -1;
   return total;
-}
-
-static void putF64(unsigned char *out, double value) {
-  uint64_t bits;
-  memcpy(&bits, &value, sizeof bits);
-  cnnrt_put_u64(out, bits);
 }
 
 static unsigned char *putBytes(unsigned char *out, const char *text) {
@@ -52,7 +51,7 @@ static unsigned char *putBytes(unsigned char *out, const char *text) {
 /// Fills the fixed header (everything but the header size is known here).
 static void putFixed(unsigned char *out, const cnnc_model_desc *desc,
                      const cnnrt_train_state *state, uint32_t size,
-                     uint32_t records) {
+                     uint32_t records, uint32_t names, uint32_t flags) {
   memcpy(out + kOffsetMagic, CNNRT_CHECKPOINT_MAGIC, 8);
   cnnrt_put_u32(out + kOffsetVersion, kCheckpointVersion);
   cnnrt_put_u32(out + kOffsetHeaderSize, size);
@@ -70,21 +69,39 @@ static void putFixed(unsigned char *out, const cnnc_model_desc *desc,
   cnnrt_put_u64(out + kOffsetSeed, state->seed);
   cnnrt_put_u64(out + kOffsetBatchSize, (uint64_t)state->batch_size);
   cnnrt_put_u64(out + kOffsetTrainExamples, (uint64_t)state->train_examples);
-  putF64(out + kOffsetLossSum, state->loss_sum);
+  cnnrt_put_f64(out + kOffsetLossSum, state->loss_sum);
   cnnrt_put_u64(out + kOffsetCorrect, (uint64_t)state->correct);
   cnnrt_put_u64(out + kOffsetSeen, (uint64_t)state->seen);
   cnnrt_put_u32(out + kOffsetHistoryCount, records);
+  cnnrt_put_u32(out + kOffsetClassCount, names);
+  cnnrt_put_f64(out + kOffsetLrScale, state->lr_scale);
+  cnnrt_put_f64(out + kOffsetPlateauBest, state->plateau_best);
+  cnnrt_put_u64(out + kOffsetPlateauWait, (uint64_t)state->plateau_wait);
+  cnnrt_put_u64(out + kOffsetPlateauCooldown,
+                (uint64_t)state->plateau_cooldown);
+  cnnrt_put_f64(out + kOffsetStopBest, state->stop_best);
+  cnnrt_put_u64(out + kOffsetStopWait, (uint64_t)state->stop_wait);
+  cnnrt_put_u64(out + kOffsetBestEpoch, (uint64_t)state->best_epoch);
+  cnnrt_put_f64(out + kOffsetSaveBest, state->save_best);
+  cnnrt_put_u64(out + kOffsetStopped, (uint64_t)state->stopped);
+  cnnrt_put_u32(out + kOffsetFlags, flags);
   cnnrt_put_u32(out + kOffsetReserved, 0);
 }
 
 static unsigned char *buildHeader(const cnnc_model_desc *desc,
                                   const cnnrt_train_state *state,
-                                  const cnnrt_history *history, size_t size) {
+                                  const cnnrt_history *history,
+                                  const cnnrt_checkpoint_extras *extras,
+                                  size_t size) {
   unsigned char *header = calloc(1, size);
   if (!header)
     return NULL;
   uint32_t records = history ? (uint32_t)history->count : 0;
-  putFixed(header, desc, state, (uint32_t)size, records);
+  uint32_t names =
+      extras && extras->class_names ? (uint32_t)extras->num_class_names : 0;
+  uint32_t flags =
+      extras && extras->best_params ? kCheckpointFlagBestParams : 0;
+  putFixed(header, desc, state, (uint32_t)size, records, names, flags);
   unsigned char *out = putBytes(header + kCheckpointFixedSize, desc->name);
   out = putBytes(out, desc->optimizer);
   for (int64_t i = 0; i < desc->num_params; ++i) {
@@ -98,10 +115,15 @@ static unsigned char *buildHeader(const cnnc_model_desc *desc,
   }
   for (uint32_t i = 0; i < records; ++i, out += kCheckpointHistoryRecordSize) {
     const cnnrt_epoch_record *record = &history->records[i];
-    putF64(out, record->loss);
-    putF64(out + 8, record->accuracy);
-    putF64(out + 16, record->val_loss);
-    putF64(out + 24, record->val_accuracy);
+    cnnrt_put_f64(out, record->loss);
+    cnnrt_put_f64(out + 8, record->accuracy);
+    cnnrt_put_f64(out + 16, record->val_loss);
+    cnnrt_put_f64(out + 24, record->val_accuracy);
+    cnnrt_put_f64(out + 32, record->learning_rate);
+  }
+  for (uint32_t i = 0; i < names; ++i) {
+    cnnrt_put_u32(out, (uint32_t)strlen(extras->class_names[i]));
+    out = putBytes(out + 4, extras->class_names[i]);
   }
   return header;
 }
@@ -125,18 +147,56 @@ static int writeFloats(cnnrt_atomic_file *file, const float *values,
   return 0;
 }
 
+/// Class names the format can hold: at most 255 bytes, no control
+/// characters, at most the model's classes.
+static int checkNames(const char *path, const cnnc_model_desc *desc,
+                      const cnnrt_checkpoint_extras *extras) {
+  if (!extras || !extras->class_names)
+    return 0;
+  if (extras->num_class_names < 0 ||
+      extras->num_class_names > desc->num_classes)
+    return cnnrt_train_fail(path,
+                            "%lld class names for a model of %lld "
+                            "classes",
+                            (long long)extras->num_class_names,
+                            (long long)desc->num_classes);
+  for (int64_t i = 0; i < extras->num_class_names; ++i) {
+    const char *name = extras->class_names[i];
+    size_t length = strlen(name);
+    int bad = length == 0 || length > kCheckpointMaxClassNameBytes;
+    for (size_t k = 0; k < length && !bad; ++k)
+      bad = (unsigned char)name[k] < 0x20 || name[k] == 0x7f;
+    if (bad)
+      return cnnrt_train_fail(path,
+                              "class name %lld is empty, longer than %d "
+                              "bytes or has control characters",
+                              (long long)i, kCheckpointMaxClassNameBytes);
+  }
+  return 0;
+}
+
 int cnnrt_checkpoint_save(const char *path, cnnrt_instance *instance,
                           const cnnrt_train_state *state,
                           const cnnrt_history *history) {
+  return cnnrt_checkpoint_save_extras(path, instance, state, history, NULL);
+}
+
+int cnnrt_checkpoint_save_extras(const char *path, cnnrt_instance *instance,
+                                 const cnnrt_train_state *state,
+                                 const cnnrt_history *history,
+                                 const cnnrt_checkpoint_extras *extras) {
   if (!path || !instance || !state)
     return cnnrt_train_fail(path ? path : "cnnrt_checkpoint_save",
                             "NULL argument");
   const cnnc_model_desc *desc =
       cnnrt_model_desc(cnnrt_instance_model(instance));
-  int64_t size = headerSize(desc, history);
+  if (checkNames(path, desc, extras))
+    return -1;
+  int64_t size = headerSize(desc, history, extras);
   if (size < 0)
     return cnnrt_train_fail(path, "the checkpoint header would exceed 4 GiB");
-  unsigned char *header = buildHeader(desc, state, history, (size_t)size);
+  unsigned char *header =
+      buildHeader(desc, state, history, extras, (size_t)size);
   if (!header)
     return cnnrt_train_fail(path, "out of memory");
   cnnrt_atomic_file file;
@@ -146,7 +206,9 @@ int cnnrt_checkpoint_save(const char *path, cnnrt_instance *instance,
              writeFloats(&file, cnnrt_instance_params(instance),
                          desc->param_elements) ||
              writeFloats(&file, cnnrt_instance_opt_state(instance),
-                         desc->opt_state_elements);
+                         desc->opt_state_elements) ||
+             (extras && extras->best_params &&
+              writeFloats(&file, extras->best_params, desc->param_elements));
   free(header);
   if (failed)
     return -1; // the failing call aborted the file

@@ -18,6 +18,8 @@ cnnrt_train_state cnnrt_train_state_initial(uint64_t seed) {
   cnnrt_train_state state;
   memset(&state, 0, sizeof state);
   state.seed = seed;
+  state.lr_scale = 1.0;
+  state.plateau_best = state.stop_best = state.save_best = NAN;
   return state;
 }
 
@@ -46,7 +48,8 @@ static int checkOptions(cnnrt_instance *instance,
     return cnnrt_train_fail("training data", "no images to train on");
   if (cnnrt_check_data(model, options->train, "training data") ||
       (options->validation.count > 0 &&
-       cnnrt_check_data(model, options->validation, "validation data")))
+       cnnrt_check_data(model, options->validation, "validation data")) ||
+      cnnrt_callbacks_check(options))
     return -1;
   int midEpoch = state->batch > 0 || state->seen > 0;
   if (midEpoch && (state->batch_size != options->batch_size ||
@@ -62,9 +65,21 @@ static int checkOptions(cnnrt_instance *instance,
   return 0;
 }
 
+/// The learning rate of the step after `steps` steps: the schedule's times
+/// ReduceLROnPlateau's factor (exactly options->learning_rate without
+/// either).
+static float learningRate(const cnnrt_fit_options *options,
+                          const cnnrt_train_state *state, int64_t steps,
+                          int64_t stepsPerEpoch) {
+  return (float)(cnnrt_lr_schedule_rate(&options->schedule,
+                                        options->learning_rate, steps,
+                                        stepsPerEpoch, options->epochs) *
+                 state->lr_scale);
+}
+
 /// One train step on `batch`, accumulated into the state and the stats.
 static int step(cnnrt_instance *instance, const cnnrt_fit_options *options,
-                const cnnrt_batch *batch, cnnrt_train_state *state,
+                const cnnrt_batch *batch, float rate, cnnrt_train_state *state,
                 cnnrt_fit_stats *stats) {
   const cnnrt_model *model = cnnrt_instance_model(instance);
   float loss = 0.0f;
@@ -78,21 +93,20 @@ static int step(cnnrt_instance *instance, const cnnrt_fit_options *options,
   int failed;
   if (cnnrt_model_is_cuda(model)) {
     // Device-resident parameters: libcnnrt copies the batch in.
-    failed = cnnrt_train_step_at(instance, batch->images, batch->labels,
-                                 batch->size, options->learning_rate,
-                                 state->step + 1, state->seed, &loss,
-                                 &correct)
-                 ? cnnrt_train_fail_runtime()
-                 : 0;
+    failed =
+        cnnrt_train_step_at(instance, batch->images, batch->labels, batch->size,
+                            rate, state->step + 1, state->seed, &loss, &correct)
+            ? cnnrt_train_fail_runtime()
+            : 0;
   } else {
     int32_t status = cnnrt_model_desc(model)->train_step(
         cnnrt_instance_params(instance), cnnrt_instance_opt_state(instance),
-        batch->images, batch->labels, batch->size, options->learning_rate,
+        batch->images, batch->labels, batch->size, rate,
         state->step + 1, state->seed, &loss, &correct);
     failed = status ? cnnrt_train_fail(cnnrt_model_path(model),
-                                       "train_step returned status %d at "
-                                       "step %lld",
-                                       (int)status,
+                                       "train_step returned status %d (%s) "
+                                       "at step %lld",
+                                       (int)status, cnnrt_status_string(status),
                                        (long long)(state->step + 1))
                     : 0;
   }
@@ -109,15 +123,19 @@ static int step(cnnrt_instance *instance, const cnnrt_fit_options *options,
   return 0;
 }
 
-/// Closes an epoch: record, validation, state reset, checkpoint, history.
+/// Closes an epoch: record, validation, state reset, callbacks, checkpoint,
+/// history.
 static int finishEpoch(cnnrt_instance *instance,
                        const cnnrt_fit_options *options,
                        cnnrt_train_state *state, cnnrt_history *history,
-                       cnnrt_epoch_record *record) {
+                       int64_t stepsPerEpoch, cnnrt_epoch_record *record,
+                       cnnrt_fit_stats *stats) {
   double seen = state->seen > 0 ? (double)state->seen : NAN;
   record->loss = state->loss_sum / seen;
   record->accuracy = (double)state->correct / seen;
   record->val_loss = record->val_accuracy = NAN;
+  record->learning_rate = learningRate(
+      options, state, state->step > 0 ? state->step - 1 : 0, stepsPerEpoch);
   if (options->validation.count > 0) {
     cnnrt_eval_result result;
     if (cnnrt_evaluate_view(instance, options->validation, options->batch_size,
@@ -131,8 +149,13 @@ static int finishEpoch(cnnrt_instance *instance,
   ++state->epoch;
   state->batch = state->correct = state->seen = 0;
   state->loss_sum = 0.0;
+  if (cnnrt_callbacks_epoch_end(instance, options, state, history, record,
+                                stats))
+    return -1;
+  cnnrt_checkpoint_extras extras = cnnrt_fit_extras(options, state);
   if (options->checkpoint &&
-      cnnrt_checkpoint_save(options->checkpoint, instance, state, history))
+      cnnrt_checkpoint_save_extras(options->checkpoint, instance, state,
+                                   history, &extras))
     return -1;
   if (options->history_file &&
       cnnrt_history_write(history, options->history_file))
@@ -140,11 +163,32 @@ static int finishEpoch(cnnrt_instance *instance,
   return 0;
 }
 
+/// Where the batches come from: the iterator, or a producer thread over it.
+typedef struct Source {
+  cnnrt_batches *batches;
+  cnnrt_pipeline *pipeline; ///< NULL: in line
+} Source;
+
+static int startEpoch(Source *source, uint64_t epoch, int64_t first,
+                      int64_t steps) {
+  return source->pipeline
+             ? cnnrt_pipeline_start(source->pipeline, epoch, first, steps)
+             : cnnrt_batches_start(source->batches, epoch, first);
+}
+
 /// The batch `index` of the epoch into `batch`, when it is one of the first
-/// `steps` and the iterator has it (the iterator must be at `index`).
-static int nextBatch(cnnrt_batches *batches, int64_t index, int64_t steps,
-                     cnnrt_batch *batch) {
-  return index < steps && cnnrt_batches_next(batches, batch);
+/// `steps` and the iterator has it (the iterator must be at `index`). The
+/// time it takes (gathering in line, or waiting for the producer) goes to
+/// stats->input_seconds.
+static int nextBatch(Source *source, int64_t index, int64_t steps,
+                     cnnrt_batch *batch, cnnrt_fit_stats *stats) {
+  if (index >= steps)
+    return 0;
+  double start = cnnrt_train_now();
+  int have = source->pipeline ? cnnrt_pipeline_next(source->pipeline, batch)
+                              : cnnrt_batches_next(source->batches, batch);
+  stats->input_seconds += cnnrt_train_now() - start;
+  return have;
 }
 
 /// Runs epochs until options->epochs or a callback stops the loop. With
@@ -153,34 +197,35 @@ static int nextBatch(cnnrt_batches *batches, int64_t index, int64_t steps,
 /// batch i: the same batches in the same order, the copy overlapped.
 static int runEpochs(cnnrt_instance *instance, const cnnrt_fit_options *options,
                      cnnrt_train_state *state, cnnrt_history *history,
-                     const cnnrt_fit_callbacks *callbacks,
-                     cnnrt_batches *batches, int prefetch,
-                     cnnrt_fit_stats *stats) {
-  int64_t steps = cnnrt_batches_per_epoch(batches);
+                     const cnnrt_fit_callbacks *callbacks, Source *source,
+                     int prefetch, cnnrt_fit_stats *stats) {
+  int64_t steps = cnnrt_batches_per_epoch(source->batches);
   if (options->max_steps > 0 && options->max_steps < steps)
     steps = options->max_steps;
   void *context = callbacks ? callbacks->context : NULL;
-  while (state->epoch < options->epochs) {
+  while (state->epoch < options->epochs && !state->stopped) {
     if (state->batch > steps)
       return cnnrt_train_fail("--resume",
                               "the checkpoint is at batch %lld of an epoch "
                               "of %lld steps",
                               (long long)state->batch, (long long)steps);
     double start = cnnrt_train_now();
-    if (cnnrt_batches_start(batches, (uint64_t)state->epoch, state->batch))
+    if (startEpoch(source, (uint64_t)state->epoch, state->batch, steps))
       return -1;
     if (callbacks && callbacks->epoch_begin)
       callbacks->epoch_begin(context, state->epoch, options->epochs, steps);
     cnnrt_batch batch, next = {0};
-    int have = nextBatch(batches, state->batch, steps, &batch);
+    int have = nextBatch(source, state->batch, steps, &batch, stats);
     while (have) {
       int haveNext = 0;
       if (prefetch &&
-          (haveNext = nextBatch(batches, state->batch + 1, steps, &next)) &&
+          (haveNext =
+               nextBatch(source, state->batch + 1, steps, &next, stats)) &&
           cnnrt_instance_prefetch(instance, next.images, next.labels,
                                   next.size))
         return cnnrt_train_fail_runtime();
-      if (step(instance, options, &batch, state, stats))
+      if (step(instance, options, &batch,
+               learningRate(options, state, state->step, steps), state, stats))
         return -1;
       if (callbacks && callbacks->batch_end &&
           callbacks->batch_end(context, state->batch, steps,
@@ -193,11 +238,11 @@ static int runEpochs(cnnrt_instance *instance, const cnnrt_fit_options *options,
         batch = next;
         have = haveNext;
       } else {
-        have = nextBatch(batches, state->batch, steps, &batch);
+        have = nextBatch(source, state->batch, steps, &batch, stats);
       }
     }
     cnnrt_epoch_record record;
-    if (finishEpoch(instance, options, state, history, &record))
+    if (finishEpoch(instance, options, state, history, steps, &record, stats))
       return -1;
     if (callbacks && callbacks->epoch_end &&
         callbacks->epoch_end(context, state->epoch - 1, options->epochs,
@@ -222,17 +267,28 @@ int cnnrt_fit(cnnrt_instance *instance, const cnnrt_fit_options *options,
   state->batch_size = options->batch_size;
   state->train_examples = options->train.count;
   history->has_validation = options->validation.count > 0;
+  history->has_learning_rate =
+      options->schedule.kind != CNNRT_LR_CONSTANT || options->plateau.enabled;
   cnnrt_batches *batches =
       cnnrt_batches_create(options->train, options->batch_size, 1, state->seed);
   if (!batches)
     return -1;
   int prefetch = cnnrt_instance_prefetches(instance);
+  int augment = cnnrt_augmentation_enabled(&options->augmentation);
+  Source source = {batches, NULL};
+  if ((augment && cnnrt_batches_augment(batches, &options->augmentation)) ||
+      (augment && !prefetch &&
+       !(source.pipeline = cnnrt_pipeline_create(batches)))) {
+    cnnrt_batches_destroy(batches);
+    return -1;
+  }
   if (prefetch && cnnrt_batches_double_buffer(batches)) {
     cnnrt_batches_destroy(batches);
     return -1;
   }
-  int result = runEpochs(instance, options, state, history, callbacks, batches,
+  int result = runEpochs(instance, options, state, history, callbacks, &source,
                          prefetch, stats);
+  cnnrt_pipeline_destroy(source.pipeline);
   // A stop or a failure can leave a prefetch of a buffer freed below.
   if (prefetch)
     (void)cnnrt_instance_prefetch(instance, NULL, NULL, 0);

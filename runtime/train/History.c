@@ -59,9 +59,10 @@ static void csvNumber(FILE *out, double value) {
 }
 
 static void writeCsv(const cnnrt_history *history, FILE *out) {
-  fputs(history->has_validation ? "epoch,loss,accuracy,val_loss,val_accuracy\n"
-                                : "epoch,loss,accuracy\n",
+  fputs(history->has_validation ? "epoch,loss,accuracy,val_loss,val_accuracy"
+                                : "epoch,loss,accuracy",
         out);
+  fputs(history->has_learning_rate ? ",learning_rate\n" : "\n", out);
   for (int64_t i = 0; i < history->count; ++i) {
     const cnnrt_epoch_record *record = &history->records[i];
     fprintf(out, "%lld,", (long long)(i + 1));
@@ -73,6 +74,10 @@ static void writeCsv(const cnnrt_history *history, FILE *out) {
       csvNumber(out, record->val_loss);
       fputc(',', out);
       csvNumber(out, record->val_accuracy);
+    }
+    if (history->has_learning_rate) {
+      fputc(',', out);
+      csvNumber(out, record->learning_rate);
     }
     fputc('\n', out);
   }
@@ -101,15 +106,19 @@ static void writeJson(const cnnrt_history *history, FILE *out) {
     fprintf(out, i ? ", %lld" : "%lld", (long long)(i + 1));
   fputs("],\n", out);
   int validation = history->has_validation;
+  int rate = history->has_learning_rate;
   jsonSeries(history, out, "loss", offsetof(cnnrt_epoch_record, loss), 0);
   jsonSeries(history, out, "accuracy", offsetof(cnnrt_epoch_record, accuracy),
-             !validation);
+             !validation && !rate);
   if (validation) {
     jsonSeries(history, out, "val_loss", offsetof(cnnrt_epoch_record, val_loss),
                0);
     jsonSeries(history, out, "val_accuracy",
-               offsetof(cnnrt_epoch_record, val_accuracy), 1);
+               offsetof(cnnrt_epoch_record, val_accuracy), !rate);
   }
+  if (rate)
+    jsonSeries(history, out, "learning_rate",
+               offsetof(cnnrt_epoch_record, learning_rate), 1);
   fputs("}\n", out);
 }
 

@@ -15,6 +15,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 //===----------------------------------------------------------------------===//
 // Errors (Error.c)
 //===----------------------------------------------------------------------===//
@@ -95,11 +99,74 @@ void cnnrt_atomic_abort(cnnrt_atomic_file *file);
 /// prefetching loops). Nothing to do for iterators that do not gather.
 int cnnrt_batches_double_buffer(cnnrt_batches *batches);
 
+/// Bytes of one gathered batch of images and of labels.
+void cnnrt_batches_buffer_bytes(const cnnrt_batches *batches,
+                                size_t *image_bytes, size_t *label_bytes);
+
+/// The index of the batch cnnrt_batches_next would return next.
+int64_t cnnrt_batches_position(const cnnrt_batches *batches);
+
+/// Gathers (and augments) batch `index` of the started epoch of a shuffled
+/// iterator into `images` and `labels` and describes it in `batch`. Only
+/// reads the iterator: another thread may call it while nothing restarts
+/// the iterator.
+void cnnrt_batches_gather(const cnnrt_batches *batches, int64_t index,
+                          float *images, int32_t *labels, cnnrt_batch *batch);
+
+/// A producer thread that gathers and augments batch i + 1 while the
+/// caller trains on batch i (Pipeline.c).
+typedef struct cnnrt_pipeline cnnrt_pipeline;
+
+/// A pipeline over the shuffled iterator `batches` (which must outlive it).
+cnnrt_pipeline *cnnrt_pipeline_create(cnnrt_batches *batches);
+
+void cnnrt_pipeline_destroy(cnnrt_pipeline *pipeline);
+
+/// Starts epoch `epoch` at batch `first_batch` (of the first `steps`
+/// batches): the producer begins on it at once.
+int cnnrt_pipeline_start(cnnrt_pipeline *pipeline, uint64_t epoch,
+                         int64_t first_batch, int64_t steps);
+
+/// Waits for the next batch and returns 1, or 0 after the last. The batch
+/// stays valid until the next call; the producer meanwhile fills the other
+/// buffer.
+int cnnrt_pipeline_next(cnnrt_pipeline *pipeline, cnnrt_batch *batch);
+
+//===----------------------------------------------------------------------===//
+// Callbacks (Callbacks.c)
+//===----------------------------------------------------------------------===//
+
+/// "val_loss", "val_accuracy", "loss" or "accuracy".
+const char *cnnrt_monitor_name(cnnrt_monitor monitor);
+
+/// Checks schedules and callbacks against the fit (ranges, validation data
+/// for val_* monitors, the best-parameter buffer).
+int cnnrt_callbacks_check(const cnnrt_fit_options *options);
+
+/// What checkpoints of the fit store besides the state: class names and,
+/// with restore_best_weights, the best parameters once there are some.
+cnnrt_checkpoint_extras cnnrt_fit_extras(const cnnrt_fit_options *options,
+                                         const cnnrt_train_state *state);
+
+/// ReduceLROnPlateau, EarlyStopping (stats->early_stopped, state->stopped;
+/// restores the best parameters) and the best-only checkpoint, after the
+/// epoch's record was appended and state->epoch counts it.
+int cnnrt_callbacks_epoch_end(cnnrt_instance *instance,
+                              const cnnrt_fit_options *options,
+                              cnnrt_train_state *state,
+                              const cnnrt_history *history,
+                              const cnnrt_epoch_record *record,
+                              cnnrt_fit_stats *stats);
+
 //===----------------------------------------------------------------------===//
 // Misc
 //===----------------------------------------------------------------------===//
 
 /// Seconds of a monotonic clock.
 double cnnrt_train_now(void);
+
+#ifdef __cplusplus
+} // extern "C"
+#endif
 
 #endif // CNNC_RUNTIME_TRAIN_INTERNAL_H

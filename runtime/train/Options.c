@@ -33,6 +33,9 @@ typedef enum ValueKind {
   kReal,     ///< finite double in (min, max) or [min, max] (see `open`)
   kText,     ///< any non-empty string
   kChoice,   ///< one of `choices`, stored as the string
+  kList,     ///< repeatable text: a cnnrt_split_files.files array
+  kRescale,  ///< SCALE or A/B, optionally ",OFFSET"
+  kCallback, ///< cnnrt_tool_parse_callback
 } ValueKind;
 
 typedef struct Flag {
@@ -45,9 +48,35 @@ typedef struct Flag {
 } Flag;
 
 #define FIELD(name) offsetof(cnnrt_tool_options, name)
+#define SPLIT(split, name) FIELD(splits[CNNRT_SPLIT_##split].name)
 static const Flag kFlags[] = {
-    {"--data", kAll, kChoice, FIELD(data), 0, 0, "fashion-mnist|cifar10"},
+    {"--data", kAll, kChoice, FIELD(data), 0, 0,
+     "fashion-mnist|cifar10|idx|npz|folder"},
     {"--data-dir", kAll, kText, FIELD(data_dir), 0, 0, NULL},
+    {"--data-file", kAll, kText, FIELD(data_file), 0, 0, NULL},
+    {"--train-images", kFit, kText, SPLIT(TRAIN, images), 0, 0, NULL},
+    {"--train-labels", kFit, kText, SPLIT(TRAIN, labels), 0, 0, NULL},
+    {"--train-dir", kFit, kText, SPLIT(TRAIN, dir), 0, 0, NULL},
+    {"--train-file", kFit, kList, SPLIT(TRAIN, files), 0, 0, NULL},
+    {"--validation-images", kFit, kText, SPLIT(VALIDATION, images), 0, 0, NULL},
+    {"--validation-labels", kFit, kText, SPLIT(VALIDATION, labels), 0, 0, NULL},
+    {"--validation-dir", kFit, kText, SPLIT(VALIDATION, dir), 0, 0, NULL},
+    {"--validation-file", kFit, kList, SPLIT(VALIDATION, files), 0, 0, NULL},
+    {"--test-images", kAll, kText, SPLIT(TEST, images), 0, 0, NULL},
+    {"--test-labels", kAll, kText, SPLIT(TEST, labels), 0, 0, NULL},
+    {"--test-dir", kAll, kText, SPLIT(TEST, dir), 0, 0, NULL},
+    {"--test-file", kAll, kList, SPLIT(TEST, files), 0, 0, NULL},
+    {"--class-names", kAll, kText, FIELD(class_names), 0, 0, NULL},
+    {"--rescale", kAll, kRescale, FIELD(rescale), 0, 0, NULL},
+    {"--images", kPredict, kText, FIELD(images_dir), 0, 0, NULL},
+    {"--top-k", kAll, kInteger, FIELD(top_k), 1, 1000, NULL},
+    {"--report", kFit | kEval, kText, FIELD(report), 0, 0, NULL},
+    {"--lr-schedule", kFit, kCallback, 0, 0, 0, NULL},
+    {"--reduce-lr-on-plateau", kFit, kCallback, 0, 0, 0, NULL},
+    {"--early-stopping", kFit, kCallback, 0, 0, 0, NULL},
+    {"--save-best", kFit, kText, FIELD(save_best), 0, 0, NULL},
+    {"--save-best-monitor", kFit, kCallback, 0, 0, 0, NULL},
+    {"--augment", kFit, kCallback, 0, 0, 0, NULL},
     {"--epochs", kFit, kInteger, FIELD(epochs), 1, 1000000, NULL},
     {"--batch", kAll, kInteger, FIELD(batch), 1, 65536, NULL},
     {"--lr", kFit, kReal, FIELD(learning_rate), 0, 1e6, NULL},
@@ -62,14 +91,14 @@ static const Flag kFlags[] = {
     {"--plot-format", kFit | kEval, kChoice, FIELD(plot_format), 0, 0,
      "png|svg"},
     {"--max-steps", kFit, kInteger, FIELD(max_steps), 1, kAnyInt64, NULL},
-    {"--train-subset", kFit, kInteger, FIELD(train_subset), 1, kAnyInt64,
-     NULL},
+    {"--train-subset", kFit, kInteger, FIELD(train_subset), 1, kAnyInt64, NULL},
     {"--test-subset", kAll, kInteger, FIELD(test_subset), 1, kAnyInt64, NULL},
     {"--count", kPredict, kInteger, FIELD(count), 1, 1000000, NULL},
     {"--progress", kFit, kChoice, 0, 0, 0, "auto|bar|plain"},
     {"--threads", kAll, kInteger, FIELD(threads), 1, 4096, NULL},
     {"--device", kAll, kChoice, FIELD(device), 0, 0, "cpu|cuda"},
 };
+#undef SPLIT
 #undef FIELD
 
 static const char *commandName(cnnrt_tool_command command) {
@@ -119,6 +148,41 @@ static int parseReal(const Flag *flag, const char *value, double *out) {
   return 0;
 }
 
+/// A positive finite number: decimal, or a fraction "A/B" (1/255).
+static int parseScale(const char *text, const char *end, double *out) {
+  char *stop;
+  errno = 0;
+  double value = strtod(text, &stop);
+  if (stop < end && *stop == '/') {
+    double divisor = strtod(stop + 1, &stop);
+    value = divisor != 0.0 ? value / divisor : NAN;
+  }
+  *out = value;
+  return errno || stop != end || stop == text || !isfinite(value) ||
+         value <= 0.0;
+}
+
+/// --rescale SCALE[,OFFSET]: input = stored value * SCALE + OFFSET.
+static int parseRescale(const Flag *flag, const char *value,
+                        cnnrt_tool_options *options) {
+  const char *comma = strchr(value, ',');
+  const char *end = comma ? comma : value + strlen(value);
+  char *stop = NULL;
+  double offset = 0.0;
+  if (comma) {
+    errno = 0;
+    offset = strtod(comma + 1, &stop);
+  }
+  if (parseScale(value, end, &options->rescale) ||
+      (comma && (errno || stop == comma + 1 || *stop || !isfinite(offset))))
+    return cnnrt_train_fail(flag->name,
+                            "expected SCALE or SCALE,OFFSET (e.g. 1/255 or "
+                            "1/127.5,-1) with a positive scale, got '%s'",
+                            value);
+  options->rescale_offset = offset;
+  return 0;
+}
+
 /// Stores `value` for `flag`.
 static int apply(const Flag *flag, const char *value,
                  cnnrt_tool_options *options) {
@@ -157,6 +221,20 @@ static int apply(const Flag *flag, const char *value,
   case kText:
     *(const char **)(void *)field = value;
     return 0;
+  case kList: {
+    cnnrt_split_files *split =
+        (cnnrt_split_files *)(void *)(field -
+                                      offsetof(cnnrt_split_files, files));
+    if (split->num_files == CNNRT_TOOL_MAX_FILES)
+      return cnnrt_train_fail(flag->name, "given more than %d times",
+                              CNNRT_TOOL_MAX_FILES);
+    split->files[split->num_files++] = value;
+    return 0;
+  }
+  case kRescale:
+    return parseRescale(flag, value, options);
+  case kCallback:
+    return cnnrt_tool_parse_callback(flag->name, value, options);
   }
   return 0;
 }
@@ -199,16 +277,24 @@ static int checkCombination(const cnnrt_tool_options *options) {
   if (options->command != CNNRT_TOOL_FIT && !options->checkpoint)
     return cnnrt_train_fail("--checkpoint", "required by '%s'",
                             commandName(options->command));
+  if (options->save_best && options->checkpoint &&
+      strcmp(options->save_best, options->checkpoint) == 0)
+    return cnnrt_train_fail("--save-best",
+                            "'%s' is also the --checkpoint; the best epoch "
+                            "needs a file of its own",
+                            options->save_best);
+  if (options->report && !cnnrt_history_path_is_supported(options->report))
+    return cnnrt_train_fail("--report", "'%s' must end in .csv or .json",
+                            options->report);
   if (options->validation_split > 0 && options->validation_test)
     return cnnrt_train_fail("--validation-split",
                             "cannot be combined with --validation-data");
   if (options->history && !cnnrt_history_path_is_supported(options->history))
     return cnnrt_train_fail("--history", "'%s' must end in .csv or .json",
                             options->history);
-  if (strcmp(options->data, "cifar10") == 0 && !options->data_dir)
-    return cnnrt_train_fail("--data-dir", "required with --data cifar10");
-  return 0;
+  return cnnrt_tool_check_data_flags(options);
 }
+
 
 int cnnrt_tool_parse(int argc, char **argv, cnnrt_tool_options *options) {
   memset(options, 0, sizeof *options);
@@ -235,6 +321,13 @@ int cnnrt_tool_parse(int argc, char **argv, cnnrt_tool_options *options) {
     if (argv[i][0] == '-' && argv[i][1]) {
       if (parseFlag(argc, argv, &i, options))
         return -1;
+    } else if (options->model && options->command == CNNRT_TOOL_PREDICT) {
+      if (options->num_inputs == CNNRT_TOOL_MAX_INPUTS)
+        return cnnrt_train_fail(argv[i],
+                                "more than %d image files; put them in a "
+                                "folder and use --images DIR",
+                                CNNRT_TOOL_MAX_INPUTS);
+      options->inputs[options->num_inputs++] = argv[i]; // an image file
     } else if (options->model) {
       return cnnrt_train_fail(argv[i],
                               "unexpected argument (the model is "

@@ -93,6 +93,26 @@ static int batchEnd(void *context, int64_t done, int64_t steps, double loss,
   return stop;
 }
 
+/// Keras's messages of ReduceLROnPlateau and EarlyStopping.
+static void callbackMessages(cnnrt_progress *progress, int64_t epoch) {
+  const cnnrt_train_state *state = progress->state;
+  if (state->lr_scale != progress->lr_scale) {
+    progress->lr_scale = state->lr_scale;
+    fprintf(progress->out,
+            "Epoch %lld: ReduceLROnPlateau reducing learning rate to %.4g%s.\n",
+            (long long)epoch + 1, progress->learning_rate * state->lr_scale,
+            progress->schedule ? " (times the schedule)" : "");
+  }
+  if (!state->stopped || state->epoch != epoch + 1)
+    return;
+  fprintf(progress->out, "Epoch %lld: early stopping\n", (long long)epoch + 1);
+  if (progress->early_stopping &&
+      progress->early_stopping->restore_best_weights)
+    fprintf(progress->out,
+            "Restoring model weights from the end of the best epoch: %lld.\n",
+            (long long)state->best_epoch);
+}
+
 static int epochEnd(void *context, int64_t epoch, int64_t epochs,
                     const cnnrt_epoch_record *record, double seconds) {
   cnnrt_progress *progress = context;
@@ -100,6 +120,8 @@ static int epochEnd(void *context, int64_t epoch, int64_t epochs,
   cnnrt_format_epoch(line, sizeof line, epoch, epochs, seconds, record,
                      progress->validation);
   fprintf(progress->out, progress->bar ? "\r%s\033[K\n" : "%s\n", line);
+  if (progress->state)
+    callbackMessages(progress, epoch);
   fflush(progress->out);
   return 0;
 }

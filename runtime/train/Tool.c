@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <malloc.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,10 +37,49 @@ void cnnrt_session_close(cnnrt_session *session) {
   cnnrt_instance_destroy(session->instance);
   cnnrt_unload(session->model);
   cnnrt_dataset_free(&session->train);
+  cnnrt_dataset_free(&session->validation);
   cnnrt_dataset_free(&session->test);
+  cnnrt_class_names_free(session->class_names, session->num_class_names);
+  free(session->best_params);
 }
 
-/// Model, instance (parameters from options->seed), test data and, when
+int cnnrt_session_take_class_names(cnnrt_session *session,
+                                   cnnrt_checkpoint_extras *extras) {
+  if (!session->class_names) {
+    session->class_names = extras->class_names;
+    session->num_class_names = extras->num_class_names;
+  } else {
+    cnnrt_class_names_free(extras->class_names, extras->num_class_names);
+  }
+  extras->class_names = NULL;
+  extras->num_class_names = 0;
+  return 0;
+}
+
+const char *cnnrt_session_class_name(const cnnrt_session *session, int64_t k,
+                                     char buffer[32]) {
+  if (k >= 0 && k < session->num_class_names)
+    return session->class_names[k];
+  snprintf(buffer, 32, "%lld", (long long)k);
+  return buffer;
+}
+
+/// --class-names: exactly one name per output of the model.
+static int readClassNames(const cnnrt_tool_options *options,
+                          cnnrt_session *session) {
+  if (cnnrt_class_names_read(options->class_names, &session->class_names,
+                             &session->num_class_names))
+    return cnnrt_train_fail_runtime();
+  int64_t classes = cnnrt_model_desc(session->model)->num_classes;
+  if (session->num_class_names != classes)
+    return cnnrt_train_fail(options->class_names,
+                            "%lld class names, but %s has %lld classes",
+                            (long long)session->num_class_names, options->model,
+                            (long long)classes);
+  return 0;
+}
+
+/// Model, instance (parameters from options->seed), --class-names and, when
 /// options->checkpoint is to be read, its contents.
 int cnnrt_session_open(const cnnrt_tool_options *options,
                        cnnrt_session *session, int loadCheckpoint) {
@@ -68,26 +108,73 @@ int cnnrt_session_open(const cnnrt_tool_options *options,
   session->instance = cnnrt_instance_create(session->model, options->seed);
   if (!session->instance)
     return cnnrt_train_fail_runtime();
-  if (loadCheckpoint &&
-      cnnrt_checkpoint_load(options->checkpoint, session->instance,
-                            &session->state, &session->history))
+  if (options->class_names && readClassNames(options, session))
+    return -1;
+  cnnrt_checkpoint_extras extras = {NULL, 0, NULL, 0};
+  if (loadCheckpoint && (cnnrt_checkpoint_load_extras(
+                             options->checkpoint, session->instance,
+                             &session->state, &session->history, &extras) ||
+                         cnnrt_session_take_class_names(session, &extras)))
     return -1;
   for (int64_t i = 0; i < session->history.count; ++i) // for the plots
     if (!isnan(session->history.records[i].val_loss))
       session->history.has_validation = 1;
-  if (cnnrt_tool_load_data(options, 0, &session->test))
+  return 0;
+}
+
+/// Takes the class names of `data` when the session has none yet; checks
+/// that the data has no more classes than the model.
+static int adoptClassNames(const cnnrt_tool_options *options,
+                           cnnrt_session *session, const cnnrt_dataset *data,
+                           const char *what) {
+  int64_t classes = cnnrt_model_desc(session->model)->num_classes;
+  if (data->class_names && data->num_classes > classes)
+    return cnnrt_train_fail(what,
+                            "%lld classes (%s, ...), but %s has %lld outputs",
+                            (long long)data->num_classes, data->class_names[0],
+                            options->model, (long long)classes);
+  if (session->class_names || !data->class_names)
+    return 0;
+  session->class_names = cnnrt_class_names_copy(
+      (const char *const *)data->class_names, data->num_classes);
+  if (!session->class_names)
+    return cnnrt_train_fail(what, "out of memory");
+  session->num_class_names = data->num_classes;
+  return 0;
+}
+
+int cnnrt_session_load(const cnnrt_tool_options *options,
+                       cnnrt_session *session, cnnrt_split split) {
+  static const char *const kWhat[CNNRT_SPLITS] = {
+      "training data", "validation data", "test data"};
+  cnnrt_dataset *data = split == CNNRT_SPLIT_TRAIN        ? &session->train
+                        : split == CNNRT_SPLIT_VALIDATION ? &session->validation
+                                                          : &session->test;
+  int result = cnnrt_tool_load_split(options, session->model, split,
+                                     (const char *const *)session->class_names,
+                                     session->num_class_names, data);
+  if (result < 0)
     return -1;
-  session->test_view =
-      cnnrt_data_view_first(&session->test, options->test_subset);
-  return cnnrt_check_data(session->model, session->test_view, "test data");
+  if (result == 1)
+    return 0;
+  const char *what = kWhat[split];
+  if (adoptClassNames(options, session, data, what))
+    return -1;
+  if (split == CNNRT_SPLIT_TEST) {
+    session->test_view =
+        cnnrt_data_view_first(&session->test, options->test_subset);
+    return cnnrt_check_data(session->model, session->test_view, what);
+  }
+  return cnnrt_check_data(session->model, cnnrt_data_view_first(data, -1),
+                          what);
 }
 
 /// Fails now, not after an epoch, when an output file cannot be written.
 int cnnrt_session_probe_outputs(const cnnrt_tool_options *options) {
   const char *files[] = {
       options->command == CNNRT_TOOL_FIT ? options->checkpoint : NULL,
-      options->history, options->weights};
-  for (int i = 0; i < 3; ++i) {
+      options->history, options->weights, options->report};
+  for (int i = 0; i < 4; ++i) {
     cnnrt_atomic_file file;
     if (files[i] && cnnrt_atomic_open(&file, files[i]))
       return -1;
@@ -106,100 +193,77 @@ int cnnrt_session_probe_outputs(const cnnrt_tool_options *options) {
   return 0;
 }
 
-/// Models with more classes get no confusion-matrix heatmap.
-enum { kMaxHeatmapClasses = 256 };
+/// Models with more classes get no confusion-matrix heatmap, and with more
+/// than kMaxReportClasses no per-class report.
+enum { kMaxHeatmapClasses = 256, kMaxReportClasses = 4096 };
 
-/// Evaluates the test view, prints the result and writes the plots.
+/// Writes the plots (a missing gnuplot is a warning).
+static void writePlots(const cnnrt_tool_options *options,
+                       cnnrt_session *session, const int64_t *confusion,
+                       int64_t classes) {
+  int heatmap = confusion && classes <= kMaxHeatmapClasses;
+  int made = cnnrt_plots_write_named(
+      options->plots, options->plot_format, &session->history,
+      heatmap ? confusion : NULL, classes,
+      (const char *const *)session->class_names, session->num_class_names);
+  if (made == 1)
+    cnnrt_train_fail("--plots",
+                     "gnuplot not found in PATH; wrote the data "
+                     "and plots.gp to %s but no images",
+                     options->plots);
+  if (made != 0)
+    warn();
+}
+
+/// Evaluates the test view, prints the result (evaluate and --report: the
+/// per-class report too) and writes the report and the plots.
 int cnnrt_session_test(const cnnrt_tool_options *options,
                        cnnrt_session *session) {
   int64_t classes = cnnrt_model_desc(session->model)->num_classes;
-  int heatmap = options->plots && classes <= kMaxHeatmapClasses;
+  int report = options->command == CNNRT_TOOL_EVALUATE || options->report;
+  int counting = (options->plots || report) && classes <= kMaxReportClasses;
   int64_t *confusion =
-      heatmap ? calloc((size_t)(classes * classes), sizeof(int64_t)) : NULL;
-  if (heatmap && !confusion)
-    return cnnrt_train_fail("--plots", "out of memory");
+      counting ? calloc((size_t)(classes * classes), sizeof(int64_t)) : NULL;
+  if (counting && !confusion)
+    return cnnrt_train_fail("evaluate", "out of memory");
   cnnrt_eval_result result;
-  if (cnnrt_evaluate_view(session->instance, session->test_view, options->batch,
-                          &result, confusion)) {
+  if (cnnrt_evaluate_view_top_k(session->instance, session->test_view,
+                                options->batch, &result, confusion,
+                                options->top_k)) {
     free(confusion);
     return -1;
   }
   printf("test_loss: %.4f - test_accuracy: %.4f (%lld images)\n", result.loss,
          result.accuracy, (long long)result.count);
-  fflush(stdout);
-  if (options->plots) {
-    int made = cnnrt_plots_write(options->plots, options->plot_format,
-                                 &session->history, confusion, classes);
-    if (made == 1)
-      cnnrt_train_fail("--plots",
-                       "gnuplot not found in PATH; wrote the data "
-                       "and plots.gp to %s but no images",
-                       options->plots);
-    if (made != 0)
-      warn();
+  double topK =
+      result.count ? (double)result.top_k_correct / (double)result.count : 0.0;
+  if (options->top_k)
+    printf("test_top_%lld_accuracy: %.4f\n", (long long)options->top_k, topK);
+  const char *const *names = (const char *const *)session->class_names;
+  if (report && confusion) {
+    putchar('\n');
+    cnnrt_report_print(stdout, confusion, classes, names,
+                       session->num_class_names);
   }
+  fflush(stdout);
+  int failed =
+      options->report && confusion &&
+      cnnrt_report_write(options->report, confusion, classes, names,
+                         session->num_class_names, options->top_k, topK);
+  if (!failed && options->plots)
+    writePlots(options, session, confusion, classes);
   free(confusion);
-  return 0;
+  return failed ? -1 : 0;
 }
 
 int cnnrt_tool_evaluate(const cnnrt_tool_options *options) {
   cnnrt_session session;
   memset(&session, 0, sizeof session);
-  int failed = (options->plots && cnnrt_session_probe_outputs(options)) ||
+  int failed = ((options->plots || options->report) &&
+                cnnrt_session_probe_outputs(options)) ||
                cnnrt_session_open(options, &session, 1) ||
+               cnnrt_session_load(options, &session, CNNRT_SPLIT_TEST) ||
                cnnrt_session_test(options, &session);
-  cnnrt_session_close(&session);
-  return failed ? cnnrt_tool_report() : 0;
-}
-
-/// Prints "index predicted probability label class" for the test view.
-static int predict(const cnnrt_tool_options *options, cnnrt_session *session) {
-  int64_t classes = cnnrt_model_desc(session->model)->num_classes;
-  cnnrt_data_view view = cnnrt_data_view_first(&session->test, options->count);
-  cnnrt_batches *batches = cnnrt_batches_create(view, options->batch, 0, 0);
-  int64_t bytes;
-  float *logits =
-      cnnc_mul_overflows(options->batch, classes, &bytes) ||
-              cnnc_mul_overflows(bytes, (int64_t)sizeof(float), &bytes)
-          ? NULL
-          : malloc((size_t)bytes);
-  if (!batches || !logits || cnnrt_batches_start(batches, 0, 0)) {
-    cnnrt_batches_destroy(batches);
-    free(logits);
-    return batches && !logits ? cnnrt_train_fail("predict", "out of memory")
-                              : -1;
-  }
-  printf("index predicted probability label class\n");
-  cnnrt_batch batch;
-  int failed = 0;
-  while (!failed && cnnrt_batches_next(batches, &batch)) {
-    failed = cnnrt_predict(session->instance, batch.images, batch.size, logits)
-                 ? cnnrt_train_fail_runtime()
-                 : 0;
-    for (int64_t b = 0; !failed && b < batch.size; ++b) {
-      const float *row = logits + b * classes;
-      int64_t best = 0;
-      for (int64_t k = 1; k < classes; ++k)
-        best = row[k] > row[best] ? k : best;
-      double sum = 0.0; // softmax, shifted by the maximum
-      for (int64_t k = 0; k < classes; ++k)
-        sum += exp((double)row[k] - (double)row[best]);
-      const char *name = cnnrt_tool_class_name(options->data, best);
-      printf("%lld %lld %.4f %d %s\n",
-             (long long)(batch.index * options->batch + b), (long long)best,
-             1.0 / sum, (int)batch.labels[b], name ? name : "-");
-    }
-  }
-  cnnrt_batches_destroy(batches);
-  free(logits);
-  return failed;
-}
-
-int cnnrt_tool_predict(const cnnrt_tool_options *options) {
-  cnnrt_session session;
-  memset(&session, 0, sizeof session);
-  int failed =
-      cnnrt_session_open(options, &session, 1) || predict(options, &session);
   cnnrt_session_close(&session);
   return failed ? cnnrt_tool_report() : 0;
 }

@@ -33,21 +33,60 @@ typedef enum cnnrt_progress_mode {
   CNNRT_PROGRESS_PLAIN,
 } cnnrt_progress_mode;
 
+/// The parts of a data set on the command line.
+typedef enum cnnrt_split {
+  CNNRT_SPLIT_TRAIN,
+  CNNRT_SPLIT_VALIDATION,
+  CNNRT_SPLIT_TEST,
+  CNNRT_SPLITS
+} cnnrt_split;
+
+/// The most --train-file (--test-file, ...) flags of one split.
+#define CNNRT_TOOL_MAX_FILES 64
+
+/// The most image files predict takes on the command line (more: --images).
+#define CNNRT_TOOL_MAX_INPUTS 1024
+
+/// Where one split's data is (--train-images, --train-dir, ...).
+typedef struct cnnrt_split_files {
+  const char *images; ///< idx: IDX file; npz: .npy file
+  const char *labels;
+  const char *dir;                         ///< folder
+  const char *files[CNNRT_TOOL_MAX_FILES]; ///< cifar10 batch files
+  int num_files;
+} cnnrt_split_files;
+
 /// Everything the command line says; defaults from cnnrt_tool_parse.
 typedef struct cnnrt_tool_options {
   cnnrt_tool_command command;
-  int help;                ///< --help: print usage, do nothing else
-  const char *model;       ///< the .so
-  const char *data;        ///< "fashion-mnist" or "cifar10"
-  const char *data_dir;    ///< NULL: the data set's default
-  int64_t epochs;          ///< 1
-  int64_t batch;           ///< 32
-  double learning_rate;    ///< 1e-3
-  uint64_t seed;           ///< 1
-  int seed_given;          ///< --seed appeared
-  double validation_split; ///< 0: none
-  int validation_test;     ///< --validation-data test
-  const char *history;     ///< .csv or .json
+  int help;              ///< --help: print usage, do nothing else
+  const char *model;     ///< the .so
+  const char *data;      ///< fashion-mnist, cifar10, idx, npz or folder
+  const char *data_dir;  ///< NULL: the data set's default
+  const char *data_file; ///< npz: archive with x_train, y_train, ...
+  cnnrt_split_files splits[CNNRT_SPLITS];
+  const char *class_names; ///< --class-names FILE
+  double rescale;          ///< 0: the readers' default (1/255 for bytes)
+  double rescale_offset;
+  const char *inputs[CNNRT_TOOL_MAX_INPUTS]; ///< predict: image files
+  int64_t num_inputs;
+  const char *images_dir;     ///< predict: every image under this folder
+  int64_t top_k;              ///< 0: predict 3, evaluate/fit: no top-k metric
+  const char *report;         ///< per-class report, .csv or .json
+  cnnrt_lr_schedule schedule; ///< --lr-schedule
+  cnnrt_plateau_options plateau;               ///< --reduce-lr-on-plateau
+  cnnrt_early_stopping_options early_stopping; ///< --early-stopping
+  const char *save_best;                       ///< --save-best FILE
+  cnnrt_monitor save_best_monitor;             ///< --save-best-monitor
+  cnnrt_augmentation augmentation;             ///< --augment
+  int64_t epochs;                              ///< 1
+  int64_t batch;                               ///< 32
+  double learning_rate;                        ///< 1e-3
+  uint64_t seed;                               ///< 1
+  int seed_given;                              ///< --seed appeared
+  double validation_split;                     ///< 0: none
+  int validation_test;                         ///< --validation-data test
+  const char *history;                         ///< .csv or .json
   const char *checkpoint;  ///< fit: save; evaluate/predict: load
   const char *resume;      ///< fit only
   const char *plots;       ///< directory
@@ -60,12 +99,21 @@ typedef struct cnnrt_tool_options {
   int64_t threads;         ///< 0: the runtime's default (CNNC_NUM_THREADS,
                            ///< OMP_NUM_THREADS, every core)
   cnnrt_progress_mode progress;
-  const char *device;      ///< "cpu" (default) or "cuda"
+  const char *device; ///< "cpu" (default) or "cuda"
 } cnnrt_tool_options;
 
 /// Parses argv. On failure returns -1 and cnnrt_train_last_error() holds
-/// "<flag or file>: <what is wrong>".
+/// "<flag or file>: <what is wrong>". Nothing is allocated: the options
+/// point into argv.
 int cnnrt_tool_parse(int argc, char **argv, cnnrt_tool_options *options);
+
+/// Parses the value of --lr-schedule, --reduce-lr-on-plateau,
+/// --early-stopping or --save-best-monitor (OptionsCallbacks.c).
+int cnnrt_tool_parse_callback(const char *flag, const char *value,
+                              cnnrt_tool_options *options);
+
+/// The rules between the data flags (ToolData.c).
+int cnnrt_tool_check_data_flags(const cnnrt_tool_options *options);
 
 /// The usage text printed by --help.
 void cnnrt_tool_usage(FILE *out);
@@ -95,33 +143,62 @@ typedef struct cnnrt_progress {
   double epoch_start;
   double last_draw;
   volatile const sig_atomic_t *stop; ///< when non-zero, stop after a batch
+  const cnnrt_train_state *state;    ///< for the callbacks' messages
+  const cnnrt_early_stopping_options *early_stopping;
+  double learning_rate; ///< --lr
+  double lr_scale;      ///< ReduceLROnPlateau's factor at the last message
+  int schedule;         ///< a --lr-schedule scales the rate further
 } cnnrt_progress;
 
 /// Callbacks that print through `progress`.
 cnnrt_fit_callbacks cnnrt_progress_callbacks(cnnrt_progress *progress);
 
-/// Loads the training (`train` != 0) or test split of options->data.
-int cnnrt_tool_load_data(const cnnrt_tool_options *options, int train,
-                         cnnrt_dataset *out);
+/// 1 when the command line names data for `split`.
+int cnnrt_tool_has_split(const cnnrt_tool_options *options, cnnrt_split split);
 
-/// Class names of the known data sets, or NULL.
-const char *cnnrt_tool_class_name(const char *data, int64_t label);
+/// Loads `split` of options->data for `model` (image files are resized to
+/// its input; folders of validation/test data must have the classes
+/// `class_names` when not NULL). Returns 0, 1 when the command line names
+/// no such data (`out` stays empty), or -1.
+int cnnrt_tool_load_split(const cnnrt_tool_options *options,
+                          const cnnrt_model *model, cnnrt_split split,
+                          const char *const *class_names, int64_t num_classes,
+                          cnnrt_dataset *out);
 
 /// What a command works on; zero-initialize, then cnnrt_session_open.
 typedef struct cnnrt_session {
   cnnrt_model *model;
   cnnrt_instance *instance;
-  cnnrt_dataset train; ///< loaded by fit only
-  cnnrt_dataset test;
+  cnnrt_dataset train;       ///< loaded by fit only
+  cnnrt_dataset validation;  ///< explicit validation data (fit)
+  cnnrt_dataset test;        ///< empty when the command line names none
   cnnrt_data_view test_view; ///< --test-subset of `test`
   cnnrt_history history;
   cnnrt_train_state state;
+  char **class_names; ///< --class-names, the checkpoint's, else the data's
+  int64_t num_class_names;
+  float *best_params; ///< EarlyStopping's restore_best_weights (fit)
 } cnnrt_session;
 
+/// Takes the class names a checkpoint load put into `extras` when the
+/// session has none (--class-names wins); frees the others.
+int cnnrt_session_take_class_names(cnnrt_session *session,
+                                   cnnrt_checkpoint_extras *extras);
+
 /// Loads the model, creates its instance from options->seed, reads
-/// options->checkpoint when `load_checkpoint` is set, and loads the test data.
+/// options->checkpoint when `load_checkpoint` is set and --class-names.
 int cnnrt_session_open(const cnnrt_tool_options *options,
                        cnnrt_session *session, int load_checkpoint);
+
+/// Loads `split` into the session (train, validation or test), with the
+/// session's class names for folders; the first data set with names gives
+/// them to the session when it has none. Missing optional data is no error.
+int cnnrt_session_load(const cnnrt_tool_options *options,
+                       cnnrt_session *session, cnnrt_split split);
+
+/// The name of class `k`: the session's, else its number (in `buffer`).
+const char *cnnrt_session_class_name(const cnnrt_session *session, int64_t k,
+                                     char buffer[32]);
 
 void cnnrt_session_close(cnnrt_session *session);
 

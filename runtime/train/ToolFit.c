@@ -13,6 +13,7 @@
 
 #include <math.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -20,7 +21,9 @@
 static int splitData(const cnnrt_tool_options *options, cnnrt_session *session,
                      cnnrt_data_view *train, cnnrt_data_view *validation) {
   *train = cnnrt_data_view_first(&session->train, options->train_subset);
-  *validation = (cnnrt_data_view){NULL, 0, 0};
+  *validation = cnnrt_data_view_first(&session->validation, -1);
+  if (options->validation_test && !session->test.count)
+    return cnnrt_train_fail("--validation-data", "test: no test data given");
   if (options->validation_test)
     *validation = session->test_view;
   if (options->validation_split > 0)
@@ -29,10 +32,22 @@ static int splitData(const cnnrt_tool_options *options, cnnrt_session *session,
   return 0;
 }
 
+/// Continues the run of options->resume: state, history, class names and
+/// the best parameters of restore_best_weights.
 static int resume(const cnnrt_tool_options *options, cnnrt_session *session) {
-  if (cnnrt_checkpoint_load(options->resume, session->instance, &session->state,
-                            &session->history))
+  cnnrt_checkpoint_extras extras = {session->best_params, 0, NULL, 0};
+  if (cnnrt_checkpoint_load_extras(options->resume, session->instance,
+                                   &session->state, &session->history, &extras))
     return -1;
+  if (cnnrt_session_take_class_names(session, &extras))
+    return -1;
+  if (session->best_params && session->state.best_epoch > 0 &&
+      !extras.has_best_params)
+    return cnnrt_train_fail("--early-stopping",
+                            "restore_best_weights: %s has no best parameters "
+                            "(its run kept none); resume without "
+                            "restore_best_weights",
+                            options->resume);
   if (options->seed_given && options->seed != session->state.seed)
     return cnnrt_train_fail("--seed",
                             "%llu differs from seed %llu stored in %s; omit "
@@ -55,12 +70,15 @@ static void onInterrupt(int signal) {
 
 /// Saves a mid-epoch checkpoint after Ctrl-C. Returns 2 (exit code 130).
 static int saveInterrupted(const cnnrt_tool_options *options,
+                           const cnnrt_fit_options *fitOptions,
                            cnnrt_session *session) {
   printf("Interrupted at epoch %lld, batch %lld",
          (long long)session->state.epoch + 1, (long long)session->state.batch);
+  cnnrt_checkpoint_extras extras =
+      cnnrt_fit_extras(fitOptions, &session->state);
   if (options->checkpoint &&
-      cnnrt_checkpoint_save(options->checkpoint, session->instance,
-                            &session->state, &session->history))
+      cnnrt_checkpoint_save_extras(options->checkpoint, session->instance,
+                                   &session->state, &session->history, &extras))
     return -1;
   if (options->checkpoint)
     printf(": saved %s (continue with --resume)\n", options->checkpoint);
@@ -87,14 +105,75 @@ static int trainInterruptibly(const cnnrt_fit_options *fitOptions,
   return result;
 }
 
+/// Training, validation and test data. The resumed run's seed orders the
+/// images of a training folder (class by class on disk) at random, as
+/// Keras's image_dataset_from_directory does, so that a validation split
+/// samples every class.
+static int loadData(const cnnrt_tool_options *options, cnnrt_session *session,
+                    cnnrt_data_view *train, cnnrt_data_view *validation) {
+  if (cnnrt_session_load(options, session, CNNRT_SPLIT_TRAIN))
+    return -1;
+  if (strcmp(options->data, "folder") == 0 &&
+      cnnrt_dataset_shuffle(&session->train, session->state.seed))
+    return -1;
+  return cnnrt_session_load(options, session, CNNRT_SPLIT_VALIDATION) ||
+         cnnrt_session_load(options, session, CNNRT_SPLIT_TEST) ||
+         splitData(options, session, train, validation);
+}
+
+/// A buffer for the best parameters when EarlyStopping restores them.
+static int allocateBest(const cnnrt_tool_options *options,
+                        cnnrt_session *session) {
+  if (!options->early_stopping.enabled ||
+      !options->early_stopping.restore_best_weights)
+    return 0;
+  int64_t elements = cnnrt_instance_param_elements(session->instance);
+  session->best_params = malloc((size_t)elements * sizeof(float));
+  return session->best_params
+             ? 0
+             : cnnrt_train_fail("--early-stopping", "out of memory");
+}
+
+/// The fit options of the command line.
+static cnnrt_fit_options fitOptionsOf(const cnnrt_tool_options *options,
+                                      const cnnrt_session *session,
+                                      cnnrt_data_view train,
+                                      cnnrt_data_view validation) {
+  cnnrt_fit_options fit;
+  memset(&fit, 0, sizeof fit);
+  fit.epochs = options->epochs;
+  fit.batch_size = options->batch;
+  fit.learning_rate = (float)options->learning_rate;
+  fit.max_steps = options->max_steps;
+  fit.train = train;
+  fit.validation = validation;
+  fit.checkpoint = options->checkpoint;
+  fit.history_file = options->history;
+  fit.schedule = options->schedule;
+  fit.plateau = options->plateau;
+  fit.early_stopping = options->early_stopping;
+  fit.best_checkpoint = options->save_best;
+  fit.best_monitor = options->save_best_monitor;
+  fit.best_params = session->best_params;
+  fit.class_names = (const char *const *)session->class_names;
+  fit.num_class_names = session->num_class_names;
+  // Brightness and contrast clip to the range of 8-bit values after
+  // --rescale: [0, 1] by default.
+  fit.augmentation = options->augmentation;
+  double scale = options->rescale > 0 ? options->rescale : 1.0 / 255.0;
+  fit.augmentation.value_min = (float)options->rescale_offset;
+  fit.augmentation.value_max = (float)(255.0 * scale + options->rescale_offset);
+  return fit;
+}
+
 static int fit(const cnnrt_tool_options *options, cnnrt_session *session,
                double start) {
   cnnrt_data_view train, validation;
   if (cnnrt_session_probe_outputs(options) ||
       cnnrt_session_open(options, session, 0) ||
-      cnnrt_tool_load_data(options, 1, &session->train) ||
-      splitData(options, session, &train, &validation) ||
-      (options->resume && resume(options, session)))
+      allocateBest(options, session) ||
+      (options->resume && resume(options, session)) ||
+      loadData(options, session, &train, &validation))
     return -1;
   printf("Train on %lld images, validate on %lld, test on %lld\n",
          (long long)train.count, (long long)validation.count,
@@ -106,19 +185,25 @@ static int fit(const cnnrt_tool_options *options, cnnrt_session *session,
   progress.bar =
       options->progress == CNNRT_PROGRESS_BAR ||
       (options->progress == CNNRT_PROGRESS_AUTO && isatty(STDOUT_FILENO));
-  cnnrt_fit_options fitOptions = {
-      options->epochs,     options->batch,  (float)options->learning_rate,
-      options->max_steps,  train,           validation,
-      options->checkpoint, options->history};
+  progress.state = &session->state;
+  progress.early_stopping = &options->early_stopping;
+  progress.learning_rate = options->learning_rate;
+  progress.lr_scale = session->state.lr_scale;
+  progress.schedule = options->schedule.kind != CNNRT_LR_CONSTANT;
+  cnnrt_fit_options fitOptions =
+      fitOptionsOf(options, session, train, validation);
   cnnrt_fit_stats stats;
-  if (session->state.epoch >= options->epochs)
+  if (session->state.stopped)
+    printf("Nothing to train: early stopping ended the run after epoch %lld\n",
+           (long long)session->state.epoch);
+  else if (session->state.epoch >= options->epochs)
     printf("Nothing to train: %lld of %lld epochs done\n",
            (long long)session->state.epoch, (long long)options->epochs);
   if (trainInterruptibly(&fitOptions, session, &progress, &stats))
     return -1;
   if (stats.stopped)
-    return saveInterrupted(options, session);
-  if (cnnrt_session_test(options, session))
+    return saveInterrupted(options, &fitOptions, session);
+  if (session->test.count && cnnrt_session_test(options, session))
     return -1;
   // Raw parameters for apps that link the library directly (classify).
   if (options->weights &&
@@ -128,10 +213,13 @@ static int fit(const cnnrt_tool_options *options, cnnrt_session *session,
     return cnnrt_train_fail(NULL, "%s", cnnrt_last_error());
   double seconds = stats.train_seconds > 0 ? stats.train_seconds : NAN;
   printf("Total time: %.1fs - training: %lld images in %.1fs (%.1f images/s, "
-         "%.2f steps/s)\n",
+         "%.2f steps/s)",
          cnnrt_train_now() - start, (long long)stats.images,
          stats.train_seconds, (double)stats.images / seconds,
          (double)stats.steps / seconds);
+  if (cnnrt_augmentation_enabled(&options->augmentation))
+    printf(" - input pipeline: %.1fs waiting for batches", stats.input_seconds);
+  putchar('\n');
   return 0;
 }
 

@@ -2,8 +2,8 @@
 // fma, rounding and copysign become llvm.call_intrinsic of the LLVM
 // intrinsic for their float type (not the LLVM dialect's intrinsic ops,
 // which convert-gpu-to-nvvm would turn into __nv_* calls), rsqrt becomes
-// 1 / sqrt, and exp/log/erf/tanh/pow become f32 polynomials built from
-// those. No math op may remain: one without such a lowering is an error.
+// 1 / sqrt, and exp/expm1/log/log1p/erf/erfc/tanh/pow become f32
+// polynomials built from those. No math op may remain: one without such a lowering is an error.
 // RUN: cnnc-opt %s --cnn-gpu-legalize-math -split-input-file -verify-diagnostics \
 // RUN:   | FileCheck %s --implicit-check-not=math.
 
@@ -135,6 +135,32 @@ gpu.module @kernels {
     memref.store %tanh, %m[%c3] : memref<8xf32>
     %pow = math.powf %x, %y : f32
     memref.store %pow, %m[%c4] : memref<8xf32>
+    gpu.return
+  }
+}
+
+// -----
+
+// What the activations add (elu, selu and softplus's gradient: expm1,
+// softplus: log1p) is f32 polynomials too: expm1 is (u - 1) x / log(u)
+// with u = exp(x), log1p x log(u) / (u - 1) with u = 1 + x.
+// CHECK-LABEL: gpu.func @activation_math(
+// CHECK-SAME:    %[[X:[^:]*]]: f32, %[[M:[^:]*]]: memref<4xf32>)
+// CHECK:         llvm.call_intrinsic "llvm.floor.f32"
+// CHECK:         arith.shrui
+// CHECK:         arith.divf %[[X]], %{{.*}} : f32
+// CHECK:         memref.store %{{.*}}, %[[M]][%{{.*}}]
+// CHECK:         arith.shrui
+// CHECK:         memref.store %{{.*}}, %[[M]][%{{.*}}]
+// CHECK-NEXT:    gpu.return
+gpu.module @kernels {
+  gpu.func @activation_math(%x: f32, %m: memref<4xf32>) kernel {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %expm1 = math.expm1 %x : f32
+    memref.store %expm1, %m[%c0] : memref<4xf32>
+    %log1p = math.log1p %x : f32
+    memref.store %log1p, %m[%c1] : memref<4xf32>
     gpu.return
   }
 }

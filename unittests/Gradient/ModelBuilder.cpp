@@ -9,6 +9,8 @@
 #include "ModelBuilder.h"
 #include "ReshapingReference.h"
 
+#include "DepthwiseReference.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -28,15 +30,46 @@ using numeric::WindowDim;
 
 namespace {
 
-/// A fused or standalone activation applied to the pre-activation `pre`;
-/// relu records the sign of every element.
+/// The inputs where an activation's derivative jumps (elu with alpha 1 only
+/// in its second derivative, which a central difference notices too).
+std::vector<double> kinksOf(Activation activation) {
+  switch (activation) {
+  case Activation::Relu:
+  case Activation::LeakyRelu:
+  case Activation::Elu:
+  case Activation::Selu:
+    return {0.0};
+  case Activation::Relu6:
+    return {0.0, 6.0};
+  case Activation::HardSigmoid:
+  case Activation::HardSwish:
+    return {-3.0, 3.0};
+  default:
+    return {};
+  }
+}
+
+/// Records, for every element of `pre`, the piece between `kinks` it lies
+/// in and its distance to the nearest kink.
+void recordKinks(const Tensor &pre, const std::vector<double> &kinks,
+                 Branches *branches) {
+  if (!branches || kinks.empty())
+    return;
+  for (double x : pre.data) {
+    int64_t piece = 0;
+    for (double kink : kinks) {
+      piece += x > kink;
+      branches->margin = std::min(branches->margin, std::fabs(x - kink));
+    }
+    branches->taken.push_back(piece);
+  }
+}
+
+/// A fused or standalone activation with its defaults applied to the
+/// pre-activation `pre`, recording its kinks.
 Tensor activateLayer(const Tensor &pre, Activation activation,
                      Branches *branches) {
-  if (branches && activation == Activation::Relu)
-    for (double x : pre.data) {
-      branches->taken.push_back(x > 0.0);
-      branches->margin = std::min(branches->margin, std::fabs(x));
-    }
+  recordKinks(pre, kinksOf(activation), branches);
   return numeric::applyActivation(pre, activation);
 }
 
@@ -278,6 +311,8 @@ ModelBuilder::Value ModelBuilder::flatten(const Value &x) {
 }
 
 ModelBuilder::Value ModelBuilder::activation(Activation kind, const Value &x) {
+  if (kind == Activation::LeakyRelu) // the op's default slope is the layer's
+    return leakyRelu(x, 0.3f);
   Node node;
   node.inputs = {x.id};
   node.apply = [kind](const std::vector<const Tensor *> &in,
@@ -340,19 +375,171 @@ GradModel ModelBuilder::finish(const Value &logits, Loss loss,
 // Activation layers beyond relu, sigmoid and tanh
 //===----------------------------------------------------------------------===//
 
+namespace {
+/// `alpha` as the op's assembly format spells an f32 attribute.
+std::string alphaText(float alpha) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%e", double(alpha));
+  return text;
+}
+} // namespace
 
+ModelBuilder::Value ModelBuilder::leakyRelu(const Value &x, float alpha) {
+  Node node;
+  node.inputs = {x.id};
+  node.apply = [alpha](const std::vector<const Tensor *> &in,
+                       const ParamValues &, Branches *branches) {
+    recordKinks(*in[0], {0.0}, branches);
+    return numeric::mapElements(
+        *in[0], [alpha](double v) { return numeric::leakyRelu(v, alpha); });
+  };
+  Value y = define(x.dims, std::move(node));
+  body += "    " + y.ssa + " = cnn.leaky_relu " + x.ssa +
+          " alpha = " + alphaText(alpha) + " : " + tensorType(x.dims) + "\n";
+  return y;
+}
+
+ModelBuilder::Value ModelBuilder::elu(const Value &x, float alpha) {
+  Node node;
+  node.inputs = {x.id};
+  node.apply = [alpha](const std::vector<const Tensor *> &in,
+                       const ParamValues &, Branches *branches) {
+    recordKinks(*in[0], {0.0}, branches);
+    return numeric::mapElements(
+        *in[0], [alpha](double v) { return numeric::elu(v, alpha); });
+  };
+  Value y = define(x.dims, std::move(node));
+  body += "    " + y.ssa + " = cnn.elu " + x.ssa +
+          " alpha = " + alphaText(alpha) + " : " + tensorType(x.dims) + "\n";
+  return y;
+}
+
+ModelBuilder::Value ModelBuilder::gelu(const Value &x, bool approximate) {
+  Node node;
+  node.inputs = {x.id};
+  node.apply = [approximate](const std::vector<const Tensor *> &in,
+                             const ParamValues &, Branches *) {
+    return numeric::mapElements(*in[0], [approximate](double v) {
+      return numeric::gelu(v, approximate);
+    });
+  };
+  Value y = define(x.dims, std::move(node));
+  body += "    " + y.ssa + " = cnn.gelu " + x.ssa +
+          (approximate ? " approximate" : "") + " : " + tensorType(x.dims) +
+          "\n";
+  return y;
+}
 
 //===----------------------------------------------------------------------===//
 // Depthwise convolution
 //===----------------------------------------------------------------------===//
 
+ModelBuilder::Value ModelBuilder::depthwiseConv2d(
+    const Value &x, const std::string &layer, int64_t multiplier, Pair kernel,
+    std::optional<Pair> strides, std::optional<Pair> dilations, Padding padding,
+    bool bias, Activation activation) {
+  Pair s = strides.value_or(Pair{1, 1}), d = dilations.value_or(Pair{1, 1});
+  WindowDim rows = computeWindow(x.dims[0], kernel[0], s[0], d[0], padding);
+  WindowDim cols = computeWindow(x.dims[1], kernel[1], s[1], d[1], padding);
+  int64_t outChannels = x.dims[2] * multiplier;
+  std::vector<int64_t> kernelDims = {kernel[0], kernel[1], x.dims[2],
+                                     multiplier};
+  std::string k = param(layer + "/kernel", kernelDims);
+  std::string b = bias ? param(layer + "/bias", {outChannels}) : "";
 
+  Node node;
+  node.inputs = {x.id};
+  node.params = {layer + "/kernel"};
+  if (bias)
+    node.params.push_back(layer + "/bias");
+  node.apply = [=](const std::vector<const Tensor *> &in, const ParamValues &p,
+                   Branches *branches) {
+    const Tensor *biasTensor = bias ? &p.at(layer + "/bias") : nullptr;
+    return activateLayer(
+        numeric::depthwiseConv2d(*in[0], p.at(layer + "/kernel"), biasTensor, s,
+                                 d, padding, Activation::None),
+        activation, branches);
+  };
+  Value y = define({rows.output, cols.output, outChannels}, std::move(node));
+
+  body += "    " + y.ssa + " = cnn.depthwise_conv2d " + x.ssa + ", " + k +
+          (bias ? ", " + b : "");
+  if (strides)
+    body += " strides = [" + pairText(*strides, ", ") + "]";
+  if (dilations)
+    body += " dilations = [" + pairText(*dilations, ", ") + "]";
+  body += std::string(" padding = ") + toString(padding);
+  if (activation != Activation::None)
+    body += std::string(" activation = ") + toString(activation);
+  body += "\n        : " + tensorType(x.dims) + ", " +
+          staticTensorType(kernelDims) +
+          (bias ? ", " + staticTensorType({outChannels}) : "") + "\n";
+  return y;
+}
 
 //===----------------------------------------------------------------------===//
 // Batch normalization and dropout
 //===----------------------------------------------------------------------===//
 
+ModelBuilder::Value ModelBuilder::batchNorm(const Value &x,
+                                            const std::string &layer,
+                                            bool scale, bool center,
+                                            double epsilon, double momentum) {
+  int64_t channels = x.dims.back();
+  auto declare = [&](const std::string &role, const char *attributes,
+                     bool trainable) {
+    std::string ssa = "%p" + std::to_string(model.spec.params.size());
+    body += "    " + ssa + " = cnn.param \"" + layer + "/" + role + "\"" +
+            attributes + " : " + staticTensorType({channels}) + "\n";
+    model.spec.params.push_back({layer + "/" + role, {channels}, trainable});
+    return ssa;
+  };
+  std::string gamma = scale ? declare("gamma", " init = ones", true) : "";
+  std::string beta = center ? declare("beta", "", true) : "";
+  std::string mean = declare("moving_mean", " trainable = false", false);
+  std::string variance =
+      declare("moving_variance", " init = ones trainable = false", false);
 
+  Node node;
+  node.inputs = {x.id};
+  if (scale)
+    node.params.push_back(layer + "/gamma");
+  if (center)
+    node.params.push_back(layer + "/beta");
+  node.apply = [=](const std::vector<const Tensor *> &in, const ParamValues &p,
+                   Branches *) {
+    return numeric::batchNormTraining(
+        *in[0], scale ? &p.at(layer + "/gamma") : nullptr,
+        center ? &p.at(layer + "/beta") : nullptr, epsilon);
+  };
+  Value y = define(x.dims, std::move(node));
+  char attributes[96];
+  std::snprintf(attributes, sizeof(attributes),
+                " epsilon = %.17e momentum = %.17e", epsilon, momentum);
+  body += "    " + y.ssa + " = cnn.batch_norm " + x.ssa + ", " + mean + ", " +
+          variance + (scale ? " gamma = " + gamma : "") +
+          (center ? " beta = " + beta : "") + attributes + " : " +
+          tensorType(x.dims) + "\n";
+  return y;
+}
+
+ModelBuilder::Value ModelBuilder::dropout(const Value &x, double rate,
+                                          const numeric::DropoutKey &key) {
+  Node node;
+  node.inputs = {x.id};
+  node.apply = [=](const std::vector<const Tensor *> &in, const ParamValues &,
+                   Branches *) {
+    return rate > 0.0 ? numeric::dropoutTraining(*in[0], rate, key) : *in[0];
+  };
+  Value y = define(x.dims, std::move(node));
+  char attributes[64];
+  std::snprintf(attributes, sizeof(attributes), " rate = %.17e", rate);
+  body += "    " + y.ssa + " = cnn.dropout " + x.ssa + attributes;
+  if (key.layerSeed)
+    body += " seed = " + std::to_string(*key.layerSeed);
+  body += " : " + tensorType(x.dims) + "\n";
+  return y;
+}
 
 //===----------------------------------------------------------------------===//
 // Global pooling, zero padding, concatenation

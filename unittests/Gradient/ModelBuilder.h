@@ -15,6 +15,7 @@
 
 #include "Harness.h"
 #include "LossReference.h"
+#include "NormalizationReference.h"
 
 #include <functional>
 #include <limits>
@@ -33,13 +34,16 @@ using numeric::PoolKind;
 using numeric::Tensor;
 using Pair = std::array<int64_t, 2>;
 
-/// Where the inputs of a node's kinks lie: the sign of every relu
-/// pre-activation, the winner of every max/min pooling window. A finite
-/// difference is taken across a kink when these change between p and p +- h.
+/// Where the inputs of a node's kinks lie: the piece of every piecewise
+/// activation's input (relu, leaky_relu, elu and selu at 0, relu6 at 0 and
+/// 6, hard_sigmoid and hard_swish at -3 and 3), the winner of every max/min
+/// pooling window. A finite difference is taken across a kink when these
+/// change between p and p +- h.
 struct Branches {
   std::vector<int64_t> taken;
-  /// The smallest distance to a kink: min |pre-activation| of relu, min
-  /// non-zero gap between the winner and the runner-up of a max/min window.
+  /// The smallest distance to a kink: min distance of an activation's input
+  /// to its kinks, min non-zero gap between the winner and the runner-up of
+  /// a max/min window.
   double margin = std::numeric_limits<double>::infinity();
   /// Windows whose winner ties exactly with the runner-up. In relu networks
   /// these are windows of zeros (dead units), whose gradient is zero
@@ -111,19 +115,45 @@ public:
   Value dense(const Value &x, const std::string &layer, int64_t units,
               bool bias, Activation activation);
   Value flatten(const Value &x);
-  /// Standalone cnn.relu / cnn.sigmoid / cnn.tanh.
+  /// A standalone activation layer with its defaults: `cnn.<kind>` (for
+  /// leaky_relu the LeakyReLU layer's slope 0.3, not the fused form's 0.2).
   Value activation(Activation kind, const Value &x);
   Value softmax(const Value &x);
   Value add(const Value &lhs, const Value &rhs);
 
   // Activation layers beyond relu, sigmoid and tanh.
 
+  /// cnn.leaky_relu with `alpha = <alpha>` spelled out.
+  Value leakyRelu(const Value &x, float alpha);
+  /// cnn.elu with `alpha = <alpha>` spelled out.
+  Value elu(const Value &x, float alpha);
+  /// cnn.gelu, with `approximate` when asked.
+  Value gelu(const Value &x, bool approximate);
 
   // Depthwise convolution.
 
+  /// cnn.depthwise_conv2d with parameters "<layer>/kernel" [KH, KW, C, M]
+  /// and optionally "<layer>/bias" [C * M]; unset strides/dilations are left
+  /// to the op's default.
+  Value depthwiseConv2d(const Value &x, const std::string &layer,
+                        int64_t multiplier, Pair kernel,
+                        std::optional<Pair> strides,
+                        std::optional<Pair> dilations, Padding padding,
+                        bool bias, Activation activation);
 
   // Batch normalization and dropout.
 
+  /// cnn.batch_norm with "<layer>/gamma" (init ones) when `scale`,
+  /// "<layer>/beta" when `center`, and the non-trainable
+  /// "<layer>/moving_mean" and "<layer>/moving_variance" (init ones). The
+  /// reference node runs in training mode (batch statistics), as
+  /// train_step does; a value at batch n depends on the whole batch.
+  Value batchNorm(const Value &x, const std::string &layer, bool scale,
+                  bool center, double epsilon = 1e-3, double momentum = 0.99);
+  /// cnn.dropout (`seed = ` key.layerSeed when set). The reference node
+  /// applies the mask train_step draws for `key` (stream: the number of
+  /// dropout layers with a non-zero rate before this one).
+  Value dropout(const Value &x, double rate, const numeric::DropoutKey &key);
 
   // Global pooling, zero padding, concatenation.
 

@@ -334,6 +334,9 @@ std::vector<float> makeParams(const cnnc_model_desc &desc, uint32_t seed) {
     const cnnc_param_info &param = desc.params[i];
     double limit = glorotLimit(param);
     std::uniform_real_distribution<double> uniform(-limit, limit);
+    // A variance (BatchNormalization's moving_variance) must be positive.
+    if (llvm::StringRef(param.name).ends_with("moving_variance"))
+      uniform = std::uniform_real_distribution<double>(0.5, 1.5);
     for (int64_t j = 0; j < param.size; ++j)
       params[param.offset + j] = static_cast<float>(uniform(engine));
   }

@@ -99,7 +99,8 @@ void checkDescriptor(const cnnc_model_desc &desc, const ModelSpec &spec);
 
 /// A parameter buffer for `desc`: every tensor uniform in +-sqrt(6 / (fan_in
 /// + fan_out)) (Glorot limit, computed from the shape) for kernels and in
-/// +-0.5 for rank-1 tensors, so biases are non-zero and activations stay O(1).
+/// +-0.5 for rank-1 tensors, so biases are non-zero and activations stay O(1);
+/// tensors named "...moving_variance" uniform in [0.5, 1.5] (variances).
 /// Never empty, so a model without parameters still gets a non-null buffer.
 std::vector<float> makeParams(const cnnc_model_desc &desc, uint32_t seed);
 

@@ -43,6 +43,24 @@ const char *toString(Activation activation) {
     return "sigmoid";
   case Activation::Tanh:
     return "tanh";
+  case Activation::LeakyRelu:
+    return "leaky_relu";
+  case Activation::Elu:
+    return "elu";
+  case Activation::Selu:
+    return "selu";
+  case Activation::Relu6:
+    return "relu6";
+  case Activation::Silu:
+    return "silu";
+  case Activation::Gelu:
+    return "gelu";
+  case Activation::Softplus:
+    return "softplus";
+  case Activation::HardSigmoid:
+    return "hard_sigmoid";
+  case Activation::HardSwish:
+    return "hard_swish";
   }
   return "?";
 }
@@ -120,7 +138,31 @@ WindowDim computeWindow(int64_t input, int64_t window, int64_t stride,
   return dim;
 }
 
+double leakyRelu(double x, double slope) { return x >= 0.0 ? x : slope * x; }
+
+double elu(double x, double alpha) {
+  return x > 0.0 ? x : alpha * (std::exp(x) - 1.0);
+}
+
+double gelu(double x, bool approximate) {
+  const double pi = 3.14159265358979323846;
+  if (approximate)
+    return 0.5 * x *
+           (1.0 + std::tanh(std::sqrt(2.0 / pi) * (x + 0.044715 * x * x * x)));
+  return 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
+}
+
+namespace {
+/// keras.activations.hard_sigmoid in Keras 3: relu6(x + 3) / 6.
+double hardSigmoid(double x) {
+  return std::min(std::max(x + 3.0, 0.0), 6.0) / 6.0;
+}
+} // namespace
+
 double activate(double x, Activation activation) {
+  // SELU's constants (keras/src/backend/numpy/nn.py).
+  const double seluAlpha = 1.6732632423543772848170429916717;
+  const double seluScale = 1.0507009873554804934193349852946;
   switch (activation) {
   case Activation::None:
     return x;
@@ -130,6 +172,25 @@ double activate(double x, Activation activation) {
     return 1.0 / (1.0 + std::exp(-x));
   case Activation::Tanh:
     return std::tanh(x);
+  case Activation::LeakyRelu:
+    return leakyRelu(x, 0.2);
+  case Activation::Elu:
+    return elu(x, 1.0);
+  case Activation::Selu:
+    return seluScale * elu(x, seluAlpha);
+  case Activation::Relu6:
+    return std::min(std::max(x, 0.0), 6.0);
+  case Activation::Silu:
+    return x / (1.0 + std::exp(-x));
+  case Activation::Gelu:
+    return gelu(x, false);
+  case Activation::Softplus:
+    // log(1 + exp(x)) as np.logaddexp(x, 0) computes it.
+    return std::max(x, 0.0) + std::log1p(std::exp(-std::fabs(x)));
+  case Activation::HardSigmoid:
+    return hardSigmoid(x);
+  case Activation::HardSwish:
+    return x * hardSigmoid(x);
   }
   return x;
 }
@@ -257,6 +318,14 @@ Tensor applyActivation(const Tensor &input, Activation activation) {
   Tensor output = input;
   for (double &x : output.data)
     x = activate(x, activation);
+  return output;
+}
+
+Tensor mapElements(const Tensor &input,
+                   const std::function<double(double)> &f) {
+  Tensor output = input;
+  for (double &x : output.data)
+    x = f(x);
   return output;
 }
 

@@ -13,6 +13,7 @@
 
 #include <array>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,8 +23,31 @@ namespace cnnc::numeric {
 /// Keras `padding`.
 enum class Padding { Valid, Same };
 
-/// The fused activation of conv2d and dense (Keras `activation`).
-enum class Activation { None, Relu, Sigmoid, Tanh };
+/// The fused activation of conv2d and dense (Keras `activation`): the Keras 3
+/// activation function of that name with its default parameters. Each also
+/// names a standalone layer op, `cnn.<toString>`.
+enum class Activation {
+  None,
+  Relu,
+  Sigmoid,
+  Tanh,
+  LeakyRelu,
+  Elu,
+  Selu,
+  Relu6,
+  Silu,
+  Gelu,
+  Softplus,
+  HardSigmoid,
+  HardSwish,
+};
+
+/// Every activation but `none`, for tests that cover them all.
+inline constexpr Activation kAllActivations[] = {
+    Activation::Relu,      Activation::Sigmoid,     Activation::Tanh,
+    Activation::LeakyRelu, Activation::Elu,         Activation::Selu,
+    Activation::Relu6,     Activation::Silu,        Activation::Gelu,
+    Activation::Softplus,  Activation::HardSigmoid, Activation::HardSwish};
 
 /// The reduction of a pooling layer.
 enum class PoolKind { Max, Avg, Min };
@@ -71,8 +95,16 @@ struct WindowDim {
 WindowDim computeWindow(int64_t input, int64_t window, int64_t stride,
                         int64_t dilation, Padding padding);
 
-/// Applies `activation` to one value.
+/// Applies `activation` to one value, with the Keras function's defaults
+/// (leaky_relu slope 0.2, elu alpha 1, exact gelu).
 double activate(double x, Activation activation);
+
+/// keras.activations.leaky_relu(x, negative_slope): x >= 0 ? x : slope x.
+double leakyRelu(double x, double slope);
+/// keras.activations.elu(x, alpha): x > 0 ? x : alpha (exp(x) - 1).
+double elu(double x, double alpha);
+/// keras.activations.gelu(x, approximate): x Phi(x), or the tanh form.
+double gelu(double x, bool approximate);
 
 /// Keras Conv2D: input [N,H,W,C], filter [KH,KW,C,F], optional bias [F]
 /// (nullptr for none). Cross-correlation with zero padding.
@@ -98,6 +130,8 @@ Tensor relu(const Tensor &input);
 Tensor sigmoid(const Tensor &input);
 Tensor tanh(const Tensor &input);
 Tensor applyActivation(const Tensor &input, Activation activation);
+/// `f` applied to every element.
+Tensor mapElements(const Tensor &input, const std::function<double(double)> &f);
 
 /// exp(x - max) / sum(exp(x - max)) along the last dimension.
 Tensor softmax(const Tensor &input);

@@ -51,6 +51,9 @@ TEST(Cifar10Reader, ConvertsRecordsFromSeveralFiles) {
   EXPECT_EQ(data.width, 32);
   EXPECT_EQ(data.channels, 3);
   EXPECT_EQ(data.num_classes, 10);
+  ASSERT_NE(data.class_names, nullptr);
+  EXPECT_STREQ(data.class_names[0], "airplane");
+  EXPECT_STREQ(data.class_names[9], "truck");
   EXPECT_EQ(data.labels[0], 3);
   EXPECT_EQ(data.labels[1], 9);
   EXPECT_EQ(data.labels[2], 0);
@@ -92,7 +95,7 @@ TEST(Cifar10Reader, RefusesBrokenBatches) {
   }
   cnnrt_dataset data = {};
   EXPECT_EQ(load({}, data), -1);
-  EXPECT_EQ(lastError(), "cnnrt_dataset_load_cifar10: no files given");
+  EXPECT_EQ(lastError(), "cnnrt_dataset_read_cifar10: no files given");
 }
 
 } // namespace

@@ -120,7 +120,9 @@ TEST(IdxReader, ReadsRawFilesAndHonoursTheEnvironment) {
   ASSERT_EQ(status, 0) << lastError();
   EXPECT_EQ(data.count, 3);
   EXPECT_EQ(data.height, 2);
-  EXPECT_EQ(data.num_classes, 5);
+  // The loader of the known data set names its 10 classes.
+  EXPECT_EQ(data.num_classes, 10);
+  EXPECT_STREQ(data.class_names[4], "Coat");
   EXPECT_EQ(data.labels[2], 4);
   EXPECT_EQ(data.images[4], 1.0f / 255.0f);
   EXPECT_EQ(data.images[6], 1.0f);
@@ -192,8 +194,8 @@ TEST(IdxReader, ReadsConcatenatedGzipMembersAndRefusesTrailingBytes) {
                         readFile(dir.writeGzip("tail.gz", tail)));
   std::string joinedPath = dir.write("joined.gz", joined);
   Dataset data;
-  ASSERT_EQ(cnnrt_dataset_load_idx(copy.imagesPath.c_str(),
-                                   joinedPath.c_str(), &data),
+  ASSERT_EQ(cnnrt_dataset_load_idx(copy.imagesPath.c_str(), joinedPath.c_str(),
+                                   &data),
             0)
       << lastError();
   EXPECT_EQ(data.count, 3);
@@ -216,11 +218,11 @@ TEST(IdxReader, RefusesWrongMagicNumbers) {
   TempDir dir;
   SmallCopy copy(dir);
   std::string bad =
-      dir.write("bad", concat(idxHeader(0x804, {3, 2, 2, 1}), Bytes(12, 0)));
+      dir.write("bad", concat(idxHeader(0x802, {3, 2}), Bytes(6, 0)));
   expectRefused(bad, copy.labelsPath, bad,
-                "not an IDX image file: magic number 0x00000804 at byte "
-                "offset 0, expected 0x00000803 (unsigned bytes, 3 "
-                "dimensions)");
+                "not an IDX image file: magic number 0x00000802 at byte "
+                "offset 0, expected 0x00000803 or 0x00000804 (unsigned "
+                "bytes, 3 or 4 dimensions)");
   // Swapped arguments get a hint.
   expectRefused(copy.labelsPath, copy.imagesPath, copy.labelsPath,
                 "; this is a label file, not an image file");
@@ -228,6 +230,35 @@ TEST(IdxReader, RefusesWrongMagicNumbers) {
       dir.write("text", {'h', 'e', 'l', 'l', 'o', ' ', 'w', 'o', 'r', 'l', 'd',
                          '!', '!', '!', '!', '!'});
   expectRefused(text, copy.labelsPath, text, "magic number 0x68656c6c");
+}
+
+TEST(IdxReader, ReadsChannelsLastImagesAndScales) {
+  TempDir dir;
+  // Two 1x2 RGB images (magic 0x804: [n, rows, cols, channels]).
+  std::string images =
+      dir.write("rgb", concat(idxHeader(0x804, {2, 1, 2, 3}),
+                              {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 255}));
+  std::string labels =
+      dir.write("labels", concat(idxHeader(0x801, {2}), {1, 0}));
+  cnnrt_load_options options = {};
+  options.scale = 2.0;
+  options.offset = -1.0;
+  Dataset data;
+  ASSERT_EQ(
+      cnnrt_dataset_read_idx(images.c_str(), labels.c_str(), &options, &data),
+      0)
+      << lastError();
+  EXPECT_EQ(data.height, 1);
+  EXPECT_EQ(data.width, 2);
+  EXPECT_EQ(data.channels, 3);
+  EXPECT_EQ(data.images[4], 7.0f);
+  EXPECT_EQ(data.images[11], 509.0f);
+  EXPECT_EQ(data.class_names, nullptr);
+  std::string shortImages =
+      dir.write("short", concat(idxHeader(0x804, {2, 1, 2, 3}), Bytes(7, 0)));
+  expectRefused(shortImages, labels, shortImages,
+                "declares 2 images of 1x2x3, but the data ends at byte "
+                "offset 27 after 1 complete images");
 }
 
 TEST(IdxReader, RefusesACountMismatch) {

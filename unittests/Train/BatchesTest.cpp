@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <map>
 #include <numeric>
 #include <vector>
@@ -194,6 +195,33 @@ TEST(DataView, FirstClampsToTheDataSet) {
   EXPECT_EQ(cnnrt_data_view_first(&data.dataset, 3).count, 3);
   EXPECT_EQ(cnnrt_data_view_first(&data.dataset, 30).count, 10);
   EXPECT_EQ(cnnrt_data_view_first(&data.dataset, -1).count, 10);
+}
+
+} // namespace
+
+namespace {
+
+// A folder read class by class is reordered once by a seeded permutation:
+// the same seed gives the same order, every image keeps its label.
+TEST(Batches, DatasetShuffleKeepsPairsAndDependsOnTheSeed) {
+  TestData a(50, 4, 3), b(50, 4, 3), c(50, 4, 3);
+  ASSERT_EQ(cnnrt_dataset_shuffle(&a.dataset, 9), 0);
+  ASSERT_EQ(cnnrt_dataset_shuffle(&b.dataset, 9), 0);
+  ASSERT_EQ(cnnrt_dataset_shuffle(&c.dataset, 10), 0);
+  TestData original(50, 4, 3);
+  EXPECT_EQ(std::memcmp(a.dataset.images, b.dataset.images, 50 * 4 * 4), 0);
+  EXPECT_NE(std::memcmp(a.dataset.images, c.dataset.images, 50 * 4 * 4), 0);
+  std::vector<int> used(50, 0);
+  for (int i = 0; i < 50; ++i) {
+    int match = -1;
+    for (int j = 0; j < 50 && match < 0; ++j)
+      if (!used[j] && std::memcmp(a.dataset.images + 4 * i,
+                                  original.dataset.images + 4 * j, 16) == 0)
+        match = j;
+    ASSERT_GE(match, 0) << "image " << i << " is not one of the originals";
+    used[match] = 1;
+    EXPECT_EQ(a.dataset.labels[i], original.dataset.labels[match]);
+  }
 }
 
 } // namespace

@@ -101,7 +101,7 @@ TEST_F(Damage, FlippedBitAnywhereIsDetected) {
     Bytes bytes = good;
     bytes[offset] ^= 0x10;
     std::string message = loadFails(bytes);
-    if (offset >= 128) // past the fixed header only the CRC can tell
+    if (offset >= 208) // past the fixed header only the CRC can tell
       EXPECT_NE(message.find("CRC32 mismatch"), std::string::npos)
           << offset << ": " << message;
   }
@@ -119,10 +119,10 @@ TEST_F(Damage, WrongMagicAndVersion) {
   EXPECT_NE(loadFails(bytes).find("bad magic at byte offset 0"),
             std::string::npos);
   bytes = good;
-  putLE(bytes, 8, 2, 4);
+  putLE(bytes, 8, 1, 4); // the seed's format: refused by version
   fixCrc(bytes);
-  EXPECT_NE(loadFails(bytes).find("unsupported format version 2 at byte "
-                                  "offset 8"),
+  EXPECT_NE(loadFails(bytes).find("unsupported format version 1 at byte "
+                                  "offset 8 (this runtime reads version 2)"),
             std::string::npos);
 }
 
@@ -130,19 +130,19 @@ TEST_F(Damage, AnotherModelIsNamedPrecisely) {
   TestModel other("other_model", 4, 3);
   EXPECT_NE(loadFails(good, &other)
                 .find("model name 'test_model' at byte "
-                      "offset 128 does not match "
+                      "offset 208 does not match "
                       "'other_model' of other_model.so"),
             std::string::npos)
       << lastError();
   TestModel reshaped("test_model", 3, 4);
   EXPECT_NE(loadFails(good, &reshaped)
-                .find("tensor 0 'dense/kernel' [4, 3] at byte offset 141 "
+                .find("tensor 0 'dense/kernel' [4, 3] at byte offset 221 "
                       "does not match tensor 0 'dense/kernel' [3, 4]"),
             std::string::npos)
       << lastError();
   TestModel adam("test_model", 4, 3, Kind::Learning, "adam");
   EXPECT_NE(loadFails(good, &adam)
-                .find("optimizer 'sgd' at byte offset 138 "
+                .find("optimizer 'sgd' at byte offset 218 "
                       "does not match 'adam'"),
             std::string::npos)
       << lastError();
@@ -161,7 +161,7 @@ TEST_F(Damage, HugeSizesInATinyFile) {
       {40, ~0ull, 8, "impossible for a file of"},      // negative
       {12, 0xffffffffu, 4, "header size 4294967295 at byte offset 12"},
       {12, 64, 4, "header size 64 at byte offset 12"},
-      {20, 0x7fffffffu, 4, "model name at byte offset 128 runs past"},
+      {20, 0x7fffffffu, 4, "model name at byte offset 208 runs past"},
       {28, 0xffffffffu, 4, "4294967295 tensors at byte offset 28"},
       {48, ~0ull, 8, "impossible step -1 at byte offset 48"},
       {120, 1000, 4, "history of 1000 epochs at byte offset 120"},
@@ -177,7 +177,21 @@ TEST_F(Damage, HugeSizesInATinyFile) {
       {112, 9, 8, "impossible images seen 9 at byte offset 112"},
       {112, 1, 8, "impossible images seen 1 at byte offset 112"},
       {104, 9, 8, "impossible correct count 9 at byte offset 104"},
-      {96, 0xbff0000000000000ull, 8, "impossible loss sum -1 at byte offset 96"},
+      {96, 0xbff0000000000000ull, 8,
+       "impossible loss sum -1 at byte offset 96"},
+      // The callbacks' state (format version 2).
+      {124, 4, 4, "4 class names at byte offset 124, but the model has 3"},
+      {124, 1, 4, "class name length at byte offset"},
+      {128, 0x4000000000000000ull, 8,
+       "impossible learning-rate factor 2 at byte offset 128"},
+      {128, 0, 8, "impossible learning-rate factor 0 at byte offset 128"},
+      {144, 2, 8, "impossible plateau wait 2 at byte offset 144"},
+      {152, ~0ull, 8, "impossible plateau cooldown -1 at byte offset 152"},
+      {168, 5, 8, "impossible early-stopping wait 5 at byte offset 168"},
+      {176, 2, 8, "impossible best epoch 2 at byte offset 176"},
+      {192, 2, 8, "impossible stopped flag 2 at byte offset 192"},
+      {200, 2, 4, "unknown flags 0x2 at byte offset 200"},
+      {200, 1, 4, "truncated: the header (byte offsets 12, 32, 40, 200)"},
   };
   for (const Case &c : cases) {
     Bytes bytes = good;

@@ -42,13 +42,18 @@ cnnrt_train_state sampleState() {
   state.loss_sum = 12.375;
   state.correct = 40;
   state.seen = 80;
+  state.lr_scale = 0.5;
+  state.plateau_best = 0.25;
+  state.plateau_wait = 1;
+  state.stop_best = 0.875;
+  state.best_epoch = 2;
   return state;
 }
 
 cnnrt_history sampleHistory() {
-  cnnrt_history history = {0, 0, nullptr, 0};
-  cnnrt_epoch_record first = {0.75, 0.5, NAN, NAN},
-                     second = {0.5, 0.625, 0.25, 0.875};
+  cnnrt_history history = {0, 0, nullptr, 0, 0};
+  cnnrt_epoch_record first = {0.75, 0.5, NAN, NAN, 0.01},
+                     second = {0.5, 0.625, 0.25, 0.875, 0.005};
   EXPECT_EQ(cnnrt_history_append(&history, &first), 0);
   EXPECT_EQ(cnnrt_history_append(&history, &second), 0);
   return history;
@@ -80,7 +85,7 @@ TEST(Checkpoint, RoundTripRestoresEverythingBitForBit) {
       cnnrt_checkpoint_save(path.c_str(), saved.instance, &state, &history), 0)
       << lastError();
   cnnrt_train_state restored;
-  cnnrt_history restoredHistory = {0, 0, nullptr, 1};
+  cnnrt_history restoredHistory = {0, 0, nullptr, 1, 0};
   ASSERT_EQ(cnnrt_checkpoint_load(path.c_str(), loaded.instance, &restored,
                                   &restoredHistory),
             0)
@@ -134,11 +139,11 @@ TEST(Checkpoint, BytesFollowTheDocumentedLayout) {
   cnnrt_history_clear(&history);
   Bytes bytes = readBytes(path);
   // Fixed header, names, tensor table (40 + name bytes each), 2 history
-  // records of 32 bytes.
-  size_t header = 128 + 10 + 3 + (40 + 12) + (40 + 10) + 2 * 32;
+  // records of 40 bytes, no class names.
+  size_t header = 208 + 10 + 3 + (40 + 12) + (40 + 10) + 2 * 40;
   ASSERT_EQ(bytes.size(), header + 4 * (15 + 15) + 4);
   EXPECT_EQ(std::string(bytes.begin(), bytes.begin() + 8), "CNNCCKPT");
-  EXPECT_EQ(getLE(bytes, 8, 4), 1u);      // format version
+  EXPECT_EQ(getLE(bytes, 8, 4), 2u);      // format version
   EXPECT_EQ(getLE(bytes, 12, 4), header); // header size
   EXPECT_EQ(getLE(bytes, 16, 4), CNNC_ABI_VERSION);
   EXPECT_EQ(getLE(bytes, 20, 4), 10u); // "test_model"
@@ -150,20 +155,71 @@ TEST(Checkpoint, BytesFollowTheDocumentedLayout) {
   EXPECT_EQ(getLE(bytes, 56, 8), 2u);  // epoch
   EXPECT_EQ(getLE(bytes, 64, 8), 5u);  // batch
   EXPECT_EQ(getLE(bytes, 72, 8), 0x123456789abcdefull);
-  EXPECT_EQ(getLE(bytes, 120, 4), 2u); // history records
-  EXPECT_EQ(std::string(bytes.begin() + 128, bytes.begin() + 141),
+  EXPECT_EQ(getLE(bytes, 120, 4), 2u);                    // history records
+  EXPECT_EQ(getLE(bytes, 124, 4), 0u);                    // class names
+  EXPECT_EQ(getLE(bytes, 128, 8), 0x3fe0000000000000ull); // lr_scale 0.5
+  EXPECT_EQ(getLE(bytes, 144, 8), 1u);                    // plateau wait
+  EXPECT_EQ(getLE(bytes, 176, 8), 2u);                    // best epoch
+  EXPECT_EQ(getLE(bytes, 192, 8), 0u);                    // not stopped
+  EXPECT_EQ(getLE(bytes, 200, 4), 0u);                    // no best parameters
+  EXPECT_EQ(std::string(bytes.begin() + 208, bytes.begin() + 221),
             "test_modelsgd");
-  EXPECT_EQ(getLE(bytes, 141, 4), 12u); // "dense/kernel"
-  EXPECT_EQ(getLE(bytes, 145, 4), 2u);  // rank
-  EXPECT_EQ(getLE(bytes, 149, 8), 4u);  // shape [4, 3, 0, 0]
-  EXPECT_EQ(getLE(bytes, 157, 8), 3u);
-  EXPECT_EQ(getLE(bytes, 165, 8), 0u);
+  EXPECT_EQ(getLE(bytes, 221, 4), 12u); // "dense/kernel"
+  EXPECT_EQ(getLE(bytes, 225, 4), 2u);  // rank
+  EXPECT_EQ(getLE(bytes, 229, 8), 4u);  // shape [4, 3, 0, 0]
+  EXPECT_EQ(getLE(bytes, 237, 8), 3u);
+  EXPECT_EQ(getLE(bytes, 245, 8), 0u);
+  // The second record's learning rate ends the history.
+  EXPECT_EQ(getLE(bytes, header - 8, 8), 0x3f747ae147ae147bull); // 0.005
   uint32_t firstParam = static_cast<uint32_t>(getLE(bytes, header, 4));
   float value;
   std::memcpy(&value, &firstParam, sizeof value);
   EXPECT_EQ(value, model.params()[0]);
   uLong crc = crc32(0L, bytes.data(), static_cast<uInt>(bytes.size() - 4));
   EXPECT_EQ(getLE(bytes, bytes.size() - 4, 4), crc);
+}
+
+TEST(Checkpoint, ClassNamesAndBestParametersRoundTrip) {
+  TempDir dir;
+  TestModel saved("test_model", 4, 3);
+  train(saved);
+  cnnrt_train_state state = sampleState();
+  std::vector<float> best(15);
+  for (int i = 0; i < 15; ++i)
+    best[i] = 0.5f * float(i) - 3.0f;
+  const char *names[] = {"cat", "dog house", "emu"};
+  cnnrt_checkpoint_extras extras = {best.data(), 0, const_cast<char **>(names),
+                                    3};
+  std::string path = dir.file("extras.ckpt");
+  ASSERT_EQ(cnnrt_checkpoint_save_extras(path.c_str(), saved.instance, &state,
+                                         nullptr, &extras),
+            0)
+      << lastError();
+  TestModel loaded("test_model", 4, 3);
+  std::vector<float> readBest(15, 0.0f);
+  cnnrt_checkpoint_extras read = {readBest.data(), 0, nullptr, 0};
+  cnnrt_train_state restored;
+  ASSERT_EQ(cnnrt_checkpoint_load_extras(path.c_str(), loaded.instance,
+                                         &restored, nullptr, &read),
+            0)
+      << lastError();
+  EXPECT_EQ(read.has_best_params, 1);
+  EXPECT_EQ(readBest, best);
+  ASSERT_EQ(read.num_class_names, 3);
+  EXPECT_STREQ(read.class_names[1], "dog house");
+  cnnrt_class_names_free(read.class_names, read.num_class_names);
+  EXPECT_EQ(std::memcmp(&restored, &state, sizeof state), 0);
+  EXPECT_EQ(loaded.params(), saved.params());
+  // Plain loads skip both; names a model cannot have are refused.
+  ASSERT_EQ(
+      cnnrt_checkpoint_load(path.c_str(), loaded.instance, &restored, nullptr),
+      0);
+  const char *four[] = {"a", "b", "c", "d"};
+  cnnrt_checkpoint_extras tooMany = {nullptr, 0, const_cast<char **>(four), 4};
+  EXPECT_EQ(cnnrt_checkpoint_save_extras(path.c_str(), saved.instance, &state,
+                                         nullptr, &tooMany),
+            -1);
+  EXPECT_EQ(lastError(), path + ": 4 class names for a model of 3 classes");
 }
 
 TEST(Checkpoint, SaveReplacesTheFileAndLeavesNoTemporaryFile) {

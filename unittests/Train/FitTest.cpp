@@ -52,7 +52,7 @@ TEST(Fit, LearnsASimpleTask) {
   ASSERT_EQ(cnnrt_validation_split(fit.train, 0.2, &fit.train, &fit.validation),
             0);
   cnnrt_train_state state = cnnrt_train_state_initial(5);
-  cnnrt_history history = {0, 0, nullptr, 0};
+  cnnrt_history history = {0, 0, nullptr, 0, 0};
   cnnrt_fit_stats stats;
   ASSERT_EQ(cnnrt_fit(model.instance, &fit, &state, &history, nullptr, &stats),
             0)
@@ -86,7 +86,7 @@ TEST(Fit, EpochMeansAreWeightedByBatchSize) {
   TestData data(10, 4, 3);
   cnnrt_fit_options fit = options(data, 2, 4);
   cnnrt_train_state state = cnnrt_train_state_initial(1);
-  cnnrt_history history = {0, 0, nullptr, 0};
+  cnnrt_history history = {0, 0, nullptr, 0, 0};
   ASSERT_EQ(cnnrt_fit(model.instance, &fit, &state, &history, nullptr, nullptr),
             0);
   // Batches of 4, 4, 2 report loss = size and 1 correct image each.
@@ -114,7 +114,7 @@ TEST(Fit, StopsAtTheStepLimit) {
   cnnrt_fit_options fit = options(data, 1, 4);
   cnnrt_train_state state = cnnrt_train_state_initial(1);
   state.step = CNNRT_MAX_STEPS - 1;
-  cnnrt_history history = {0, 0, nullptr, 0};
+  cnnrt_history history = {0, 0, nullptr, 0, 0};
   ASSERT_EQ(cnnrt_fit(model.instance, &fit, &state, &history, nullptr, nullptr),
             -1);
   EXPECT_EQ(state.step, CNNRT_MAX_STEPS);
@@ -133,13 +133,13 @@ TEST(Fit, ResumeFromAnEpochCheckpointIsBitIdentical) {
   TestModel a("test_model", 4, 3);
   cnnrt_fit_options fit = options(data, 3, 8);
   cnnrt_train_state stateA = cnnrt_train_state_initial(21);
-  cnnrt_history historyA = {0, 0, nullptr, 0};
+  cnnrt_history historyA = {0, 0, nullptr, 0, 0};
   ASSERT_EQ(cnnrt_fit(a.instance, &fit, &stateA, &historyA, nullptr, nullptr),
             0);
 
   TestModel b1("test_model", 4, 3);
   cnnrt_train_state stateB = cnnrt_train_state_initial(21);
-  cnnrt_history historyB = {0, 0, nullptr, 0};
+  cnnrt_history historyB = {0, 0, nullptr, 0, 0};
   fit.epochs = 1;
   fit.checkpoint = checkpoint.c_str();
   ASSERT_EQ(cnnrt_fit(b1.instance, &fit, &stateB, &historyB, nullptr, nullptr),
@@ -179,13 +179,13 @@ TEST(Fit, ResumeFromTheMiddleOfAnEpochIsBitIdentical) {
   TestModel a("test_model", 4, 3);
   cnnrt_fit_options fit = options(data, 3, 7);
   cnnrt_train_state stateA = cnnrt_train_state_initial(8);
-  cnnrt_history historyA = {0, 0, nullptr, 0};
+  cnnrt_history historyA = {0, 0, nullptr, 0, 0};
   ASSERT_EQ(cnnrt_fit(a.instance, &fit, &stateA, &historyA, nullptr, nullptr),
             0);
 
   TestModel b1("test_model", 4, 3);
   cnnrt_train_state stateB = cnnrt_train_state_initial(8);
-  cnnrt_history historyB = {0, 0, nullptr, 0};
+  cnnrt_history historyB = {0, 0, nullptr, 0, 0};
   Stopper stopper = {1, 3};
   cnnrt_fit_callbacks callbacks = {&stopper, stopperEpochBegin, stopperBatchEnd,
                                    nullptr};
@@ -228,7 +228,7 @@ TEST(Fit, RejectsUnusableModelsAndData) {
   TestData data(10, 4, 3);
   cnnrt_fit_options fit = options(data, 1, 4);
   cnnrt_train_state state = cnnrt_train_state_initial(1);
-  cnnrt_history history = {0, 0, nullptr, 0};
+  cnnrt_history history = {0, 0, nullptr, 0, 0};
   TestModel inference("test_model", 4, 3, Kind::InferenceOnly);
   EXPECT_EQ(
       cnnrt_fit(inference.instance, &fit, &state, &history, nullptr, nullptr),

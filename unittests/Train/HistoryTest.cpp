@@ -19,8 +19,9 @@ namespace {
 class History : public ::testing::Test {
 protected:
   void SetUp() override {
-    cnnrt_epoch_record first = {0.482100010, 0.826171875, 0.375, 0.8671875};
-    cnnrt_epoch_record second = {0.25, 0.9, NAN, 1.0 / 3.0};
+    cnnrt_epoch_record first = {0.482100010, 0.826171875, 0.375, 0.8671875,
+                                1e-3};
+    cnnrt_epoch_record second = {0.25, 0.9, NAN, 1.0 / 3.0, 5e-4};
     ASSERT_EQ(cnnrt_history_append(&history, &first), 0);
     ASSERT_EQ(cnnrt_history_append(&history, &second), 0);
   }
@@ -33,7 +34,7 @@ protected:
     return std::string(bytes.begin(), bytes.end());
   }
 
-  cnnrt_history history = {0, 0, nullptr, 1};
+  cnnrt_history history = {0, 0, nullptr, 1, 0};
   TempDir dir;
 };
 
@@ -91,7 +92,7 @@ TEST_F(History, FormatFollowsTheExtension) {
 }
 
 TEST_F(History, GrowsPastItsInitialCapacity) {
-  cnnrt_epoch_record record = {1, 0.5, NAN, NAN};
+  cnnrt_epoch_record record = {1, 0.5, NAN, NAN, 0.1};
   for (int i = 0; i < 100; ++i)
     ASSERT_EQ(cnnrt_history_append(&history, &record), 0);
   EXPECT_EQ(history.count, 102);

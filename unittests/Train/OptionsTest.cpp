@@ -142,9 +142,8 @@ TEST(Options, OneMessageNamingTheFlag) {
             "got '0'");
   // The whole int64 range is accepted, its maximum included.
   cnnrt_tool_options options;
-  EXPECT_EQ(parse({"fit", "m.so", "--max-steps", "9223372036854775807"},
-                  options),
-            0)
+  EXPECT_EQ(
+      parse({"fit", "m.so", "--max-steps", "9223372036854775807"}, options), 0)
       << cnnrt_train_last_error();
   EXPECT_EQ(options.max_steps, INT64_MAX);
   EXPECT_EQ(failure({"m.so", "--lr", "nan"}),
@@ -156,7 +155,8 @@ TEST(Options, OneMessageNamingTheFlag) {
   EXPECT_EQ(failure({"m.so", "--seed", "-3"}),
             "--seed: expected an integer in [0, 2^64), got '-3'");
   EXPECT_EQ(failure({"m.so", "--data", "mnist"}),
-            "--data: expected one of fashion-mnist|cifar10, got 'mnist'");
+            "--data: expected one of fashion-mnist|cifar10|idx|npz|folder, "
+            "got 'mnist'");
   EXPECT_EQ(failure({"m.so", "--validation-data", "train"}),
             "--validation-data: expected one of test, got 'train'");
   EXPECT_EQ(failure({"m.so", "--frobnicate"}),
@@ -180,7 +180,81 @@ TEST(Options, OneMessageNamingTheFlag) {
   EXPECT_EQ(failure({"m.so", "--history", "h.txt"}),
             "--history: 'h.txt' must end in .csv or .json");
   EXPECT_EQ(failure({"m.so", "--data", "cifar10"}),
-            "--data-dir: required with --data cifar10");
+            "--data: cifar10: training data needed (--data-dir or "
+            "--train-file)");
+}
+
+TEST(Options, DataFlagsOfEveryFormat) {
+  cnnrt_tool_options o;
+  ASSERT_EQ(
+      parse({"m.so", "--data", "folder", "--train-dir", "t",
+             "--validation-dir=v", "--test-dir", "s", "--rescale", "1/127.5,-1",
+             "--class-names", "n.txt", "--report", "r.json", "--top-k", "5"},
+            o),
+      0)
+      << lastError();
+  EXPECT_STREQ(o.splits[CNNRT_SPLIT_TRAIN].dir, "t");
+  EXPECT_STREQ(o.splits[CNNRT_SPLIT_VALIDATION].dir, "v");
+  EXPECT_STREQ(o.splits[CNNRT_SPLIT_TEST].dir, "s");
+  EXPECT_DOUBLE_EQ(o.rescale, 1 / 127.5);
+  EXPECT_EQ(o.rescale_offset, -1.0);
+  EXPECT_STREQ(o.class_names, "n.txt");
+  EXPECT_STREQ(o.report, "r.json");
+  EXPECT_EQ(o.top_k, 5);
+  ASSERT_EQ(parse({"m.so", "--data", "cifar10", "--train-file", "a.bin",
+                   "--train-file=b.bin", "--test-file", "t.bin"},
+                  o),
+            0)
+      << lastError();
+  EXPECT_EQ(o.splits[CNNRT_SPLIT_TRAIN].num_files, 2);
+  EXPECT_STREQ(o.splits[CNNRT_SPLIT_TRAIN].files[1], "b.bin");
+  EXPECT_STREQ(o.splits[CNNRT_SPLIT_TEST].files[0], "t.bin");
+  ASSERT_EQ(parse({"m.so", "--data", "npz", "--data-file", "d.npz"}, o), 0);
+  ASSERT_EQ(parse({"m.so", "--data", "idx", "--train-images", "i",
+                   "--train-labels", "l", "--rescale", "0.5"},
+                  o),
+            0);
+  EXPECT_EQ(o.rescale, 0.5);
+  ASSERT_EQ(parse({"predict", "m.so", "a.png", "--checkpoint", "c", "b.jpg",
+                   "--images", "dir"},
+                  o),
+            0)
+      << lastError();
+  ASSERT_EQ(o.num_inputs, 2);
+  EXPECT_STREQ(o.inputs[1], "b.jpg");
+  EXPECT_STREQ(o.images_dir, "dir");
+
+  EXPECT_EQ(failure({"m.so", "--train-dir", "t"}),
+            "--train-dir: only with --data folder (the data is "
+            "fashion-mnist)");
+  EXPECT_EQ(failure({"m.so", "--data", "folder"}),
+            "--data: folder: training data needed (--train-dir)");
+  EXPECT_EQ(
+      failure({"evaluate", "m.so", "--checkpoint", "c", "--data", "folder"}),
+      "--data: folder: test data needed (--test-dir)");
+  EXPECT_EQ(failure({"m.so", "--data", "idx", "--train-images", "i"}),
+            "--train-labels: required with --train-images");
+  EXPECT_EQ(failure({"m.so", "--data", "npz", "--data-dir", "d"}),
+            "--data-dir: only with --data fashion-mnist|cifar10|idx (the "
+            "data is npz)");
+  EXPECT_EQ(failure({"m.so", "--data-file", "d.npz"}),
+            "--data-file: only with --data npz (the data is fashion-mnist)");
+  EXPECT_EQ(failure({"m.so", "--data", "folder", "--train-dir", "t",
+                     "--validation-dir", "v", "--validation-split", "0.1"}),
+            "--validation-split: cannot be combined with validation files");
+  EXPECT_EQ(failure({"m.so", "--rescale", "0"}),
+            "--rescale: expected SCALE or SCALE,OFFSET (e.g. 1/255 or "
+            "1/127.5,-1) with a positive scale, got '0'");
+  EXPECT_EQ(failure({"m.so", "--rescale", "1/0"}).substr(0, 20),
+            "--rescale: expected ");
+  EXPECT_EQ(failure({"m.so", "--rescale", "1,x"}).substr(0, 20),
+            "--rescale: expected ");
+  EXPECT_EQ(
+      failure({"predict", "m.so", "--checkpoint", "c", "--data", "folder"}),
+      "predict: no images (image files after the model, --images DIR, "
+      "or test data)");
+  EXPECT_EQ(failure({"m.so", "--report", "r.txt"}),
+            "--report: 'r.txt' must end in .csv or .json");
 }
 
 TEST(Console, Durations) {
@@ -197,7 +271,7 @@ TEST(Console, Durations) {
 
 TEST(Console, EpochLine) {
   char line[256];
-  cnnrt_epoch_record record = {0.48214, 0.82617, 0.39999, 0.85};
+  cnnrt_epoch_record record = {0.48214, 0.82617, 0.39999, 0.85, 1e-3};
   cnnrt_format_epoch(line, sizeof line, 0, 4, 93.2, &record, 1);
   EXPECT_STREQ(line, "Epoch 1/4 - 93s - loss: 0.4821 - accuracy: 0.8262 - "
                      "val_loss: 0.4000 - val_accuracy: 0.8500");
@@ -216,6 +290,63 @@ TEST(Console, ProgressBar) {
   cnnrt_format_bar(line, sizeof line, 0, 1, 5, 1875, 1.0, 0.5, 0.5, 10);
   EXPECT_STREQ(line, "Epoch 1/1    5/1875 [..........] - ETA: 6:14 - loss: "
                      "0.5000 - accuracy: 0.5000");
+}
+
+} // namespace
+
+namespace {
+
+TEST(Options, CallbacksAndAugmentation) {
+  cnnrt_tool_options o;
+  ASSERT_EQ(
+      parse({"m.so", "--lr-schedule", "step:2:0.5", "--reduce-lr-on-plateau",
+             "monitor=loss,factor=0.2,cooldown=1", "--early-stopping", "on",
+             "--save-best", "b.ckpt", "--save-best-monitor", "val_accuracy",
+             "--augment", "flip,translate=0.125,brightness=0.2,contrast=0.3"},
+            o),
+      0)
+      << lastError();
+  EXPECT_EQ(o.schedule.kind, CNNRT_LR_STEP);
+  EXPECT_EQ(o.schedule.period, 2.0);
+  EXPECT_EQ(o.schedule.rate, 0.5);
+  EXPECT_EQ(o.plateau.enabled, 1);
+  EXPECT_EQ(o.plateau.monitor, CNNRT_MONITOR_LOSS);
+  EXPECT_EQ(o.plateau.factor, 0.2);
+  EXPECT_EQ(o.plateau.patience, 10); // Keras's default
+  EXPECT_EQ(o.plateau.min_delta, 1e-4);
+  EXPECT_EQ(o.plateau.cooldown, 1);
+  EXPECT_EQ(o.early_stopping.enabled, 1);
+  EXPECT_EQ(o.early_stopping.monitor, CNNRT_MONITOR_VAL_LOSS);
+  EXPECT_EQ(o.early_stopping.patience, 0);
+  EXPECT_STREQ(o.save_best, "b.ckpt");
+  EXPECT_EQ(o.save_best_monitor, CNNRT_MONITOR_VAL_ACCURACY);
+  EXPECT_EQ(o.augmentation.horizontal_flip, 1);
+  EXPECT_EQ(o.augmentation.translate, 0.125);
+  EXPECT_EQ(o.augmentation.brightness, 0.2);
+  EXPECT_EQ(o.augmentation.contrast, 0.3);
+  ASSERT_EQ(
+      parse({"m.so", "--lr-schedule", "cosine:0.1", "--augment", "crop=4"}, o),
+      0);
+  EXPECT_EQ(o.schedule.kind, CNNRT_LR_COSINE);
+  EXPECT_EQ(o.schedule.alpha, 0.1);
+  EXPECT_EQ(o.schedule.period, 0.0);
+  EXPECT_EQ(o.augmentation.crop_padding, 4);
+  EXPECT_EQ(failure({"m.so", "--lr-schedule", "step:0:0.5"}).substr(0, 37),
+            "--lr-schedule: expected step:EPOCHS:F");
+  EXPECT_EQ(failure({"m.so", "--early-stopping", "patience"}),
+            "--early-stopping: expected 'on' or KEY=VALUE,..., got "
+            "'patience'");
+  EXPECT_EQ(
+      failure({"m.so", "--reduce-lr-on-plateau", "factor=1"}).substr(0, 39),
+      "--reduce-lr-on-plateau: bad 'factor=1' ");
+  EXPECT_EQ(failure({"m.so", "--save-best-monitor", "auc"}),
+            "--save-best-monitor: expected val_loss, val_accuracy, loss or "
+            "accuracy, got 'auc'");
+  EXPECT_EQ(failure({"m.so", "--save-best", "c", "--checkpoint", "c"}),
+            "--save-best: 'c' is also the --checkpoint; the best epoch needs "
+            "a file of its own");
+  EXPECT_EQ(failure({"m.so", "--augment", "flip,translate=1"}).substr(0, 32),
+            "--augment: bad 'translate=1' (ex");
 }
 
 } // namespace

@@ -133,7 +133,7 @@ TestModel::TestModel(const char *name_, int pixels, int classes, Kind kind,
   EXPECT_TRUE((pixels == 4 && classes == 3) || (pixels == 3 && classes == 4));
   int64_t kernel = pixels * classes;
   table[0] = {
-      "dense/kernel",          0,      kernel, 2, CNNC_INIT_GLOROT_UNIFORM,
+      "dense/kernel",          0,      kernel,  2, CNNC_INIT_GLOROT_UNIFORM,
       {pixels, classes, 0, 0}, pixels, classes, 1, 0};
   table[1] = {"dense/bias",       kernel, classes, 1, CNNC_INIT_ZEROS,
               {classes, 0, 0, 0}, 1,      1,       1, 0};
@@ -197,7 +197,8 @@ TestData::TestData(int64_t count, int pixels, int classes, uint64_t seed)
     }
     labels[static_cast<size_t>(i)] = best;
   }
-  dataset = {count, 1, pixels, 1, classes, images.data(), labels.data()};
+  dataset = {count,         1,      pixels, 1, classes, images.data(),
+             labels.data(), nullptr};
 }
 
 TempDir::TempDir() {

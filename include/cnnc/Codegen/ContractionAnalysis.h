@@ -39,6 +39,9 @@ struct ContractionInfo {
   int64_t rows = 0;
 };
 
+/// True when a linalg body is `yield(out + in0 * in1)` in any operand order.
+bool isMultiplyAccumulate(mlir::Block &body);
+
 /// Returns how `op` maps onto a register-blocked kernel, or failure when it
 /// is not a multiply-accumulate contraction of that form (f32 tensors, two
 /// inputs, one output indexed by every parallel loop, static column extent).

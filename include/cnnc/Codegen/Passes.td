@@ -147,4 +147,89 @@ def CNNDistributeTiles : Pass<"cnn-distribute-tiles"> {
   let dependentDialects = ["mlir::scf::SCFDialect"];
 }
 
+def CNNApproximateMath : Pass<"cnn-approximate-math"> {
+  let summary = "Replace f32 exp/log/erf/tanh by vectorizable polynomials";
+  let description = [{
+    No vector math library is linked on the CPU, so `math.exp`,
+    `math.tanh`, `math.erfc`, ... on `vector<8xf32>` would become LLVM
+    intrinsics that the x86 back end splits into eight scalar libm calls
+    each, in the middle of a kernel's epilogue (a conv2d with a fused
+    sigmoid, gelu or softplus). This pass rewrites exp, expm1, log, log1p,
+    log2, erf, erfc and tanh on f32 scalars and vectors into MLIR's
+    polynomial approximations (populateMathPolynomialApproximationPatterns:
+    Cephes/Eigen-style, a few ulp, inf/NaN and overflow handled), made of
+    fma, floor, bit manipulation and arith ops that stay in vector
+    registers; in scalar loops LLVM's loop vectorizer can then vectorize
+    them. The GPU kernels use the same approximations (cnn-gpu-legalize-math).
+  }];
+  let dependentDialects = [
+    "mlir::arith::ArithDialect",
+    "mlir::math::MathDialect",
+    "mlir::vector::VectorDialect",
+  ];
+}
+
+def CNNVectorizeDepthwise : Pass<"cnn-vectorize-depthwise"> {
+  let summary = "Vector kernels for depthwise convolutions and their gradients";
+  let description = [{
+    The contraction kernels of cnn-vectorize-contractions cannot compute a
+    depthwise convolution: its operands both vary along the channel loop.
+    This pass replaces every depthwise convolution on tensors
+    (`linalg.depthwise_conv_2d_nhwc_hwc`, the forward and input-gradient
+    form, and `linalg.depthwise_conv_2d_nhwc_hwcm` whose result is
+    collapsed to `c * M + m`) and every depthwise kernel gradient (the
+    `linalg.generic` of cnn-to-linalg reducing
+    `x[n, oh*s + kh*d, ow*s + kw*d, j floordiv M] * dy[n, oh, ow, j]` over
+    `n, oh, ow`) by an `scf.forall` of register-blocked vector code.
+
+    The channels are vectorized: a vector holds `width` consecutive output
+    channels `j` (`width` = `vector-width`, halved until it divides the
+    channel count and fits the depth multiplier M), whose input channels
+    `j floordiv M` are loaded as one vector (M = 1), a shorter vector with
+    each lane repeated M times (M divides `width`) or a broadcast scalar.
+    A convolution iteration owns one output row of one image (`n`, `oh`):
+    for every channel vector it computes blocks of up to `rows` output
+    columns whose accumulators stay in registers while the `kh` loop runs
+    and the `kw` taps are unrolled (one FMA of an input vector with a
+    kernel vector per tap and column); `rows` is chosen from
+    `vector-registers`. A kernel gradient iteration owns one channel vector
+    (and a block of kernel rows when the taps do not fit in the
+    registers): the tap accumulators stay in registers over the whole
+    batch and every output position. When the input is a `tensor.pad` of
+    zeros, both kernels read its source and skip the taps that fall into
+    the padding (kernel-row loop bounds, peeled border columns and rows),
+    so the padded copy is never made.
+
+    With `fuse-producers`, accumulators start from the `linalg.fill` or
+    bias `linalg.broadcast` of the output in registers; with
+    `fuse-consumers`, an element-wise consumer (the fused activation) is
+    applied before the store, as in cnn-vectorize-contractions, and a
+    kernel gradient whose taps fit in one iteration also computes the bias
+    gradient beside it (the sum of the output gradient over all but the
+    channels, one more accumulator per channel vector). Iterations
+    run on threads (cnn-distribute-tiles) unless `parallel` is off or the
+    op is too small to amortize a fork/join.
+  }];
+  let options = [
+    Option<"vectorWidth", "vector-width", "int64_t", "8",
+           "f32 lanes per vector register (8 for AVX2)">,
+    Option<"vectorRegisters", "vector-registers", "int64_t", "16",
+           "vector registers the kernels may use (16 for AVX2, 32 with "
+           "AVX-512VL)">,
+    Option<"parallel", "parallel", "bool", "true",
+           "distribute the iterations over threads (scf.forall)">,
+    Option<"fuseProducers", "fuse-producers", "bool", "true",
+           "start accumulators from fill/broadcast producers in registers">,
+    Option<"fuseConsumers", "fuse-consumers", "bool", "true",
+           "apply an element-wise consumer before storing">,
+  ];
+  let dependentDialects = [
+    "mlir::affine::AffineDialect",
+    "mlir::arith::ArithDialect",
+    "mlir::scf::SCFDialect",
+    "mlir::tensor::TensorDialect",
+    "mlir::vector::VectorDialect",
+  ];
+}
+
 #endif // CNNC_CODEGEN_PASSES_TD

@@ -37,6 +37,11 @@ struct GPUPipelineOptions : mlir::PassPipelineOptions<GPUPipelineOptions> {
   Option<bool> nesterov{*this, "nesterov",
                         llvm::cl::desc("SGD with Nesterov momentum"),
                         llvm::cl::init(false)};
+  Option<bool> foldBatchNorm{
+      *this, "fold-batch-norm",
+      llvm::cl::desc("Fold inference batch normalization into the conv2d/"
+                     "dense before it (cnn-fold-batch-norm)"),
+      llvm::cl::init(true)};
   Option<float> weightDecay{
       *this, "weight-decay",
       llvm::cl::desc("Decoupled weight decay; negative: the optimizer's "

@@ -62,6 +62,11 @@ struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
       llvm::cl::desc("Fold standalone activations into their conv2d/dense "
                      "(cnn-fuse-activations)"),
       llvm::cl::init(true)};
+  Option<bool> foldBatchNorm{
+      *this, "fold-batch-norm",
+      llvm::cl::desc("Fold inference batch normalization into the conv2d/"
+                     "dense before it (cnn-fold-batch-norm)"),
+      llvm::cl::init(true)};
   Option<bool> fuseActivationGrads{
       *this, "fuse-activation-grads",
       llvm::cl::desc("Take activation gradients on the layout of the "
@@ -71,6 +76,12 @@ struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
       *this, "vectorize",
       llvm::cl::desc("Register-blocked vector kernels for contractions "
                      "(cnn-select-tiling, cnn-vectorize-contractions)"),
+      llvm::cl::init(true)};
+  Option<bool> vectorizeDepthwise{
+      *this, "vectorize-depthwise",
+      llvm::cl::desc("Vector kernels for depthwise convolutions and their "
+                     "kernel gradients (cnn-vectorize-depthwise; needs "
+                     "`vectorize`)"),
       llvm::cl::init(true)};
   Option<bool> fuseElementwise{
       *this, "fuse-elementwise",

@@ -51,6 +51,9 @@ typedef enum cnnc_status {
   CNNC_OK = 0,
   CNNC_ERR_ARGUMENT = 1, ///< negative batch, null buffer, label out of range
   CNNC_ERR_DEVICE = 2,   ///< GPU targets: device or driver failure
+  CNNC_ERR_MEMORY = 3,   ///< a temporary buffer could not be allocated; the
+                         ///< call's temporaries are freed, the caller's
+                         ///< buffers may hold partial results
 } cnnc_status;
 
 /// Keras initializers (values match the `cnn` dialect's Initializer enum).
@@ -166,6 +169,15 @@ typedef const cnnc_model_desc *(*cnnc_model_entry_fn)(void);
 /// Implemented by the support library linked into every generated library.
 int32_t cnnc_support_init_params(const cnnc_model_desc *desc, float *params,
                                  uint64_t seed);
+
+/// Used by the C wrapper of every entry point (support library): enter
+/// returns the jmp_buf of a new guard of this thread, which the wrapper
+/// passes to _setjmp; an allocation the system refuses while the guard is
+/// active frees the call's temporaries and longjmps there, the wrapper then
+/// calls unwind and returns CNNC_ERR_MEMORY; leave ends a successful call.
+void *cnnc_support_guard_enter(void);
+void cnnc_support_guard_leave(void);
+void cnnc_support_guard_unwind(void);
 
 #ifdef __cplusplus
 } // extern "C"

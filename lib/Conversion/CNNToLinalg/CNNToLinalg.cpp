@@ -158,28 +158,6 @@ struct FlattenLowering : OpConversionPattern<FlattenOp> {
   }
 };
 
-template <typename UnaryOp, Activation kActivation>
-struct ActivationLowering : OpConversionPattern<UnaryOp> {
-  using OpConversionPattern<UnaryOp>::OpConversionPattern;
-  using OpAdaptor = typename UnaryOp::Adaptor;
-
-  LogicalResult
-  matchAndRewrite(UnaryOp op, OpAdaptor adaptor,
-                  ConversionPatternRewriter &rewriter) const override {
-    Location loc = op.getLoc();
-    auto type = cast<RankedTensorType>(op.getType());
-    Value init = createEmptyLike(rewriter, loc, type, adaptor.getInput());
-    rewriter.replaceOp(
-        op, createElementwise(rewriter, loc, ValueRange{adaptor.getInput()},
-                              init,
-                              [](OpBuilder &b, Location l, ValueRange args) {
-                                return applyActivation(b, l, kActivation,
-                                                       args[0]);
-                              }));
-    return success();
-  }
-};
-
 struct AddLowering : OpConversionPattern<AddOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -239,10 +217,7 @@ struct ConvertCNNToLinalgPass
                  SoftmaxLowering,
                  Pool2DLowering<MaxPool2DOp, linalg::PoolingNhwcMaxOp>,
                  Pool2DLowering<AvgPool2DOp, linalg::PoolingNhwcSumOp>,
-                 Pool2DLowering<MinPool2DOp, linalg::PoolingNhwcMinOp>,
-                 ActivationLowering<ReluOp, Activation::Relu>,
-                 ActivationLowering<SigmoidOp, Activation::Sigmoid>,
-                 ActivationLowering<TanhOp, Activation::Tanh>>(ctx);
+                 Pool2DLowering<MinPool2DOp, linalg::PoolingNhwcMinOp>>(ctx);
     populateTrainingOpsToLinalgPatterns(patterns);
     populateActivationsPatterns(patterns);
     populateDepthwisePatterns(patterns);

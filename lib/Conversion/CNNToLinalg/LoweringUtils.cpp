@@ -7,6 +7,8 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 
+#include <cmath>
+
 using namespace mlir;
 using namespace cnnc::cnn;
 
@@ -47,25 +49,125 @@ Value createElementwise(
   return generic.getResult(0);
 }
 
-/// The scalar form of an activation.
+ActivationOptions fusedActivationOptions(Activation activation) {
+  ActivationOptions options;
+  if (activation == Activation::LeakyRelu)
+    options.alpha = LeakyReluOp::kFusedAlpha;
+  else if (activation == Activation::Elu)
+    options.alpha = EluOp::kFusedAlpha;
+  return options;
+}
+
+Value createSigmoid(OpBuilder &b, Location loc, Value x) {
+  Value negated = arith::NegFOp::create(b, loc, x);
+  Value exp = math::ExpOp::create(b, loc, negated);
+  Value one = createF32Constant(b, loc, 1);
+  Value denominator = arith::AddFOp::create(b, loc, one, exp);
+  return arith::DivFOp::create(b, loc, one, denominator);
+}
+
+Value createNormalCdf(OpBuilder &b, Location loc, Value x) {
+  Value scaled = arith::MulFOp::create(b, loc, x, f32(b, loc, M_SQRT1_2));
+  Value erf = math::ErfOp::create(b, loc, scaled);
+  Value sum = arith::AddFOp::create(b, loc, erf, f32(b, loc, 1.0));
+  return arith::MulFOp::create(b, loc, sum, f32(b, loc, 0.5));
+}
+
+namespace {
+/// Scalar arithmetic on f32 values with short names, for the formulas.
+struct Arith {
+  OpBuilder &b;
+  Location loc;
+  Value c(double v) const { return f32(b, loc, v); }
+  Value add(Value x, Value y) const {
+    return arith::AddFOp::create(b, loc, x, y);
+  }
+  Value mul(Value x, Value y) const {
+    return arith::MulFOp::create(b, loc, x, y);
+  }
+  Value max(Value x, Value y) const {
+    return arith::MaximumFOp::create(b, loc, x, y);
+  }
+  Value min(Value x, Value y) const {
+    return arith::MinimumFOp::create(b, loc, x, y);
+  }
+  Value gt(Value x, Value y) const {
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGT, x, y);
+  }
+  Value ge(Value x, Value y) const {
+    return arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OGE, x, y);
+  }
+  Value select(Value c, Value x, Value y) const {
+    return arith::SelectOp::create(b, loc, c, x, y);
+  }
+  /// min(max(x, 0), 6)
+  Value relu6(Value x) const { return min(max(x, c(0)), c(6)); }
+  /// x > 0 ? x : alpha * expm1(x), without an infinite expm1 on the
+  /// unselected side.
+  Value elu(Value x, double alpha) const {
+    Value negative = min(x, c(0));
+    Value expm1 = math::ExpM1Op::create(b, loc, negative);
+    Value tail = mul(c(alpha), expm1);
+    return select(gt(x, c(0)), x, tail);
+  }
+};
+} // namespace
+
 Value applyActivation(OpBuilder &b, Location loc, Activation activation,
-                      Value x) {
+                      Value x, const ActivationOptions &options) {
+  Arith a{b, loc};
   switch (activation) {
   case Activation::None:
     return x;
   case Activation::Relu:
-    return arith::MaximumFOp::create(b, loc, x, createF32Constant(b, loc, 0));
-  case Activation::Sigmoid: {
-    Value negated = arith::NegFOp::create(b, loc, x);
-    Value exp = math::ExpOp::create(b, loc, negated);
-    Value one = createF32Constant(b, loc, 1);
-    Value denominator = arith::AddFOp::create(b, loc, one, exp);
-    return arith::DivFOp::create(b, loc, one, denominator);
-  }
+    return a.max(x, a.c(0));
+  case Activation::Sigmoid:
+    return createSigmoid(b, loc, x);
   case Activation::Tanh:
     return math::TanhOp::create(b, loc, x);
+  case Activation::LeakyRelu:
+    // The backends' select on the sign (a max would flip for alpha > 1).
+    return a.select(a.ge(x, a.c(0)), x, a.mul(a.c(options.alpha), x));
+  case Activation::Elu:
+    return a.elu(x, options.alpha);
+  case Activation::Selu: {
+    Value elu = a.elu(x, kSeluAlpha);
+    return a.mul(a.c(kSeluScale), elu);
+  }
+  case Activation::Relu6:
+    return a.relu6(x);
+  case Activation::Silu:
+    // x / (1 + exp(-x)): -0 rather than NaN where exp(-x) overflows.
+    return a.mul(x, createSigmoid(b, loc, x));
+  case Activation::Gelu: {
+    if (!options.approximate)
+      return a.mul(x, createNormalCdf(b, loc, x));
+    // x (1 + tanh(u)) / 2 = x sigmoid(2u), u = sqrt(2/pi) (x + 0.044715 x^3):
+    // no cancellation of 1 + tanh(u) for negative x.
+    Value cube = a.mul(a.mul(x, x), x);
+    Value inner = a.add(x, a.mul(a.c(0.044715), cube));
+    Value twiceU = a.mul(a.c(2 * std::sqrt(2 / M_PI)), inner);
+    return a.mul(x, createSigmoid(b, loc, twiceU));
+  }
+  case Activation::Softplus: {
+    // max(x, 0) + log1p(exp(-|x|)): exp never overflows, and log1p keeps
+    // the small values of negative x.
+    Value abs = math::AbsFOp::create(b, loc, x);
+    Value exp = math::ExpOp::create(b, loc, arith::NegFOp::create(b, loc, abs));
+    return a.add(a.max(x, a.c(0)), math::Log1pOp::create(b, loc, exp));
+  }
+  case Activation::HardSigmoid:
+    return a.mul(a.relu6(a.add(x, a.c(3))), a.c(1.0 / 6.0));
+  case Activation::HardSwish:
+    return a.mul(x, a.mul(a.relu6(a.add(x, a.c(3))), a.c(1.0 / 6.0)));
   }
   llvm_unreachable("unknown activation");
+}
+
+Value applyActivation(OpBuilder &b, Location loc, Activation activation,
+                      Value x) {
+  return applyActivation(b, loc, activation, x,
+                         fusedActivationOptions(activation));
 }
 
 /// Applies `activation` in place on `tensor` (no-op for `none`).

@@ -49,9 +49,44 @@ mlir::Value createElementwise(
                                    mlir::ValueRange)>
         scalarFn);
 
-/// The scalar form of an activation.
+/// The parameters of an activation beyond its kind: the slope `alpha` of
+/// leaky_relu and elu, gelu's tanh approximation.
+struct ActivationOptions {
+  double alpha = 0.0;
+  bool approximate = false;
+};
+
+/// The options of the fused form of `activation`: the Keras activation
+/// function's defaults (leaky_relu 0.2, elu 1.0, exact gelu).
+ActivationOptions fusedActivationOptions(Activation activation);
+
+/// Keras's SELU constants (keras/src/backend/*/nn.py).
+inline constexpr double kSeluAlpha = 1.6732632423543772848170429916717;
+inline constexpr double kSeluScale = 1.0507009873554804934193349852946;
+
+/// The scalar (or vector) f32 form of an activation with `options`. Every
+/// form is numerically sound over all of f32: no intermediate overflows
+/// into a NaN, and small results keep their relative precision (softplus
+/// as max(x, 0) + log1p(exp(-|x|)), elu with expm1).
+mlir::Value applyActivation(mlir::OpBuilder &b, mlir::Location loc,
+                            Activation activation, mlir::Value x,
+                            const ActivationOptions &options);
+
+/// The scalar form of the fused activation (Keras defaults).
 mlir::Value applyActivation(mlir::OpBuilder &b, mlir::Location loc,
                             Activation activation, mlir::Value x);
+
+/// sigmoid(x) = 1 / (1 + exp(-x)) (0 for large negative x, not NaN).
+mlir::Value createSigmoid(mlir::OpBuilder &b, mlir::Location loc,
+                          mlir::Value x);
+
+/// The standard normal distribution function Phi(x) = (1 + erf(x / sqrt(2)))
+/// / 2, as Keras's JAX and NumPy backends write gelu. Below x ~ -4 it is
+/// accurate in absolute (~1e-7), not relative terms; erfc(-x / sqrt(2)) / 2
+/// would keep the tail's digits but its polynomial costs twice as much in a
+/// conv2d's epilogue (docs/performance.md).
+mlir::Value createNormalCdf(mlir::OpBuilder &b, mlir::Location loc,
+                            mlir::Value x);
 
 /// Applies `activation` in place on `tensor` (no-op for `none`).
 mlir::Value createActivation(mlir::OpBuilder &b, mlir::Location loc,
@@ -125,8 +160,8 @@ void populateTrainingOpsToLinalgPatterns(mlir::RewritePatternSet &patterns);
 /// updates.
 void populateLossAndOptimizerPatterns(mlir::RewritePatternSet &patterns);
 
-/// Adds the patterns lowering the activation layers beyond relu, sigmoid
-/// and tanh (ActivationsToLinalg.cpp).
+/// Adds the patterns lowering the standalone activation layers
+/// (ActivationsToLinalg.cpp).
 void populateActivationsPatterns(mlir::RewritePatternSet &patterns);
 
 /// Adds the patterns lowering depthwise convolution and its gradients
@@ -136,6 +171,10 @@ void populateDepthwisePatterns(mlir::RewritePatternSet &patterns);
 /// Adds the patterns lowering batch normalization, dropout and their
 /// training forms and gradients (NormalizationToLinalg.cpp).
 void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
+
+/// Adds the patterns lowering dropout and its training form
+/// (DropoutToLinalg.cpp); populateNormalizationPatterns includes them.
+void populateDropoutPatterns(mlir::RewritePatternSet &patterns);
 
 /// Adds the pattern lowering cnn.rescale (PreprocessingToLinalg.cpp).
 void populatePreprocessingPatterns(mlir::RewritePatternSet &patterns);

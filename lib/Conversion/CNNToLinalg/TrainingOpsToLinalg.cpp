@@ -10,7 +10,10 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+#include <cmath>
 
 using namespace mlir;
 using namespace cnnc::cnn;
@@ -22,6 +25,91 @@ namespace {
 // Element-wise gradients, reductions, matmul, reshape
 //===----------------------------------------------------------------------===//
 
+/// `dy * f'` for `activation`, from `v`: the activation's output for the
+/// kinds differentiated from it, its input for silu, gelu and hard_swish
+/// (cnn.activation_grad's table).
+Value activationInputGrad(OpBuilder &b, Location loc, Activation activation,
+                          const ActivationOptions &options, Value v, Value dy) {
+  auto c = [&](double value) { return f32(b, loc, value); };
+  auto mul = [&](Value x, Value y) -> Value {
+    return arith::MulFOp::create(b, loc, x, y);
+  };
+  auto add = [&](Value x, Value y) -> Value {
+    return arith::AddFOp::create(b, loc, x, y);
+  };
+  auto sub = [&](Value x, Value y) -> Value {
+    return arith::SubFOp::create(b, loc, x, y);
+  };
+  auto cmp = [&](arith::CmpFPredicate predicate, Value x, double y) -> Value {
+    return arith::CmpFOp::create(b, loc, predicate, x, c(y));
+  };
+  auto select = [&](Value condition, Value x, Value y) -> Value {
+    return arith::SelectOp::create(b, loc, condition, x, y);
+  };
+  auto between = [&](Value x, double low, double high) -> Value {
+    return arith::AndIOp::create(b, loc, cmp(arith::CmpFPredicate::OGT, x, low),
+                                 cmp(arith::CmpFPredicate::OLT, x, high));
+  };
+  using P = arith::CmpFPredicate;
+  switch (activation) {
+  case Activation::None:
+    return dy;
+  case Activation::Relu:
+    return select(cmp(P::OGT, v, 0), dy, c(0));
+  case Activation::Sigmoid:
+    return mul(dy, mul(v, sub(c(1), v)));
+  case Activation::Tanh:
+    return mul(dy, sub(c(1), mul(v, v)));
+  case Activation::LeakyRelu:
+    return select(cmp(P::OGT, v, 0), dy, mul(c(options.alpha), dy));
+  case Activation::Elu:
+    return select(cmp(P::OGT, v, 0), dy, mul(add(v, c(options.alpha)), dy));
+  case Activation::Selu:
+    return select(cmp(P::OGT, v, 0), mul(c(kSeluScale), dy),
+                  mul(add(v, c(kSeluScale * kSeluAlpha)), dy));
+  case Activation::Relu6:
+    return select(between(v, 0, 6), dy, c(0));
+  case Activation::Softplus: {
+    // sigmoid(x) = 1 - exp(-y) = -expm1(-y): exact for small y too.
+    Value negated = arith::NegFOp::create(b, loc, v);
+    Value slope =
+        arith::NegFOp::create(b, loc, math::ExpM1Op::create(b, loc, negated));
+    return mul(dy, slope);
+  }
+  case Activation::HardSigmoid:
+    return select(between(v, 0, 1), mul(dy, c(1.0 / 6.0)), c(0));
+  case Activation::Silu: {
+    // s (1 + x (1 - s)), s = sigmoid(x)
+    Value s = createSigmoid(b, loc, v);
+    return mul(dy, mul(s, add(c(1), mul(v, sub(c(1), s)))));
+  }
+  case Activation::Gelu: {
+    if (!options.approximate) {
+      // Phi(x) + x phi(x), phi(x) = exp(-x^2 / 2) / sqrt(2 pi)
+      Value density = mul(c(1 / std::sqrt(2 * M_PI)),
+                          math::ExpOp::create(b, loc, mul(c(-0.5), mul(v, v))));
+      return mul(dy, add(createNormalCdf(b, loc, v), mul(v, density)));
+    }
+    // d/dx [x s(2u)] = s (1 + 2 x (1 - s) u'), s = sigmoid(2u),
+    // u = k (x + 0.044715 x^3), u' = k (1 + 3 * 0.044715 x^2).
+    double k = std::sqrt(2 / M_PI);
+    Value square = mul(v, v);
+    Value inner = add(v, mul(c(0.044715), mul(square, v)));
+    Value s = createSigmoid(b, loc, mul(c(2 * k), inner));
+    Value twiceDu = mul(c(2 * k), add(c(1), mul(c(3 * 0.044715), square)));
+    Value slope = mul(s, add(c(1), mul(mul(v, sub(c(1), s)), twiceDu)));
+    return mul(dy, slope);
+  }
+  case Activation::HardSwish: {
+    // x <= -3: 0; x >= 3: 1; else (2x + 3) / 6
+    Value middle = mul(dy, mul(add(mul(c(2), v), c(3)), c(1.0 / 6.0)));
+    Value upper = select(cmp(P::OGE, v, 3), dy, middle);
+    return select(cmp(P::OLE, v, -3), c(0), upper);
+  }
+  }
+  llvm_unreachable("unknown activation");
+}
+
 struct ActivationGradLowering : OpConversionPattern<ActivationGradOp> {
   using OpConversionPattern::OpConversionPattern;
 
@@ -30,35 +118,14 @@ struct ActivationGradLowering : OpConversionPattern<ActivationGradOp> {
                   ConversionPatternRewriter &b) const override {
     Location loc = op.getLoc();
     Activation activation = op.getActivation();
-    Value init = createEmptyLike(b, loc, op.getType(), adaptor.getOutput());
+    ActivationOptions options{op.getEffectiveAlpha(), op.getApproximate()};
+    Value init = createEmptyLike(b, loc, op.getType(), adaptor.getValue());
     b.replaceOp(op, createElementwise(
                         b, loc,
-                        ValueRange{adaptor.getOutput(), adaptor.getOutputGrad()},
+                        ValueRange{adaptor.getValue(), adaptor.getOutputGrad()},
                         init, [&](OpBuilder &nb, Location l, ValueRange args) {
-                          Value y = args[0], dy = args[1];
-                          Value one = f32(nb, l, 1);
-                          switch (activation) {
-                          case Activation::None:
-                            return dy;
-                          case Activation::Relu: {
-                            Value positive = arith::CmpFOp::create(
-                                nb, l, arith::CmpFPredicate::OGT, y,
-                                f32(nb, l, 0));
-                            return Value(arith::SelectOp::create(
-                                nb, l, positive, dy, f32(nb, l, 0)));
-                          }
-                          case Activation::Sigmoid: {
-                            Value slope = arith::MulFOp::create(
-                                nb, l, y, arith::SubFOp::create(nb, l, one, y));
-                            return Value(arith::MulFOp::create(nb, l, dy, slope));
-                          }
-                          case Activation::Tanh: {
-                            Value slope = arith::SubFOp::create(
-                                nb, l, one, arith::MulFOp::create(nb, l, y, y));
-                            return Value(arith::MulFOp::create(nb, l, dy, slope));
-                          }
-                          }
-                          llvm_unreachable("unknown activation");
+                          return activationInputGrad(nb, l, activation, options,
+                                                     args[0], args[1]);
                         }));
     return success();
   }

@@ -166,9 +166,9 @@ func.func @conv_bad_padding(%x: tensor<?x28x28x1xf32>, %k: tensor<3x3x1x8xf32>) 
 // -----
 
 func.func @conv_bad_activation(%x: tensor<?x28x28x1xf32>, %k: tensor<3x3x1x8xf32>) {
-  // expected-error @+2 {{expected ::cnnc::cnn::Activation to be one of: none, relu, sigmoid, tanh}}
+  // expected-error @+2 {{expected ::cnnc::cnn::Activation to be one of: none, relu, sigmoid, tanh, leaky_relu, elu, selu, relu6, silu, gelu, softplus, hard_sigmoid, hard_swish}}
   // expected-error @+1 {{failed to parse CNN_ActivationAttr parameter 'value'}}
-  %0 = cnn.conv2d %x, %k activation = gelu : tensor<?x28x28x1xf32>, tensor<3x3x1x8xf32>
+  %0 = cnn.conv2d %x, %k activation = mish : tensor<?x28x28x1xf32>, tensor<3x3x1x8xf32>
   return
 }
 

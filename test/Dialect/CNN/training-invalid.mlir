@@ -139,7 +139,7 @@ func.func @adam_types(%p: tensor<10xf32>, %g: tensor<9xf32>, %lr: f32, %t: i64) 
 // -----
 
 func.func @activation_grad_types(%y: tensor<?x4xf32>, %dy: tensor<?x5xf32>) {
-  // expected-error @+1 {{'cnn.activation_grad' op failed to verify that all of {output, output_grad, input_grad} have same type}}
+  // expected-error @+1 {{'cnn.activation_grad' op failed to verify that all of {value, output_grad, input_grad} have same type}}
   %0 = "cnn.activation_grad"(%y, %dy) <{activation = #cnn<activation relu>}> : (tensor<?x4xf32>, tensor<?x5xf32>) -> tensor<?x4xf32>
   return
 }

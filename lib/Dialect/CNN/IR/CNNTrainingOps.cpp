@@ -9,6 +9,8 @@
 #include "cnnc/Dialect/CNN/IR/CNNOps.h"
 #include "cnnc/Dialect/CNN/IR/WindowGeometry.h"
 
+#include "llvm/Support/CheckedArithmetic.h"
+
 using namespace mlir;
 using namespace cnnc::cnn;
 
@@ -198,4 +200,53 @@ LogicalResult RMSpropUpdateOp::verify() {
            << momentum << (getMomentumBuffer() ? " with" : " without")
            << " a buffer";
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Depthwise convolution gradients
+//===----------------------------------------------------------------------===//
+
+/// Checks that a depthwise kernel [KH, KW, C, M] is static and matches an
+/// input of C channels and an output (gradient) of C * M channels.
+static LogicalResult verifyDepthwiseChannels(Operation *op,
+                                             RankedTensorType input,
+                                             RankedTensorType output,
+                                             RankedTensorType kernel) {
+  if (!kernel.hasStaticShape())
+    return op->emitOpError("depthwise kernel must have a static shape, got ")
+           << kernel;
+  std::optional<int64_t> outputChannels =
+      llvm::checkedMul(kernel.getDimSize(2), kernel.getDimSize(3));
+  if (!outputChannels)
+    return op->emitOpError("output channels of depthwise kernel ")
+           << kernel << " overflow int64";
+  if (input.getDimSize(3) != kernel.getDimSize(2) ||
+      output.getDimSize(3) != *outputChannels)
+    return op->emitOpError("channels of ")
+           << input << " and " << output << " do not match depthwise kernel "
+           << kernel << " (C = " << kernel.getDimSize(2)
+           << " input and C * M = " << *outputChannels << " output channels)";
+  return success();
+}
+
+LogicalResult DepthwiseConv2DGradInputOp::verify() {
+  auto input = getInputGrad().getType();
+  auto kernel = getDepthwiseKernel().getType();
+  auto output = getOutputGrad().getType();
+  if (failed(verifyDepthwiseChannels(*this, input, output, kernel)))
+    return failure();
+  return verifyWindowedShapes(*this, input, output,
+                              kernel.getShape().take_front(2), getStrides(),
+                              getDilations(), getPadding());
+}
+
+LogicalResult DepthwiseConv2DGradFilterOp::verify() {
+  auto input = getInput().getType();
+  auto kernel = getKernelGrad().getType();
+  auto output = getOutputGrad().getType();
+  if (failed(verifyDepthwiseChannels(*this, input, output, kernel)))
+    return failure();
+  return verifyWindowedShapes(*this, input, output,
+                              kernel.getShape().take_front(2), getStrides(),
+                              getDilations(), getPadding());
 }

@@ -4,13 +4,15 @@
 // dense, flatten, the activations, softmax and add: their Keras identity,
 // their cost per image and their gradient rules. A fused activation is
 // differentiated from the layer's output (relu: y > 0, sigmoid: y (1 - y),
-// tanh: 1 - y^2), so no pre-activation value has to be kept alive for the
-// backward pass.
+// tanh: 1 - y^2, ...), so no pre-activation value has to be kept alive for
+// the backward pass; the few whose derivative needs the input (silu, gelu,
+// hard_swish) are split off the layer by its training form.
 //
 //===----------------------------------------------------------------------===//
 
 #include "LayerSemantics.h"
 
+#include "mlir/IR/IRMapping.h"
 #include "llvm/Support/CheckedArithmetic.h"
 
 using namespace mlir;
@@ -58,18 +60,132 @@ std::optional<int64_t> cnnc::cnn::detail::perImageElements(Type type) {
   return count;
 }
 
+//===----------------------------------------------------------------------===//
+// Activations
+//===----------------------------------------------------------------------===//
+
 int64_t cnnc::cnn::detail::activationFlops(Activation activation) {
-  return activation == Activation::None ? 0 : 1;
+  switch (activation) {
+  case Activation::None:
+    return 0;
+  case Activation::Relu:
+  case Activation::LeakyRelu:
+  case Activation::Relu6:
+    return 1;
+  case Activation::HardSigmoid: // add, scale, clamp
+    return 3;
+  case Activation::HardSwish: // hard_sigmoid, product
+    return 4;
+  case Activation::Sigmoid:
+  case Activation::Tanh:
+  case Activation::Elu:
+  case Activation::Selu:
+  case Activation::Softplus:
+    return 4;
+  case Activation::Silu: // sigmoid, product
+  case Activation::Gelu: // scale, erf, add, two products
+    return 5;
+  }
+  llvm_unreachable("unknown activation");
+}
+
+std::optional<int64_t>
+cnnc::cnn::detail::activationLayerFlops(Type type, Activation activation) {
+  std::optional<int64_t> elements = perImageElements(type);
+  if (!elements)
+    return std::nullopt;
+  return checkedProduct({*elements, activationFlops(activation)});
+}
+
+bool cnnc::cnn::detail::isDifferentiableFromOutput(Activation activation) {
+  switch (activation) {
+  case Activation::Silu:
+  case Activation::Gelu:
+  case Activation::HardSwish:
+    return false;
+  default:
+    return true;
+  }
+}
+
+Value cnnc::cnn::detail::activationGradient(OpBuilder &b, Location loc,
+                                            const ActivationParams &params,
+                                            Value input, Value output,
+                                            Value outputGrad) {
+  if (params.kind == Activation::None)
+    return outputGrad;
+  Value value = isDifferentiableFromOutput(params.kind) ? output : input;
+  return ActivationGradOp::create(
+      b, loc, value, outputGrad,
+      ActivationAttr::get(b.getContext(), params.kind), params.alpha,
+      params.approximate ? b.getUnitAttr() : UnitAttr());
 }
 
 Value cnnc::cnn::detail::throughActivation(OpBuilder &b, Location loc,
                                            Activation activation,
                                            Value output, Value outputGrad) {
-  if (activation == Activation::None)
-    return outputGrad;
-  return ActivationGradOp::create(b, loc, output, outputGrad,
-                                  ActivationAttr::get(b.getContext(),
-                                                      activation));
+  assert(isDifferentiableFromOutput(activation) &&
+         "the activation needs its input: split the layer in training");
+  return activationGradient(b, loc, {activation}, Value(), output, outputGrad);
+}
+
+Value cnnc::cnn::detail::createActivationLayer(OpBuilder &b, Location loc,
+                                               Activation activation,
+                                               Value value) {
+  switch (activation) {
+  case Activation::None:
+    return value;
+  case Activation::Relu:
+    return ReluOp::create(b, loc, value);
+  case Activation::Sigmoid:
+    return SigmoidOp::create(b, loc, value);
+  case Activation::Tanh:
+    return TanhOp::create(b, loc, value);
+  case Activation::LeakyRelu:
+    return LeakyReluOp::create(b, loc, value,
+                               b.getF32FloatAttr(LeakyReluOp::kFusedAlpha));
+  case Activation::Elu:
+    return EluOp::create(b, loc, value, b.getF32FloatAttr(EluOp::kFusedAlpha));
+  case Activation::Selu:
+    return SeluOp::create(b, loc, value);
+  case Activation::Relu6:
+    return Relu6Op::create(b, loc, value);
+  case Activation::Silu:
+    return SiluOp::create(b, loc, value);
+  case Activation::Gelu:
+    return GeluOp::create(b, loc, value, /*approximate=*/false);
+  case Activation::Softplus:
+    return SoftplusOp::create(b, loc, value);
+  case Activation::HardSigmoid:
+    return HardSigmoidOp::create(b, loc, value);
+  case Activation::HardSwish:
+    return HardSwishOp::create(b, loc, value);
+  }
+  llvm_unreachable("unknown activation");
+}
+
+FailureOr<SmallVector<Value>> cnnc::cnn::detail::splitActivationForTraining(
+    OpBuilder &b, FusedActivationOpInterface layer, ValueRange operands) {
+  Operation *op = layer.getOperation();
+  IRMapping mapping;
+  mapping.map(op->getOperands(), operands);
+  auto bare = cast<FusedActivationOpInterface>(b.clone(*op, mapping));
+  Activation activation = bare.getActivation();
+  bare.setActivation(Activation::None);
+  return SmallVector<Value>{
+      createActivationLayer(b, op->getLoc(), activation, bare->getResult(0))};
+}
+
+FailureOr<Value> cnnc::cnn::detail::fusedActivationGradient(
+    OpBuilder &b, FusedActivationOpInterface layer, Value outputGrad) {
+  Activation activation = layer.getActivation();
+  if (!isDifferentiableFromOutput(activation))
+    return layer->emitOpError("fused activation '")
+           << stringifyActivation(activation)
+           << "' is differentiated from its input: the layer's training form "
+              "must split it off first";
+  return throughActivation(b, layer->getLoc(), activation, layer->getResult(0),
+                           outputGrad);
 }
 
 Value cnnc::cnn::detail::biasGradient(OpBuilder &b, Location loc, Value grad,
@@ -105,12 +221,25 @@ std::optional<int64_t> Conv2DOp::getFlopsPerImage() {
        epilogueFlops(outputs, bool(getBias()), getActivation())});
 }
 
+bool Conv2DOp::hasTrainingBehavior() {
+  return !isDifferentiableFromOutput(getActivation());
+}
+
+FailureOr<SmallVector<Value>> Conv2DOp::buildTrainingForm(OpBuilder &b,
+                                                          ValueRange operands,
+                                                          TrainingContext &) {
+  return splitActivationForTraining(b, *this, operands);
+}
+
 FailureOr<SmallVector<Value>>
 Conv2DOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
                          ArrayRef<bool> wanted) {
   Location loc = getLoc();
-  Value g =
-      throughActivation(b, loc, getActivation(), getResult(), resultGrads[0]);
+  FailureOr<Value> activationGrad =
+      fusedActivationGradient(b, *this, resultGrads[0]);
+  if (failed(activationGrad))
+    return failure();
+  Value g = *activationGrad;
   auto strides = b.getDenseI64ArrayAttr(getEffectiveStrides());
   auto dilations = b.getDenseI64ArrayAttr(getEffectiveDilations());
   auto padding = PaddingAttr::get(b.getContext(), getPadding());
@@ -199,12 +328,25 @@ std::optional<int64_t> DenseOp::getFlopsPerImage() {
        epilogueFlops(units, bool(getBias()), getActivation())});
 }
 
+bool DenseOp::hasTrainingBehavior() {
+  return !isDifferentiableFromOutput(getActivation());
+}
+
+FailureOr<SmallVector<Value>> DenseOp::buildTrainingForm(OpBuilder &b,
+                                                         ValueRange operands,
+                                                         TrainingContext &) {
+  return splitActivationForTraining(b, *this, operands);
+}
+
 FailureOr<SmallVector<Value>>
 DenseOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
                         ArrayRef<bool> wanted) {
   Location loc = getLoc();
-  Value g =
-      throughActivation(b, loc, getActivation(), getResult(), resultGrads[0]);
+  FailureOr<Value> activationGrad =
+      fusedActivationGradient(b, *this, resultGrads[0]);
+  if (failed(activationGrad))
+    return failure();
+  Value g = *activationGrad;
   SmallVector<Value> grads(getNumOperands());
   // x [N, F], kernel [F, U], g [N, U]: dx = g kernel^T, dkernel = x^T g.
   if (wanted[0])
@@ -233,9 +375,10 @@ FlattenOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
 // Activations, softmax, add
 //===----------------------------------------------------------------------===//
 
-// The standalone activation layers (cnn.relu, ...) define their interface
-// methods in the CNN_UnaryOp class of CNNOps.td, on top of
-// throughActivation and perImageElements.
+// The standalone activation layers without parameters (cnn.relu, ...)
+// define their interface methods in the CNN_UnaryOp class of CNNOps.td, the
+// others in ActivationOps.cpp, on top of activationGradient and
+// activationLayerFlops.
 
 StringRef SoftmaxOp::getKerasClassName() { return "Softmax"; }
 StringRef SoftmaxOp::getKerasLayerName() { return "softmax"; }

@@ -128,6 +128,65 @@ Value anyLabelOutOfRange(OpBuilder &b, Location loc, Value labels, Value batch,
   return loop.getResult(0);
 }
 
+/// The private declaration of `name` in `module` (created on first use).
+func::FuncOp declareSupport(ModuleOp module, StringRef name,
+                            FunctionType type) {
+  if (auto existing = module.lookupSymbol<func::FuncOp>(name))
+    return existing;
+  OpBuilder b = OpBuilder::atBlockBegin(module.getBody());
+  auto decl = func::FuncOp::create(b, module.getLoc(), name, type);
+  decl.setPrivate();
+  return decl;
+}
+
+/// Calls `impl` inside an allocation guard of the support library
+/// (abi.h): `_setjmp` on the guard's jmp_buf first, so that an allocation
+/// the system refuses during the call comes back here with the call's
+/// temporaries freed. Returns the status: CNNC_OK or CNNC_ERR_MEMORY.
+Value callGuarded(OpBuilder &b, Location loc, func::FuncOp impl,
+                  ValueRange args) {
+  MLIRContext *ctx = b.getContext();
+  auto module = impl->getParentOfType<ModuleOp>();
+  Type ptr = LLVM::LLVMPointerType::get(ctx);
+  Type i32 = b.getI32Type();
+  auto enter = declareSupport(module, "cnnc_support_guard_enter",
+                              FunctionType::get(ctx, {}, {ptr}));
+  auto leave = declareSupport(module, "cnnc_support_guard_leave",
+                              FunctionType::get(ctx, {}, {}));
+  auto unwind = declareSupport(module, "cnnc_support_guard_unwind",
+                               FunctionType::get(ctx, {}, {}));
+  // setjmp returns twice: LLVM must know, so it is declared with that
+  // attribute directly in the LLVM dialect.
+  auto setjmp = module.lookupSymbol<LLVM::LLVMFuncOp>("_setjmp");
+  if (!setjmp) {
+    OpBuilder top = OpBuilder::atBlockBegin(module.getBody());
+    setjmp = LLVM::LLVMFuncOp::create(
+        top, loc, "_setjmp", LLVM::LLVMFunctionType::get(i32, {ptr}));
+    setjmp.setPassthroughAttr(b.getArrayAttr({b.getStringAttr("returns_twice")}));
+  }
+  Value target = func::CallOp::create(b, loc, enter).getResult(0);
+  Value jumped =
+      LLVM::CallOp::create(b, loc, setjmp, ValueRange{target}).getResult();
+  Value failed = arith::CmpIOp::create(
+      b, loc, arith::CmpIPredicate::ne, jumped,
+      arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0)));
+  auto branch = scf::IfOp::create(b, loc, TypeRange{i32}, failed,
+                                  /*withElseRegion=*/true);
+  OpBuilder::InsertionGuard restore(b);
+  b.setInsertionPointToStart(branch.thenBlock());
+  func::CallOp::create(b, loc, unwind);
+  scf::YieldOp::create(b, loc,
+                       ValueRange{arith::ConstantOp::create(
+                           b, loc, b.getI32IntegerAttr(3 /*CNNC_ERR_MEMORY*/))});
+  b.setInsertionPointToStart(branch.elseBlock());
+  func::CallOp::create(b, loc, impl, args);
+  func::CallOp::create(b, loc, leave);
+  scf::YieldOp::create(b, loc,
+                       ValueRange{arith::ConstantOp::create(
+                           b, loc, b.getI32IntegerAttr(0 /*CNNC_OK*/))});
+  return branch.getResult(0);
+}
+
 LogicalResult exportEntry(func::FuncOp impl, bool checkLabels) {
   StringRef implName = impl.getSymName();
   if (!implName.consume_back("_impl"))
@@ -240,10 +299,7 @@ LogicalResult exportEntry(func::FuncOp impl, bool checkLabels) {
     else
       implArgs.push_back(value);
   }
-  func::CallOp::create(b, loc, impl, implArgs);
-  scf::YieldOp::create(b, loc,
-                       ValueRange{arith::ConstantOp::create(
-                           b, loc, b.getI32IntegerAttr(0))});
+  scf::YieldOp::create(b, loc, callGuarded(b, loc, impl, implArgs));
   b.setInsertionPointAfter(branch);
   func::ReturnOp::create(b, loc, branch.getResults());
 

@@ -1,4 +1,12 @@
 //===- FuseActivationGrads.cpp - reshapes below activation gradients ------===//
+//
+// cnn-fuse-activation-grads: `activation_grad(v, reshape(g))` becomes
+// `reshape(activation_grad(reshape(v), g))`, so the activation's gradient is
+// taken on the layout its incoming gradient was produced in. `v` is the
+// activation's output or input (whichever its kind differentiates from);
+// kind, alpha and approximate carry over.
+//
+//===----------------------------------------------------------------------===//
 
 #include "cnnc/Dialect/CNN/IR/CNNOps.h"
 #include "cnnc/Dialect/CNN/Transforms/Passes.h"
@@ -25,10 +33,11 @@ struct SinkReshape : OpRewritePattern<ActivationGradOp> {
       return failure();
     Location loc = op.getLoc();
     Value grad = reshape.getInput();
-    Value output =
-        ReshapeOp::create(rewriter, loc, grad.getType(), op.getOutput());
-    Value inputGrad = ActivationGradOp::create(rewriter, loc, output, grad,
-                                               op.getActivationAttr());
+    Value value =
+        ReshapeOp::create(rewriter, loc, grad.getType(), op.getValue());
+    Value inputGrad = ActivationGradOp::create(
+        rewriter, loc, value, grad, op.getActivationAttr(), op.getAlphaAttr(),
+        op.getApproximateAttr());
     rewriter.replaceOpWithNewOp<ReshapeOp>(op, op.getType(), inputGrad);
     return success();
   }

@@ -1,4 +1,13 @@
 //===- FuseActivations.cpp - standalone activations into their layer ------===//
+//
+// cnn-fuse-activations: a standalone activation layer whose only operand is
+// the single-use result of a conv2d/dense (any FusedActivationOpInterface
+// layer) without activation becomes that layer's `activation`, when the
+// standalone layer computes exactly the fused form (the Keras activation
+// function with its default parameters: a cnn.leaky_relu folds only with
+// alpha 0.2, a cnn.gelu only without `approximate`).
+//
+//===----------------------------------------------------------------------===//
 
 #include "cnnc/Dialect/CNN/IR/CNNOps.h"
 #include "cnnc/Dialect/CNN/Transforms/Passes.h"
@@ -15,22 +24,26 @@ using namespace cnnc::cnn;
 
 namespace {
 
-/// `UnaryOp(layer(x))` -> `layer(x) activation = kActivation` for a layer
-/// with a fused activation (FusedActivationOpInterface) that has none yet
-/// and whose only use is the activation.
-template <typename UnaryOp>
-struct FoldIntoLayer : OpRewritePattern<UnaryOp> {
-  using OpRewritePattern<UnaryOp>::OpRewritePattern;
+/// `ActivationOp(layer(x))` -> `layer(x) activation = <fused form>` for a
+/// layer with a fused activation (FusedActivationOpInterface) that has none
+/// yet and whose only use is the activation. `ActivationOp::getFusedForm()`
+/// says which fused activation the op equals, if any.
+template <typename ActivationOp>
+struct FoldIntoLayer : OpRewritePattern<ActivationOp> {
+  using OpRewritePattern<ActivationOp>::OpRewritePattern;
 
-  LogicalResult matchAndRewrite(UnaryOp op,
+  LogicalResult matchAndRewrite(ActivationOp op,
                                 PatternRewriter &rewriter) const override {
+    std::optional<Activation> fused = op.getFusedForm();
+    if (!fused)
+      return rewriter.notifyMatchFailure(op, "parameters are not the "
+                                             "fused form's defaults");
     auto layer =
         op->getOperand(0).template getDefiningOp<FusedActivationOpInterface>();
     if (!layer || !layer->getResult(0).hasOneUse() ||
         layer.getActivation() != Activation::None)
       return failure();
-    rewriter.modifyOpInPlace(layer,
-                             [&] { layer.setActivation(UnaryOp::kActivation); });
+    rewriter.modifyOpInPlace(layer, [&] { layer.setActivation(*fused); });
     rewriter.replaceOp(op, layer->getResult(0));
     return success();
   }
@@ -41,7 +54,12 @@ struct FuseActivationsPass
   void runOnOperation() override {
     RewritePatternSet patterns(&getContext());
     patterns.add<FoldIntoLayer<ReluOp>, FoldIntoLayer<SigmoidOp>,
-                 FoldIntoLayer<TanhOp>>(&getContext());
+                 FoldIntoLayer<TanhOp>, FoldIntoLayer<LeakyReluOp>,
+                 FoldIntoLayer<EluOp>, FoldIntoLayer<SeluOp>,
+                 FoldIntoLayer<Relu6Op>, FoldIntoLayer<SiluOp>,
+                 FoldIntoLayer<GeluOp>, FoldIntoLayer<SoftplusOp>,
+                 FoldIntoLayer<HardSigmoidOp>, FoldIntoLayer<HardSwishOp>>(
+        &getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }

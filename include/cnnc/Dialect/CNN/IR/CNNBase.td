@@ -48,13 +48,43 @@ def CNN_PaddingAttr : EnumAttr<CNN_Dialect, CNN_PaddingEnum, "padding"> {
   let assemblyFormat = "$value";
 }
 
+// What `activation = <kind>` on conv2d/dense computes: Keras's
+// `Conv2D(..., activation="<kind>")`, i.e. keras.activations.<kind>(x) with
+// its default parameters (Keras 3, keras/src/activations/activations.py and
+// the backends' nn.py):
+//   relu          max(x, 0)
+//   sigmoid       1 / (1 + exp(-x))
+//   tanh          tanh(x)
+//   leaky_relu    x >= 0 ? x : 0.2 x        (negative_slope = 0.2; the
+//                 LeakyReLU layer's default is 0.3: cnn.leaky_relu)
+//   elu           x > 0 ? x : exp(x) - 1    (alpha = 1.0)
+//   selu          scale * (x > 0 ? x : alpha (exp(x) - 1)),
+//                 alpha = 1.6732632423543772, scale = 1.0507009873554805
+//   relu6         min(max(x, 0), 6)
+//   silu          x * sigmoid(x)            (Keras `swish` and `silu`)
+//   gelu          x / 2 * (1 + erf(x / sqrt(2)))  (approximate = False)
+//   softplus      log(1 + exp(x)), as max(x, 0) + log1p(exp(-|x|))
+//   hard_sigmoid  relu6(x + 3) / 6          (Keras 3; not Keras 2's 0.2 x + 0.5)
+//   hard_swish    x * relu6(x + 3) / 6      (Keras `hard_silu`/`hard_swish`)
 def CNN_ActNone : I32EnumAttrCase<"None", 0, "none">;
 def CNN_ActRelu : I32EnumAttrCase<"Relu", 1, "relu">;
 def CNN_ActSigmoid : I32EnumAttrCase<"Sigmoid", 2, "sigmoid">;
 def CNN_ActTanh : I32EnumAttrCase<"Tanh", 3, "tanh">;
+def CNN_ActLeakyRelu : I32EnumAttrCase<"LeakyRelu", 4, "leaky_relu">;
+def CNN_ActElu : I32EnumAttrCase<"Elu", 5, "elu">;
+def CNN_ActSelu : I32EnumAttrCase<"Selu", 6, "selu">;
+def CNN_ActRelu6 : I32EnumAttrCase<"Relu6", 7, "relu6">;
+def CNN_ActSilu : I32EnumAttrCase<"Silu", 8, "silu">;
+def CNN_ActGelu : I32EnumAttrCase<"Gelu", 9, "gelu">;
+def CNN_ActSoftplus : I32EnumAttrCase<"Softplus", 10, "softplus">;
+def CNN_ActHardSigmoid : I32EnumAttrCase<"HardSigmoid", 11, "hard_sigmoid">;
+def CNN_ActHardSwish : I32EnumAttrCase<"HardSwish", 12, "hard_swish">;
 def CNN_ActivationEnum : I32EnumAttr<"Activation",
-    "activation fused into a layer",
-    [CNN_ActNone, CNN_ActRelu, CNN_ActSigmoid, CNN_ActTanh]> {
+    "activation fused into a layer: the Keras 3 activation function of that "
+    "name with its default parameters (keras/src/activations/activations.py)",
+    [CNN_ActNone, CNN_ActRelu, CNN_ActSigmoid, CNN_ActTanh, CNN_ActLeakyRelu,
+     CNN_ActElu, CNN_ActSelu, CNN_ActRelu6, CNN_ActSilu, CNN_ActGelu,
+     CNN_ActSoftplus, CNN_ActHardSigmoid, CNN_ActHardSwish]> {
   let cppNamespace = "::cnnc::cnn";
   let genSpecializedAttr = 0;
 }

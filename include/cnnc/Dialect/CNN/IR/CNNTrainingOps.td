@@ -41,6 +41,62 @@ def CNN_Conv2DGradFilterOp : CNN_Op<"conv2d_grad_filter", [Pure]> {
   let hasVerifier = 1;
 }
 
+def CNN_DepthwiseConv2DGradInputOp
+    : CNN_Op<"depthwise_conv2d_grad_input", [Pure]> {
+  let summary = "gradient of a depthwise convolution with respect to its input";
+  let description = [{
+    Given the gradient `dy [N, OH, OW, C * M]` of a `cnn.depthwise_conv2d`
+    output and its depthwise kernel `[KH, KW, C, M]`, computes the gradient
+    of the layer's input `[N, H, W, C]`: every input channel receives the
+    transposed convolutions of its M output channels, summed. The
+    attributes are those of the forward op; the result type is the input
+    type.
+
+    ```mlir
+    %dx = cnn.depthwise_conv2d_grad_input %dy, %k strides = [2, 2]
+        dilations = [1, 1] padding = same
+        : (tensor<?x4x4x6xf32>, tensor<3x3x3x2xf32>) -> tensor<?x8x8x3xf32>
+    ```
+  }];
+  let arguments = (ins CNN_Tensor4D:$output_grad, CNN_Tensor4D:$depthwise_kernel,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       CNN_PaddingAttr:$padding);
+  let results = (outs CNN_Tensor4D:$input_grad);
+  let assemblyFormat = [{
+    $output_grad `,` $depthwise_kernel `strides` `=` $strides
+    `dilations` `=` $dilations `padding` `=` `` $padding attr-dict `:`
+    functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
+def CNN_DepthwiseConv2DGradFilterOp
+    : CNN_Op<"depthwise_conv2d_grad_filter", [Pure]> {
+  let summary = "gradient of a depthwise convolution with respect to its kernel";
+  let description = [{
+    Given the input `[N, H, W, C]` of a `cnn.depthwise_conv2d` and the
+    gradient `dy [N, OH, OW, C * M]` of its output, computes the gradient of
+    its depthwise kernel `[KH, KW, C, M]`: for every tap and output channel
+    `c * M + m`, the sum over the batch and the output positions of the
+    input under the tap times `dy`.
+
+    ```mlir
+    %dk = cnn.depthwise_conv2d_grad_filter %x, %dy strides = [2, 2]
+        dilations = [1, 1] padding = same
+        : (tensor<?x8x8x3xf32>, tensor<?x4x4x6xf32>) -> tensor<3x3x3x2xf32>
+    ```
+  }];
+  let arguments = (ins CNN_Tensor4D:$input, CNN_Tensor4D:$output_grad,
+                       DenseI64ArrayAttr:$strides, DenseI64ArrayAttr:$dilations,
+                       CNN_PaddingAttr:$padding);
+  let results = (outs CNN_Tensor4D:$kernel_grad);
+  let assemblyFormat = [{
+    $input `,` $output_grad `strides` `=` $strides `dilations` `=` $dilations
+    `padding` `=` `` $padding attr-dict `:` functional-type(operands, results)
+  }];
+  let hasVerifier = 1;
+}
+
 def CNN_Pool2DGradOp : CNN_Op<"pool2d_grad", [Pure, AllTypesMatch<["input", "input_grad"]>]> {
   let summary = "gradient of a pooling op with respect to its input";
   let description = [{
@@ -68,17 +124,58 @@ def CNN_Pool2DGradOp : CNN_Op<"pool2d_grad", [Pure, AllTypesMatch<["input", "inp
   let hasVerifier = 1;
 }
 
-def CNN_ActivationGradOp : CNN_Op<"activation_grad", [Pure, AllTypesMatch<["output", "output_grad", "input_grad"]>]> {
-  let summary = "gradient through an activation, from the activation's output";
+def CNN_ActivationGradOp : CNN_Op<"activation_grad", [Pure,
+    AllTypesMatch<["value", "output_grad", "input_grad"]>]> {
+  let summary = "gradient through an element-wise activation";
   let description = [{
-    `input_grad = output_grad * f'(x)` written with the output `y = f(x)`:
-    relu `y > 0`, sigmoid `y (1 - y)`, tanh `1 - y^2`.
+    `input_grad = output_grad * f'(x)` for the activation `f` named by
+    `activation` (`none`: `output_grad` itself). `value` is what the
+    derivative is computed from: the activation's output `y = f(x)` for the
+    kinds whose derivative is a function of it, so no pre-activation value
+    stays alive for the backward pass, and the input `x` for the others:
+
+    | kind | `value` | f' |
+    |---|---|---|
+    | relu | y | `y > 0 ? 1 : 0` |
+    | sigmoid | y | `y (1 - y)` |
+    | tanh | y | `1 - y^2` |
+    | leaky_relu | y | `y > 0 ? 1 : alpha` |
+    | elu | y | `y > 0 ? 1 : y + alpha` |
+    | selu | y | `y > 0 ? scale : y + scale * alpha` (Keras's constants) |
+    | relu6 | y | `0 < y < 6 ? 1 : 0` |
+    | softplus | y | `1 - exp(-y)` (= sigmoid(x), as `-expm1(-y)`) |
+    | hard_sigmoid | y | `0 < y < 1 ? 1/6 : 0` |
+    | silu | x | `s (1 + x (1 - s))`, `s = sigmoid(x)` |
+    | gelu | x | `Phi(x) + x phi(x)`; with `approximate` the derivative of the tanh form |
+    | hard_swish | x | `x < -3 ? 0 : x > 3 ? 1 : (2x + 3) / 6` |
+
+    At the kinks the derivative of the branch for smaller inputs is taken
+    (TensorFlow's rule: relu'(0) = 0). `alpha` (leaky_relu and elu only)
+    defaults to the Keras activation function's default, 0.2 and 1.0: what
+    a fused `activation =` means; standalone layers pass theirs.
+    `approximate` (gelu only) selects the tanh form.
+
+    Example:
+
+    ```mlir
+    %dx = cnn.activation_grad relu %y, %dy : tensor<?x64xf32>
+    %dl = cnn.activation_grad leaky_relu %y, %dy alpha = 3.000000e-01 : tensor<?x64xf32>
+    %dg = cnn.activation_grad gelu %x, %dy approximate : tensor<?x64xf32>
+    ```
   }];
-  let arguments = (ins CNN_Tensor:$output, CNN_Tensor:$output_grad,
-                       CNN_ActivationAttr:$activation);
+  let arguments = (ins CNN_Tensor:$value, CNN_Tensor:$output_grad,
+                       CNN_ActivationAttr:$activation,
+                       OptionalAttr<F32Attr>:$alpha, UnitAttr:$approximate);
   let results = (outs CNN_Tensor:$input_grad);
   let assemblyFormat = [{
-    `` $activation $output `,` $output_grad attr-dict `:` type($output)
+    `` $activation $value `,` $output_grad (`alpha` `=` $alpha^)?
+    (`approximate` $approximate^)? attr-dict `:` type($value)
+  }];
+  let hasVerifier = 1;
+  let extraClassDeclaration = [{
+    /// `alpha`, or the fused form's default for leaky_relu and elu (0 for
+    /// the other kinds, which have none).
+    double getEffectiveAlpha();
   }];
 }
 

@@ -88,13 +88,18 @@ def CNNSynthesizeTraining : Pass<"cnn-synthesize-training", "mlir::ModuleOp"> {
 def CNNFuseActivations : Pass<"cnn-fuse-activations"> {
   let summary = "Fold standalone activations into the conv2d/dense before them";
   let description = [{
-    `cnn.relu`, `cnn.sigmoid` and `cnn.tanh` applied to the only use of a
-    `cnn.conv2d` or `cnn.dense` without an activation become that layer's
-    `activation` attribute (Keras models often write `Activation('relu')` as
-    its own layer). The fused layer is one op for training synthesis (its
-    gradient rule differentiates the activation from the layer's output)
-    and one kernel for code generation (the activation runs on the
-    accumulators before they are stored).
+    A standalone activation layer (`cnn.relu`, `cnn.gelu`, `cnn.leaky_relu`,
+    ...) applied to the only use of a `cnn.conv2d` or `cnn.dense` without an
+    activation becomes that layer's `activation` attribute (Keras models
+    often write `Activation('relu')` as its own layer), when it computes
+    exactly the fused form, the Keras activation function with its default
+    parameters: a `cnn.leaky_relu` folds only with alpha 0.2 (the function's
+    default, not the LeakyReLU layer's 0.3), a `cnn.gelu` only without
+    `approximate`. The fused layer is one op for training synthesis (its
+    gradient rule differentiates the activation from the layer's output;
+    silu, gelu and hard_swish are split off again in training) and one
+    kernel for code generation (the activation runs on the accumulators
+    before they are stored).
   }];
 }
 
@@ -158,6 +163,30 @@ def CNNExportCInterface : Pass<"cnn-export-c-interface", "mlir::ModuleOp"> {
     "mlir::LLVM::LLVMDialect",
     "mlir::arith::ArithDialect",
     "mlir::scf::SCFDialect",
+  ];
+}
+
+def CNNFoldBatchNorm : Pass<"cnn-fold-batch-norm"> {
+  let summary = "Fold inference batch normalization into the conv2d/dense before it";
+  let description = [{
+    `cnn.batch_norm(cnn.conv2d(x, k, b))` (likewise `cnn.dense`) whose layer
+    has no activation and no other use becomes the layer alone, with the
+    kernel and bias of `cnn.fold_batch_norm`: per output channel
+    `scale = gamma / sqrt(moving_variance + epsilon)`,
+    `k' = k * scale` and `b' = (b - moving_mean) * scale + beta`. The
+    per-channel arithmetic runs on every call (it reads the current
+    parameters), a few operations per kernel element instead of a pass over
+    every activation, and an activation after the batch normalization can
+    then be fused into the convolution by cnn-fuse-activations.
+
+    Only inference forms are folded: the pipeline runs this pass after the
+    entry points are synthesized, when `train_step` holds
+    `cnn.batch_norm_train` instead (its batch statistics cannot be folded).
+    `cnnc --disable=fold-batch-norm` switches it off.
+  }];
+  let statistics = [
+    Statistic<"numFolded", "folded",
+              "batch normalizations folded into their layer">,
   ];
 }
 
