@@ -81,20 +81,11 @@ llvm::Expected<Value> depthwise(LayerContext &layer, Value input, Value kernel,
                                 Value bias, const Window &window,
                                 cnn::Activation activation) {
   OpBuilder &b = layer.builder();
-  SmallVector<NamedAttribute> attributes;
-  if (DenseI64ArrayAttr strides = pairAttr(b, window.strides))
-    attributes.push_back(b.getNamedAttr("strides", strides));
-  if (DenseI64ArrayAttr dilations = pairAttr(b, window.dilations))
-    attributes.push_back(b.getNamedAttr("dilations", dilations));
-  attributes.push_back(b.getNamedAttr(
-      "padding", cnn::PaddingAttr::get(b.getContext(), window.padding)));
-  if (activation != cnn::Activation::None)
-    attributes.push_back(b.getNamedAttr(
-        "activation", cnn::ActivationAttr::get(b.getContext(), activation)));
-  SmallVector<Value, 3> operands = {input, kernel};
-  if (bias)
-    operands.push_back(bias);
-  return layer.createByName("cnn.depthwise_conv2d", operands, attributes);
+  auto op = cnn::DepthwiseConv2DOp::create(
+      b, layer.getLoc(), input.getType(), input, kernel, bias,
+      pairAttr(b, window.strides), pairAttr(b, window.dilations),
+      window.padding, activation);
+  return layer.finish(op);
 }
 
 } // namespace

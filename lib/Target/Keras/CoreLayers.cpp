@@ -1,10 +1,9 @@
 //===- CoreLayers.cpp - dense, activation, merging, normalization ---------===//
 //
 // Dense, Flatten, the activation layers, Add, Concatenate,
-// BatchNormalization, Dropout and Rescaling. Layers whose cnn op another
-// part of the dialect provides (activations beyond relu/sigmoid/tanh,
-// batch_norm, dropout, rescale) are created by name, so a build whose
-// dialect lacks the op refuses the layer with one message.
+// BatchNormalization, Dropout and Rescaling, each as the cnn op of the same
+// Keras semantics (cnn.dense, cnn.relu6, cnn.batch_norm, cnn.dropout,
+// cnn.rescale, ...) with Keras's arguments as its attributes.
 //
 //===----------------------------------------------------------------------===//
 
@@ -95,7 +94,7 @@ llvm::Expected<Value> cnnc::keras::importActivation(LayerContext &layer,
   return layer.applyActivation(inputs[0], *activation);
 }
 
-/// An activation layer's op, created by name: cnn.<name>.
+/// An activation layer's op: cnn.<name>.
 static llvm::Expected<Value> activationLayer(LayerContext &layer, Value input,
                                              llvm::StringRef name,
                                              std::optional<double> alpha) {
@@ -252,20 +251,12 @@ cnnc::keras::importBatchNormalization(LayerContext &layer,
   ArrayRef<Value> weights = *params;
   Value gamma = scale ? weights.front() : Value();
   Value beta = center ? weights[scale ? 1 : 0] : Value();
-  SmallVector<Value, 5> operands = {inputs[0], weights[weights.size() - 2],
-                                    weights.back()};
-  if (gamma)
-    operands.push_back(gamma);
-  if (beta)
-    operands.push_back(beta);
   OpBuilder &b = layer.builder();
-  SmallVector<NamedAttribute> attributes = {
-      b.getNamedAttr(
-          "operandSegmentSizes",
-          b.getDenseI32ArrayAttr({1, 1, 1, scale ? 1 : 0, center ? 1 : 0})),
-      b.getNamedAttr("epsilon", b.getF64FloatAttr(epsilon)),
-      b.getNamedAttr("momentum", b.getF64FloatAttr(momentum))};
-  return layer.createByName("cnn.batch_norm", operands, attributes);
+  auto op = cnn::BatchNormOp::create(
+      b, layer.getLoc(), type, inputs[0], weights[weights.size() - 2],
+      weights.back(), gamma, beta, b.getF64FloatAttr(epsilon),
+      b.getF64FloatAttr(momentum));
+  return layer.finish(op);
 }
 
 llvm::Expected<Value> cnnc::keras::importDropout(LayerContext &layer,
@@ -282,13 +273,13 @@ llvm::Expected<Value> cnnc::keras::importDropout(LayerContext &layer,
   if (llvm::Error error =
           config.expectUnset("noise_shape", "a mask shared along some axes"))
     return std::move(error);
+  // Keras's seed picks the layer's own random sequence; cnn.dropout's does
+  // the same in cnnc's generator (the masks differ from TensorFlow's).
   OpBuilder &b = layer.builder();
-  SmallVector<NamedAttribute> attributes = {
-      b.getNamedAttr("rate", b.getF64FloatAttr(rate))};
-  if (seedValue)
-    attributes.push_back(b.getNamedAttr("seed", b.getI64IntegerAttr(seed)));
-  return layer.createByName("cnn.dropout", inputs[0], attributes,
-                            inputs[0].getType());
+  return cnn::DropoutOp::create(
+             b, layer.getLoc(), inputs[0], b.getF64FloatAttr(rate),
+             seedValue ? b.getI64IntegerAttr(seed) : IntegerAttr())
+      .getResult();
 }
 
 llvm::Expected<Value> cnnc::keras::importRescaling(LayerContext &layer,
@@ -307,11 +298,10 @@ llvm::Expected<Value> cnnc::keras::importRescaling(LayerContext &layer,
   double offset = errors.take(config.getNumber("offset", 0.0));
   if (llvm::Error error = errors.takeError())
     return std::move(error);
-  OpBuilder &b = layer.builder();
   // Keras casts both to the layer's float32 before computing x * s + o.
-  SmallVector<NamedAttribute> attributes = {
-      b.getNamedAttr("scale", b.getF32FloatAttr(static_cast<float>(scale))),
-      b.getNamedAttr("offset", b.getF32FloatAttr(static_cast<float>(offset)))};
-  return layer.createByName("cnn.rescale", inputs[0], attributes,
-                            inputs[0].getType());
+  OpBuilder &b = layer.builder();
+  return cnn::RescaleOp::create(b, layer.getLoc(), inputs[0],
+                                b.getF32FloatAttr(static_cast<float>(scale)),
+                                b.getF32FloatAttr(static_cast<float>(offset)))
+      .getResult();
 }

@@ -172,14 +172,6 @@ public:
   /// results; on failure erases it and returns the dialect's message.
   llvm::Expected<mlir::Value> finish(mlir::Operation *op);
 
-  /// Creates the cnn op `opName` by name (for ops other branches of the
-  /// dialect add), with inferred result types unless `resultType` is
-  /// given. Refuses the layer when this build's dialect lacks the op.
-  llvm::Expected<mlir::Value>
-  createByName(llvm::StringRef opName, mlir::ValueRange operands,
-               llvm::ArrayRef<mlir::NamedAttribute> attributes,
-               mlir::Type resultType = nullptr);
-
   Importer &importer;
 
 private:

@@ -305,16 +305,50 @@ LayerContext::applyActivation(Value input, const ActivationSpec &activation,
   case ActivationSpec::Kind::Function:
     break;
   }
-  SmallVector<NamedAttribute> attributes;
-  // keras.activations.leaky_relu's slope is 0.2, the LeakyReLU layer's 0.3
-  // (cnn.leaky_relu's default): the function's must be explicit.
-  if (activation.name == "leaky_relu" && !alpha)
-    alpha = 0.2;
-  if (alpha)
-    attributes.push_back(builder().getNamedAttr(
-        "alpha", builder().getF32FloatAttr(static_cast<float>(*alpha))));
-  return createByName("cnn." + activation.name, input, attributes,
-                      input.getType());
+  OpBuilder &b = builder();
+  auto alphaAttr = [&](double fallback) {
+    return b.getF32FloatAttr(static_cast<float>(alpha.value_or(fallback)));
+  };
+  std::optional<cnn::Activation> kind =
+      cnn::symbolizeActivation(activation.name);
+  if (!kind)
+    return error("unknown activation '" + activation.name + "'");
+  switch (*kind) {
+  case cnn::Activation::None:
+    return input;
+  case cnn::Activation::Relu:
+    return cnn::ReluOp::create(b, loc, input).getResult();
+  case cnn::Activation::Sigmoid:
+    return cnn::SigmoidOp::create(b, loc, input).getResult();
+  case cnn::Activation::Tanh:
+    return cnn::TanhOp::create(b, loc, input).getResult();
+  case cnn::Activation::LeakyRelu:
+    // keras.activations.leaky_relu's slope is 0.2, the LeakyReLU layer's
+    // 0.3 (cnn.leaky_relu's default): the function's must be explicit.
+    return cnn::LeakyReluOp::create(b, loc, input,
+                                    alphaAttr(cnn::LeakyReluOp::kFusedAlpha))
+        .getResult();
+  case cnn::Activation::Elu:
+    return cnn::EluOp::create(b, loc, input, alphaAttr(cnn::EluOp::kFusedAlpha))
+        .getResult();
+  case cnn::Activation::Selu:
+    return cnn::SeluOp::create(b, loc, input).getResult();
+  case cnn::Activation::Relu6:
+    return cnn::Relu6Op::create(b, loc, input).getResult();
+  case cnn::Activation::Silu:
+    return cnn::SiluOp::create(b, loc, input).getResult();
+  case cnn::Activation::Gelu:
+    // keras.activations.gelu (Activation("gelu")): approximate=False.
+    return cnn::GeluOp::create(b, loc, input, /*approximate=*/false)
+        .getResult();
+  case cnn::Activation::Softplus:
+    return cnn::SoftplusOp::create(b, loc, input).getResult();
+  case cnn::Activation::HardSigmoid:
+    return cnn::HardSigmoidOp::create(b, loc, input).getResult();
+  case cnn::Activation::HardSwish:
+    return cnn::HardSwishOp::create(b, loc, input).getResult();
+  }
+  llvm_unreachable("unknown activation");
 }
 
 std::string cnnc::keras::kerasShape(Type type) {
@@ -349,23 +383,4 @@ llvm::Expected<Value> LayerContext::finish(Operation *op) {
   for (auto [result, type] : llvm::zip(op->getResults(), types))
     result.setType(type);
   return op->getResult(0);
-}
-
-llvm::Expected<Value>
-LayerContext::createByName(llvm::StringRef opName, ValueRange operands,
-                           ArrayRef<NamedAttribute> attributes,
-                           Type resultType) {
-  std::optional<RegisteredOperationName> info =
-      RegisteredOperationName::lookup(opName, &importer.context);
-  if (!info)
-    return error("needs the " + opName +
-                 " operation, which this cnnc's dialect does not have yet");
-  OperationState state(loc, *info);
-  state.addOperands(operands);
-  state.addAttributes(attributes);
-  state.addTypes(resultType ? resultType : operands.front().getType());
-  Operation *op = builder().create(state);
-  if (resultType || !isa<InferTypeOpInterface>(op))
-    return op->getResult(0);
-  return finish(op);
 }
