@@ -26,12 +26,18 @@ For every model it writes to test/Keras/Inputs/:
 
 Weights are set to non-trivial values before saving (non-zero biases,
 moving statistics away from 0 and 1), so every term of every layer shows.
-Models with dropout get no `train` entry: their masks are random.
+Models with dropout get no `train` entry: their masks are random (a copy
+with rate 0 carries the step). Models with BatchNormalization train with
+SGD: the normalization cancels some gradients down to float32 rounding
+noise (1e-6 of the largest), which Adam and RMSprop divide by their own
+size and so turn into steps of any size; SGD's step is linear in the
+gradient. The adaptive optimizers are checked on the other models.
 """
 
 import json
 import os
 import sys
+import zipfile
 
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -219,11 +225,14 @@ def batch_norm():
         layers.Conv2D(4, 3, use_bias=False),
         layers.BatchNormalization(center=False, scale=False),
         layers.Flatten(),
-        layers.Dense(6),
+        # Not a bare Dense: a bias right before BatchNormalization has no
+        # gradient (the batch mean removes it), and Adam would turn the
+        # rounding noise of that zero into a step.
+        layers.Dense(6, activation="tanh"),
         layers.BatchNormalization(axis=-1, center=False),
         layers.Dense(3),
     ])
-    model.compile(optimizer=keras.optimizers.Adam(0.005),
+    model.compile(optimizer=keras.optimizers.SGD(0.05),
                   loss=keras.losses.MeanSquaredError())
     save(model, "batch_norm", ".keras", seed=4)
 
@@ -303,6 +312,105 @@ def rescaling():
     save(model, "rescaling", ".keras", seed=10)
 
 
+def cifar_style(rate=0.25, name="cifar_style"):
+    """Conv-BN-ReLU-MaxPool-Dropout-GAP-Dense, the CIFAR-10 pattern.
+
+    Keras's train_on_batch draws dropout masks from TensorFlow's generator,
+    which cnnc's (Philox, docs/training.md) does not reproduce: the model
+    with dropout gets forward only, and a copy with rate=0 (same weights,
+    the same layers otherwise) carries the training step.
+    """
+    model = keras.Sequential([
+        keras.Input((8, 8, 3)),
+        layers.Conv2D(4, 3, padding="same", use_bias=False),
+        layers.BatchNormalization(),
+        layers.ReLU(),
+        layers.Conv2D(4, 3, padding="same", use_bias=False),
+        layers.BatchNormalization(momentum=0.9, epsilon=1e-5),
+        layers.Activation("relu"),
+        layers.MaxPooling2D(2),
+        layers.Dropout(rate, seed=3),
+        layers.Conv2D(6, 3, padding="same", activation="relu"),
+        layers.BatchNormalization(scale=False),
+        layers.GlobalAveragePooling2D(),
+        layers.Dropout(rate),
+        layers.Dense(3, activation="softmax"),
+    ], name=name)
+    model.compile(optimizer=keras.optimizers.SGD(0.1, momentum=0.9),
+                  loss=keras.losses.SparseCategoricalCrossentropy())
+    save(model, name, ".keras", train=rate == 0.0, seed=11)
+
+
+def cifar_style_train():
+    cifar_style(0.0, "cifar_style_train")
+
+
+def mobilenet_style():
+    """MobileNet blocks: strided conv, depthwise and pointwise convolutions
+    without bias, each followed by BatchNormalization and ReLU6 (as
+    keras.applications.MobileNet writes them), a padded strided depthwise
+    convolution with depth_multiplier 2, a SeparableConv2D, and a 1x1
+    convolution as the classifier."""
+    model = keras.Sequential([
+        keras.Input((10, 10, 3)),
+        layers.Rescaling(1.0 / 127.5, offset=-1.0),
+        layers.Conv2D(4, 3, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(),
+        layers.ReLU(6.0),
+        layers.DepthwiseConv2D(3, padding="same", use_bias=False),
+        layers.BatchNormalization(momentum=0.9),
+        layers.ReLU(max_value=6.0),
+        layers.Conv2D(6, 1, use_bias=False),
+        layers.BatchNormalization(epsilon=1e-2),
+        layers.Activation("relu6"),
+        layers.ZeroPadding2D(((0, 1), (0, 1))),
+        layers.DepthwiseConv2D(3, strides=2, depth_multiplier=2,
+                               use_bias=False),
+        layers.BatchNormalization(center=False),
+        layers.ReLU(6.0),
+        layers.SeparableConv2D(5, 3, padding="same", activation="relu6"),
+        layers.GlobalAveragePooling2D(keepdims=True),
+        layers.Conv2D(3, 1),
+        layers.Flatten(),
+    ], name="mobilenet_style")
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.05, momentum=0.5),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    save(model, "mobilenet_style", ".keras", seed=12)
+
+
+def functional_blocks():
+    """A Functional model: a padded stem with BatchNormalization, a
+    residual block (Add), an Inception-like block (Concatenate of a 1x1
+    convolution, a depthwise convolution and a pooling branch), global
+    average and maximum pooling joined by Concatenate, BatchNormalization
+    of a rank-2 tensor and a dense head."""
+    x = keras.Input((7, 7, 3))
+    y = layers.ZeroPadding2D(1)(x)
+    y = layers.Conv2D(4, 3, use_bias=False)(y)
+    y = layers.BatchNormalization()(y)
+    y = layers.ReLU()(y)
+    r = layers.Conv2D(4, 3, padding="same", use_bias=False)(y)
+    r = layers.BatchNormalization()(r)
+    r = layers.Activation("relu")(r)
+    r = layers.Conv2D(4, 3, padding="same")(r)
+    y = layers.Add()([y, r])
+    y = layers.ReLU()(y)
+    a = layers.Conv2D(2, 1, activation="relu")(y)
+    b = layers.DepthwiseConv2D(3, padding="same", activation="tanh")(y)
+    c = layers.MaxPooling2D(3, strides=1, padding="same")(y)
+    y = layers.Concatenate()([a, b, c])
+    g = layers.Concatenate()([layers.GlobalAveragePooling2D()(y),
+                              layers.GlobalMaxPooling2D()(y)])
+    g = layers.BatchNormalization(momentum=0.8)(g)
+    out = layers.Dense(3)(g)
+    model = keras.Model(x, out, name="functional_blocks")
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1),
+        loss=keras.losses.CategoricalCrossentropy(from_logits=True))
+    save(model, "functional_blocks", ".keras", seed=13)
+
+
 def legacy_sequential():
     model = keras.Sequential([
         keras.Input((8, 8, 1)),
@@ -346,8 +454,23 @@ def seed_model():
         optimizer="adam",
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"])
-    # Architecture and training configuration only: its 93,322 weights are
-    # 365 KB, and cnnc-train initializes them as Keras does.
+    # The archive Keras writes stores model.weights.h5 uncompressed: with
+    # the 93,322 initial weights it is 380 KB. cnnc-train initializes the
+    # parameters itself (the same initializers), so the weights are set to
+    # zeros and the archive is rewritten with deflate (the members are
+    # Keras's bytes; Keras and cnnc read either compression): about 10 KB.
+    # The architecture alone also goes to seed.json (model.to_json()).
+    for weight in model.weights:
+        weight.assign(np.zeros(weight.shape, "float32"))
+    path = os.path.join(OUT, "seed.keras")
+    model.save(path)
+    with zipfile.ZipFile(path) as z:
+        members = [(info, z.read(info)) for info in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for info, data in members:
+            info.compress_type = zipfile.ZIP_DEFLATED
+            z.writestr(info, data)
+    print(f"seed.keras: {os.path.getsize(path)} bytes")
     path = os.path.join(OUT, "seed.json")
     config = json.loads(model.to_json())
     with open(path, "w") as f:
@@ -359,7 +482,9 @@ def main():
     os.makedirs(OUT, exist_ok=True)
     builders = [sequential_basic, conv_arguments, functional_residual,
                 nested, batch_norm, depthwise, activations, dropout_rescaling,
-                rescaling, legacy_sequential, architecture_json, seed_model]
+                rescaling, cifar_style, cifar_style_train, mobilenet_style,
+                functional_blocks, legacy_sequential, architecture_json,
+                seed_model]
     only = set(sys.argv[1:])
     for build in builders:
         if not only or build.__name__ in only:
