@@ -27,6 +27,7 @@ tool_dirs = [config.cnnc_tools_dir, config.llvm_tools_dir]
 tools = [ToolSubst("cnnc", unresolved="fatal"),
          ToolSubst("cnnc-opt", unresolved="fatal"),
          ToolSubst("cnnc-train", unresolved="fatal"),
+         ToolSubst("cnnc-translate", unresolved="fatal"),
          "FileCheck", "not", "count", "llvm-nm"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
