@@ -478,6 +478,74 @@ def seed_model():
     print(f"seed.json: {os.path.getsize(path)} bytes")
 
 
+def rewrite_member(source, target, member, edit):
+    """Copies the archive `source` to `target` with `member` edited."""
+    with zipfile.ZipFile(os.path.join(OUT, source)) as z:
+        members = [(info, z.read(info)) for info in z.infolist()]
+    with zipfile.ZipFile(os.path.join(OUT, target), "w") as z:
+        for info, data in members:
+            z.writestr(info, edit(data) if info.filename == member else data)
+
+
+def write_json(name, config):
+    with open(os.path.join(OUT, name), "w") as f:
+        json.dump(config, f, indent=1)
+
+
+def bad_inputs():
+    """Inputs of the importer's error tests (test/Keras/errors.test).
+
+    Architectures come from real Keras (model.to_json()); the damaged
+    archives are real fixtures with one member edited.
+    """
+    # A weight of the wrong shape: the config says 4 filters, the saved
+    # kernel has 3.
+    rewrite_member("rescaling.keras", "bad_weight_shape.keras", "config.json",
+                   lambda data: data.replace(b'"filters": 3', b'"filters": 4'))
+    # A damaged HDF5 file inside an intact zip.
+    rewrite_member("rescaling.keras", "bad_hdf5.keras", "model.weights.h5",
+                   lambda data: data[:len(data) // 3])
+
+    def arch(name, *stack, **compile_args):
+        keras.backend.clear_session()
+        model = keras.Sequential([keras.Input((8, 8, 3))] + list(stack),
+                                 name=name)
+        return json.loads(model.to_json())
+
+    write_json("bad_unknown_layer.json",
+               arch("unknown", layers.Conv2DTranspose(4, 3), layers.Flatten(),
+                    layers.Dense(2)))
+    write_json("bad_channels_first.json",
+               arch("channels_first",
+                    layers.Conv2D(4, 3, data_format="channels_first"),
+                    layers.Flatten(), layers.Dense(2)))
+    write_json("bad_dtype.json",
+               arch("half", layers.Conv2D(4, 3, dtype="float16"),
+                    layers.Flatten(), layers.Dense(2)))
+    write_json("bad_activation.json",
+               arch("mish", layers.Conv2D(4, 3, activation="mish"),
+                    layers.Flatten(), layers.Dense(2)))
+    frozen = layers.BatchNormalization()
+    frozen.trainable = False
+    write_json("bad_frozen_bn.json",
+               arch("frozen", layers.Conv2D(4, 3), frozen, layers.Flatten(),
+                    layers.Dense(2)))
+    write_json("bad_rescaling.json",
+               arch("per_channel", layers.Rescaling([0.5, 0.25, 2.0]),
+                    layers.Flatten(), layers.Dense(2)))
+    # Bad JSON types: a string where Keras writes an integer, a list of
+    # the wrong length.
+    config = arch("types", layers.Conv2D(4, 3), layers.Flatten(),
+                  layers.Dense(2))
+    config["config"]["layers"][1]["config"]["filters"] = "four"
+    write_json("bad_json_type.json", config)
+    config = arch("strides", layers.Conv2D(4, 3), layers.Flatten(),
+                  layers.Dense(2))
+    config["config"]["layers"][1]["config"]["strides"] = [1, 1, 1]
+    write_json("bad_json_list.json", config)
+    print("bad_*: written")
+
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     builders = [sequential_basic, conv_arguments, functional_residual,
@@ -494,6 +562,9 @@ def main():
     if not only or "legacy_nested" in only:
         keras.backend.clear_session()
         nested(".h5", "legacy_nested")
+    # Last: it edits fixtures written above.
+    if not only or "bad_inputs" in only:
+        bad_inputs()
 
 
 if __name__ == "__main__":

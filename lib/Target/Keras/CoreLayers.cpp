@@ -229,9 +229,11 @@ cnnc::keras::importBatchNormalization(LayerContext &layer,
   // Keras runs a frozen BatchNormalization in inference mode, cnn's
   // train_step would still use batch statistics.
   if (!layer.getLayer().trainable)
-    return layer.error("a frozen BatchNormalization (trainable=False) runs "
-                       "in inference mode in Keras, which cnnc's training "
-                       "step does not do");
+    return config.error("trainable",
+                        "false (the layer's or an enclosing model's) is not "
+                        "supported (Keras runs a frozen "
+                        "BatchNormalization in inference mode, cnnc's training "
+                        "step normalizes with the batch statistics)");
   if (!(momentum >= 0.0 && momentum <= 1.0))
     return config.mismatch("momentum", "a number in [0, 1]");
   if (!(epsilon > 0.0))
