@@ -506,41 +506,45 @@ def bad_inputs():
     rewrite_member("rescaling.keras", "bad_hdf5.keras", "model.weights.h5",
                    lambda data: data[:len(data) // 3])
 
-    def arch(name, *stack, **compile_args):
+    def arch(name, stack):
+        """model.to_json() of keras.Input((8, 8, 3)) then stack() (called
+        after clear_session, so layer names do not depend on what ran
+        before)."""
         keras.backend.clear_session()
-        model = keras.Sequential([keras.Input((8, 8, 3))] + list(stack),
+        model = keras.Sequential([keras.Input((8, 8, 3))] + stack(),
                                  name=name)
         return json.loads(model.to_json())
 
+    def head():
+        return [layers.Flatten(), layers.Dense(2)]
+
     write_json("bad_unknown_layer.json",
-               arch("unknown", layers.Conv2DTranspose(4, 3), layers.Flatten(),
-                    layers.Dense(2)))
+               arch("unknown", lambda: [layers.Conv2DTranspose(4, 3)] + head()))
     write_json("bad_channels_first.json",
-               arch("channels_first",
-                    layers.Conv2D(4, 3, data_format="channels_first"),
-                    layers.Flatten(), layers.Dense(2)))
+               arch("channels_first", lambda: [
+                   layers.Conv2D(4, 3, data_format="channels_first")] + head()))
     write_json("bad_dtype.json",
-               arch("half", layers.Conv2D(4, 3, dtype="float16"),
-                    layers.Flatten(), layers.Dense(2)))
+               arch("half", lambda: [layers.Conv2D(4, 3, dtype="float16")] +
+                    head()))
     write_json("bad_activation.json",
-               arch("mish", layers.Conv2D(4, 3, activation="mish"),
-                    layers.Flatten(), layers.Dense(2)))
-    frozen = layers.BatchNormalization()
-    frozen.trainable = False
-    write_json("bad_frozen_bn.json",
-               arch("frozen", layers.Conv2D(4, 3), frozen, layers.Flatten(),
-                    layers.Dense(2)))
+               arch("mish", lambda: [layers.Conv2D(4, 3, activation="mish")] +
+                    head()))
+
+    def frozen_bn():
+        frozen = layers.BatchNormalization()
+        frozen.trainable = False
+        return [layers.Conv2D(4, 3), frozen] + head()
+
+    write_json("bad_frozen_bn.json", arch("frozen", frozen_bn))
     write_json("bad_rescaling.json",
-               arch("per_channel", layers.Rescaling([0.5, 0.25, 2.0]),
-                    layers.Flatten(), layers.Dense(2)))
+               arch("per_channel",
+                    lambda: [layers.Rescaling([0.5, 0.25, 2.0])] + head()))
     # Bad JSON types: a string where Keras writes an integer, a list of
     # the wrong length.
-    config = arch("types", layers.Conv2D(4, 3), layers.Flatten(),
-                  layers.Dense(2))
+    config = arch("types", lambda: [layers.Conv2D(4, 3)] + head())
     config["config"]["layers"][1]["config"]["filters"] = "four"
     write_json("bad_json_type.json", config)
-    config = arch("strides", layers.Conv2D(4, 3), layers.Flatten(),
-                  layers.Dense(2))
+    config = arch("strides", lambda: [layers.Conv2D(4, 3)] + head())
     config["config"]["layers"][1]["config"]["strides"] = [1, 1, 1]
     write_json("bad_json_list.json", config)
     print("bad_*: written")
