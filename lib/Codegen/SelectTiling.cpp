@@ -8,6 +8,7 @@
 
 #include "cnnc/Codegen/ContractionAnalysis.h"
 #include "cnnc/Codegen/Passes.h"
+#include "cnnc/Codegen/VectorTarget.h"
 #include "cnnc/Dialect/CNN/IR/CNNDialect.h"
 
 namespace cnnc::codegen {
@@ -98,26 +99,24 @@ struct SelectTilingPass
   using CNNSelectTilingBase::CNNSelectTilingBase;
 
   void runOnOperation() override {
-    if (vectorWidth < 1 || !llvm::isPowerOf2_64(vectorWidth)) {
-      getOperation()->emitError("cnn-select-tiling: vector-width must be a "
-                                "power of two, got ")
-          << static_cast<int64_t>(vectorWidth);
+    FailureOr<VectorTarget> target = resolveVectorTarget(
+        getOperation(), vectorWidth, vectorRegisters, getArgument());
+    if (failed(target))
       return signalPassFailure();
-    }
+    int64_t width = target->width;
     MLIRContext *ctx = &getContext();
     getOperation()->walk([&](linalg::LinalgOp op) {
       if (op->hasAttr("cnn.tiling"))
         return;
       FailureOr<ContractionInfo> info = analyzeContraction(op);
-      if (failed(info) || info->columns % vectorWidth)
+      if (failed(info) || info->columns % width)
         return;
-      Tile tile = chooseTile(info->rows, info->columns / vectorWidth,
-                             vectorRegisters);
+      Tile tile =
+          chooseTile(info->rows, info->columns / width, target->registers);
       if (tile.rows == 0)
         return;
       op->setAttr("cnn.tiling",
-                  cnn::TilingAttr::get(ctx, tile.rows, tile.vectors,
-                                       vectorWidth,
+                  cnn::TilingAttr::get(ctx, tile.rows, tile.vectors, width,
                                        parallel && worthThreads(op),
                                        batchOutside(op, *info) ? 1 : 0));
     });

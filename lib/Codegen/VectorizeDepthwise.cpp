@@ -10,6 +10,7 @@
 
 #include "DepthwiseKernel.h"
 #include "cnnc/Codegen/Passes.h"
+#include "cnnc/Codegen/VectorTarget.h"
 
 #include "mlir/IR/PatternMatch.h"
 
@@ -99,13 +100,15 @@ struct VectorizeDepthwisePass
     : codegen::impl::CNNVectorizeDepthwiseBase<VectorizeDepthwisePass> {
   using CNNVectorizeDepthwiseBase::CNNVectorizeDepthwiseBase;
 
+  /// The vector registers the kernels are blocked for (runOnOperation).
+  VectorTarget target;
+
   void runOnOperation() override {
-    if (vectorWidth < 1 || !llvm::isPowerOf2_64(vectorWidth)) {
-      getOperation()->emitError("cnn-vectorize-depthwise: vector-width must "
-                                "be a power of two, got ")
-          << static_cast<int64_t>(vectorWidth);
+    FailureOr<VectorTarget> resolved = resolveVectorTarget(
+        getOperation(), vectorWidth, vectorRegisters, getArgument());
+    if (failed(resolved))
       return signalPassFailure();
-    }
+    target = *resolved;
     SmallVector<linalg::LinalgOp> candidates;
     getOperation()->walk([&](linalg::LinalgOp op) {
       if (!op->getParentOfType<scf::ForallOp>() &&
@@ -153,8 +156,8 @@ struct VectorizeDepthwisePass
         info.kind == DepthwiseInfo::Kind::Convolution)
       epilogue = findEpilogue(flatResult);
 
-    DepthwiseTiling tiling = chooseTiling(info, chooseWidth(info, vectorWidth),
-                                          vectorRegisters, parallel);
+    DepthwiseTiling tiling = chooseTiling(info, chooseWidth(info, target.width),
+                                          target.registers, parallel);
     DepthwiseInfo kernelInfo = info;
     if (shouldAbsorbPadding(info, tiling))
       absorbPadding(kernelInfo);

@@ -582,16 +582,31 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
       return fail("cannot write '" + weightsPath +
                   "': " + llvm::toString(std::move(error)));
   }
-  if (emit == EmitKind::CNN)
-    return writeOutput(output,
-                       [&](llvm::raw_ostream &os) { module->print(os); os << "\n"; });
-
   // Validate the target before spending time on the pipeline.
   llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine =
       createNativeTargetMachine(
           {options.cpu, options.features, options.optLevel});
   if (!machine)
     return fail(machine.takeError());
+  // The CPU's vector registers go into the IR, where the kernel passes read
+  // them, so that cnnc-opt reproduces this compilation from --emit=cnn on
+  // any host. AVX-512VL gives the 256-bit kernels 32 registers instead of 16.
+  if (!gpu && !emulated) {
+    // A model without cnn ops has not loaded the dialect yet.
+    context.getOrLoadDialect<cnn::CNNDialect>();
+    (*module)->setAttr(
+        cnn::CPUTargetAttr::getAttrName(),
+        cnn::CPUTargetAttr::get(
+            &context, /*vectorWidth=*/8,
+            (*machine)->getMCSubtargetInfo()->checkFeatures("+avx512vl") ? 32
+                                                                         : 16));
+  }
+
+  if (emit == EmitKind::CNN)
+    return writeOutput(output, [&](llvm::raw_ostream &os) {
+      module->print(os);
+      os << "\n";
+    });
 
   // A shared library is linked next to the output and renamed into place;
   // check that both the output directory and the support library are usable
@@ -642,9 +657,6 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   pipelineOptions.parallel = options.parallel;
   if (failed(applyDisabledOptimizations(options.disable, pipelineOptions)))
     return 1;
-  // AVX-512VL gives the 256-bit kernels 32 registers instead of 16.
-  pipelineOptions.vectorRegisters =
-      (*machine)->getMCSubtargetInfo()->checkFeatures("+avx512vl") ? 32 : 16;
   if ((gpu || emulated) && emit != EmitKind::Linalg) {
     GPUPipelineOptions gpuOptions;
     gpuOptions.modelName = description.name;

@@ -2,6 +2,7 @@
 
 #include "cnnc/GPU/Passes.h"
 
+#include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -87,6 +88,11 @@ struct LegalizeMathPass
     patterns.add<ToIntrinsic<math::TruncOp>>(ctx, "trunc");
     patterns.add<ToIntrinsic<math::CopySignOp>>(ctx, "copysign");
     patterns.add<RsqrtToSqrt>(ctx);
+    // NaN-ignoring max/min (softmax's row maximum, clamps): PTX max.f32 and
+    // min.f32 have these semantics; convert-gpu-to-nvvm would call
+    // libdevice's __nv_fmaxf/__nv_fminf.
+    patterns.add<ToIntrinsic<arith::MaxNumFOp>>(ctx, "maxnum");
+    patterns.add<ToIntrinsic<arith::MinNumFOp>>(ctx, "minnum");
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
     // Whatever math remains would need libdevice: say which op.

@@ -180,6 +180,26 @@ gpu.module @kernels {
 
 // -----
 
+// NaN-ignoring max/min (softmax's row maximum) are max.f32/min.f32, not
+// libdevice's __nv_fmaxf/__nv_fminf.
+// CHECK-LABEL: gpu.func @max_min(
+// CHECK:         llvm.call_intrinsic "llvm.maxnum.f32"(%{{.*}}, %{{.*}}) : (f32, f32) -> f32
+// CHECK:         llvm.call_intrinsic "llvm.minnum.f32"(%{{.*}}, %{{.*}}) : (f32, f32) -> f32
+// CHECK-NOT:     arith.maxnumf
+gpu.module @kernels {
+  gpu.func @max_min(%x: f32, %y: f32, %m: memref<2xf32>) kernel {
+    %c0 = arith.constant 0 : index
+    %c1 = arith.constant 1 : index
+    %max = arith.maxnumf %x, %y : f32
+    %min = arith.minnumf %x, %y : f32
+    memref.store %max, %m[%c0] : memref<2xf32>
+    memref.store %min, %m[%c1] : memref<2xf32>
+    gpu.return
+  }
+}
+
+// -----
+
 // The intrinsic calls are scalar: kernels are not vectorized.
 gpu.module @kernels {
   gpu.func @vector_sqrt(%x: vector<4xf32>, %m: memref<1xvector<4xf32>>) kernel {

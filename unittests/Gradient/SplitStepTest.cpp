@@ -5,7 +5,9 @@
 // what train_step computes: same parameters, optimizer state, loss and
 // count after every step, bit for bit, for each optimizer; and the gradient
 // compute_gradients writes is the one train_step applies (read back through
-// an SGD library with learning rate 1, as the gradient checks do).
+// an SGD library with learning rate 1, as the gradient checks do). A model
+// with batch normalization and dropout checks the state compute_gradients
+// updates (moving statistics) and the masks both draw for a step.
 //
 //===----------------------------------------------------------------------===//
 
@@ -29,6 +31,22 @@ GradModel splitModel() {
                          Activation::Tanh);
   return builder.finish(builder.dense(h, "out", 3, true, Activation::None),
                         Loss::SparseCategoricalCrossentropy);
+}
+
+/// conv2d -> batch_norm -> relu -> dropout -> flatten -> dense: moving
+/// statistics after every step and a dropout mask per (seed, step).
+GradModel splitStateModel() {
+  ModelBuilder builder("split_step_state", {5, 5, 2});
+  auto c = builder.conv2d(builder.input(), "conv", 3, {3, 3}, std::nullopt,
+                          std::nullopt, Padding::Same, false, Activation::None);
+  auto n = builder.batchNorm(c, "bn", /*scale=*/true, /*center=*/true);
+  auto r = builder.activation(Activation::Relu, n);
+  numeric::DropoutKey key;
+  key.seed = kGradientSeed;
+  auto d = builder.dropout(r, 0.4, key);
+  return builder.finish(
+      builder.dense(builder.flatten(d), "out", 3, true, Activation::None),
+      Loss::SparseCategoricalCrossentropy);
 }
 
 /// Parameters, state and results of a run of steps.
@@ -123,11 +141,15 @@ TEST_P(SplitStepTest, GradientIsTheOneTrainStepApplies) {
 INSTANTIATE_TEST_SUITE_P(
     Gradient, SplitStepTest,
     [] {
-      GradModel model = splitModel();
-      registerCase(model.spec.name,
-                   {adamLibrary(model), sgdLibrary(model, 0.9, true),
-                    sgdLibrary(model)});
-      return ::testing::ValuesIn(std::vector<GradModel>{model});
+      // (No braced list: the commas would split the macro's arguments.)
+      std::vector<GradModel> models;
+      models.push_back(splitModel());
+      models.push_back(splitStateModel());
+      for (const GradModel &model : models)
+        registerCase(model.spec.name,
+                     {adamLibrary(model), sgdLibrary(model, 0.9, true),
+                      sgdLibrary(model)});
+      return ::testing::ValuesIn(models);
     }(),
     gradientTestName);
 

@@ -44,11 +44,12 @@ def CNNSelectTiling : Pass<"cnn-select-tiling"> {
     tiling in the IR wins.
   }];
   let options = [
-    Option<"vectorWidth", "vector-width", "int64_t", "8",
-           "f32 lanes per vector register (8 for AVX2)">,
-    Option<"vectorRegisters", "vector-registers", "int64_t", "16",
-           "vector registers the kernels may use (16 for AVX2, 32 with "
-           "AVX-512VL)">,
+    Option<"vectorWidth", "vector-width", "int64_t", "0",
+           "f32 lanes per vector register (0: the module's cnn.target, "
+           "else 8 as AVX2)">,
+    Option<"vectorRegisters", "vector-registers", "int64_t", "0",
+           "vector registers the kernels may use (0: the module's "
+           "cnn.target, else 16 as AVX2; 32 with AVX-512VL)">,
     Option<"parallel", "parallel", "bool", "true",
            "distribute the tiles over threads (scf.forall)">,
   ];
@@ -211,11 +212,12 @@ def CNNVectorizeDepthwise : Pass<"cnn-vectorize-depthwise"> {
     op is too small to amortize a fork/join.
   }];
   let options = [
-    Option<"vectorWidth", "vector-width", "int64_t", "8",
-           "f32 lanes per vector register (8 for AVX2)">,
-    Option<"vectorRegisters", "vector-registers", "int64_t", "16",
-           "vector registers the kernels may use (16 for AVX2, 32 with "
-           "AVX-512VL)">,
+    Option<"vectorWidth", "vector-width", "int64_t", "0",
+           "f32 lanes per vector register (0: the module's cnn.target, "
+           "else 8 as AVX2)">,
+    Option<"vectorRegisters", "vector-registers", "int64_t", "0",
+           "vector registers the kernels may use (0: the module's "
+           "cnn.target, else 16 as AVX2; 32 with AVX-512VL)">,
     Option<"parallel", "parallel", "bool", "true",
            "distribute the iterations over threads (scf.forall)">,
     Option<"fuseProducers", "fuse-producers", "bool", "true",

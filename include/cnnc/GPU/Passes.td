@@ -392,9 +392,11 @@ def CNNGPULegalizeMath : Pass<"cnn-gpu-legalize-math", "mlir::gpu::GPUModuleOp">
     Expands `math.powf`, `math.tanh` and friends into exp/log, replaces
     exp/log/erf by MLIR's f32 polynomial approximations and sqrt/abs/fma by
     LLVM intrinsics that the NVPTX back end selects directly
-    (`sqrt.rn.f32`, ...). The kernels then need no libdevice bitcode, so PTX
-    generation does not depend on a CUDA toolkit being installed and gives
-    the same code everywhere.
+    (`sqrt.rn.f32`, ...), and `arith.maxnumf`/`minnumf` (softmax's row
+    maximum) by `llvm.maxnum`/`llvm.minnum` (`max.f32`/`min.f32`). The
+    kernels then need no libdevice bitcode, so PTX generation does not
+    depend on a CUDA toolkit being installed and gives the same code
+    everywhere.
   }];
   let dependentDialects = [
     "mlir::arith::ArithDialect",

@@ -105,8 +105,9 @@ struct CPUPipelineOptions : mlir::PassPipelineOptions<CPUPipelineOptions> {
   Option<int64_t> vectorRegisters{
       *this, "vector-registers",
       llvm::cl::desc("Vector registers of the target the kernels may use "
-                     "(16 for AVX2, 32 with AVX-512VL)"),
-      llvm::cl::init(16)};
+                     "(0: the module's cnn.target, else 16 as AVX2; 32 "
+                     "with AVX-512VL)"),
+      llvm::cl::init(0)};
   Option<bool> parallel{
       *this, "parallel",
       llvm::cl::desc("Run the kernels' tiles on OpenMP threads"),

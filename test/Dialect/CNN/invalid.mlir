@@ -44,8 +44,7 @@ func.func @param_duplicate() {
 // -----
 
 func.func @param_bad_initializer() {
-  // expected-error @+2 {{expected ::cnnc::cnn::Initializer to be one of}}
-  // expected-error @+1 {{failed to parse CNN_InitializerAttr parameter 'value'}}
+  // expected-error @+1 {{unknown initializer 'uniformish', expected one of: zeros, ones, glorot_uniform, glorot_normal, he_uniform, he_normal, lecun_uniform}}
   %0 = cnn.param "w" init = uniformish : tensor<4xf32>
   return
 }
@@ -157,8 +156,7 @@ func.func @conv_dilated_window_too_large(%x: tensor<?x28x4x1xf32>, %k: tensor<3x
 // -----
 
 func.func @conv_bad_padding(%x: tensor<?x28x28x1xf32>, %k: tensor<3x3x1x8xf32>) {
-  // expected-error @+2 {{expected ::cnnc::cnn::Padding to be one of: valid, same}}
-  // expected-error @+1 {{failed to parse CNN_PaddingAttr parameter 'value'}}
+  // expected-error @+1 {{unknown padding 'full', expected one of: valid, same}}
   %0 = cnn.conv2d %x, %k padding = full : tensor<?x28x28x1xf32>, tensor<3x3x1x8xf32>
   return
 }
@@ -166,8 +164,7 @@ func.func @conv_bad_padding(%x: tensor<?x28x28x1xf32>, %k: tensor<3x3x1x8xf32>) 
 // -----
 
 func.func @conv_bad_activation(%x: tensor<?x28x28x1xf32>, %k: tensor<3x3x1x8xf32>) {
-  // expected-error @+2 {{expected ::cnnc::cnn::Activation to be one of: none, relu, sigmoid, tanh, leaky_relu, elu, selu, relu6, silu, gelu, softplus, hard_sigmoid, hard_swish}}
-  // expected-error @+1 {{failed to parse CNN_ActivationAttr parameter 'value'}}
+  // expected-error @+1 {{unknown activation 'mish', expected one of: none, relu, sigmoid, tanh, leaky_relu, elu, selu, relu6, silu, gelu, softplus, hard_sigmoid, hard_swish}}
   %0 = cnn.conv2d %x, %k activation = mish : tensor<?x28x28x1xf32>, tensor<3x3x1x8xf32>
   return
 }

@@ -122,8 +122,7 @@ func.func @loss_grad_type(%logits: tensor<4x3xf32>, %labels: tensor<4xi32>) {
 // -----
 
 func.func @loss_kind(%logits: tensor<4x3xf32>, %labels: tensor<4xi32>) {
-  // expected-error @+2 {{expected ::cnnc::cnn::LossKind to be one of: sparse_categorical_crossentropy, categorical_crossentropy, mean_squared_error}}
-  // expected-error @+1 {{failed to parse CNN_LossKindAttr parameter 'value'}}
+  // expected-error @+1 {{unknown loss 'hinge', expected one of: sparse_categorical_crossentropy, categorical_crossentropy, mean_squared_error}}
   %0:2 = cnn.loss hinge %logits, %labels : (tensor<4x3xf32>, tensor<4xi32>) -> (tensor<f32>, tensor<4x3xf32>)
   return
 }

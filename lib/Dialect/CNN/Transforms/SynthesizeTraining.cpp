@@ -59,6 +59,7 @@ struct SynthesizeTrainingPass
       module.emitError("unknown loss '") << loss << "'";
       return signalPassFailure();
     }
+    warnIfSoftmaxBeforeLogitsLoss(model->forward, *lossKind);
     if (optimizer != "adam" && optimizer != "adamw" && optimizer != "sgd" &&
         optimizer != "rmsprop") {
       module.emitError("unknown optimizer '")
@@ -78,6 +79,26 @@ struct SynthesizeTrainingPass
         failed(buildApplyGradients(*model, types)) ||
         failed(buildEvaluate(*model, *lossKind)))
       return signalPassFailure();
+  }
+
+  /// The cross-entropy losses take logits (Keras's from_logits=True): a
+  /// model that already returns softmax probabilities would be trained
+  /// through a second softmax. Keras warns in this case too; so do we, at
+  /// the softmax (the model may mean it, e.g. with a tiny temperature).
+  static void warnIfSoftmaxBeforeLogitsLoss(func::FuncOp forward,
+                                            LossKind lossKind) {
+    if (lossKind == LossKind::MeanSquaredError)
+      return;
+    forward.walk([&](func::ReturnOp ret) {
+      for (Value result : ret.getOperands())
+        if (auto softmax = result.getDefiningOp<SoftmaxOp>())
+          softmax.emitWarning()
+              << "the model returns softmax probabilities but the "
+              << stringifyLossKind(lossKind)
+              << " loss takes logits (from_logits=True), so training applies "
+                 "softmax twice; return the logits instead (Keras warns "
+                 "likewise)";
+    });
   }
 
   /// The optimizer the pass options describe.

@@ -26,6 +26,8 @@ def CNN_Dialect : Dialect {
     type is inferred.
   }];
   let useDefaultAttributePrinterParser = 1;
+  // `cnn.target` on a module must be a #cnn.cpu_target.
+  let hasOperationAttrVerify = 1;
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
@@ -45,7 +47,10 @@ def CNN_PaddingEnum : I32EnumAttr<"Padding",
   let genSpecializedAttr = 0;
 }
 def CNN_PaddingAttr : EnumAttr<CNN_Dialect, CNN_PaddingEnum, "padding"> {
-  let assemblyFormat = "$value";
+  // Printed as a keyword; a typo gets one error that lists the valid
+  // keywords (parseEnumKeyword in CNNDialect.cpp).
+  let assemblyFormat = ?;
+  let hasCustomAssemblyFormat = 1;
 }
 
 // What `activation = <kind>` on conv2d/dense computes: Keras's
@@ -89,7 +94,8 @@ def CNN_ActivationEnum : I32EnumAttr<"Activation",
   let genSpecializedAttr = 0;
 }
 def CNN_ActivationAttr : EnumAttr<CNN_Dialect, CNN_ActivationEnum, "activation"> {
-  let assemblyFormat = "$value";
+  let assemblyFormat = ?;
+  let hasCustomAssemblyFormat = 1;
 }
 
 def CNN_PoolMax : I32EnumAttrCase<"Max", 0, "max">;
@@ -101,7 +107,8 @@ def CNN_PoolKindEnum : I32EnumAttr<"PoolKind", "pooling reduction",
   let genSpecializedAttr = 0;
 }
 def CNN_PoolKindAttr : EnumAttr<CNN_Dialect, CNN_PoolKindEnum, "pool_kind"> {
-  let assemblyFormat = "$value";
+  let assemblyFormat = ?;
+  let hasCustomAssemblyFormat = 1;
 }
 
 def CNN_LossSparseCE : I32EnumAttrCase<"SparseCategoricalCrossentropy", 0,
@@ -116,7 +123,8 @@ def CNN_LossKindEnum : I32EnumAttr<"LossKind",
   let genSpecializedAttr = 0;
 }
 def CNN_LossKindAttr : EnumAttr<CNN_Dialect, CNN_LossKindEnum, "loss"> {
-  let assemblyFormat = "$value";
+  let assemblyFormat = ?;
+  let hasCustomAssemblyFormat = 1;
 }
 
 def CNN_InitZeros : I32EnumAttrCase<"Zeros", 0, "zeros">;
@@ -134,7 +142,8 @@ def CNN_InitializerEnum : I32EnumAttr<"Initializer",
   let genSpecializedAttr = 0;
 }
 def CNN_InitializerAttr : EnumAttr<CNN_Dialect, CNN_InitializerEnum, "init"> {
-  let assemblyFormat = "$value";
+  let assemblyFormat = ?;
+  let hasCustomAssemblyFormat = 1;
 }
 
 
@@ -169,6 +178,36 @@ def CNN_TilingAttr : AttrDef<CNN_Dialect, "Tiling"> {
                         DefaultValuedParameter<"int64_t", "0">:$outer_reductions);
   let assemblyFormat = "`<` struct(params) `>`";
   let genVerifyDecl = 1;
+}
+
+def CNN_CPUTargetAttr : AttrDef<CNN_Dialect, "CPUTarget"> {
+  let mnemonic = "cpu_target";
+  let summary = "the CPU whose vector registers the kernels are blocked for";
+  let description = [{
+    Attached as `cnn.target` to the module by `cnnc` for the CPU it compiles
+    for (`--mcpu`/`--mattr`, default the host): `vector_width` f32 lanes per
+    vector register the kernels use and `vector_registers` registers they
+    may keep live (16 for AVX2, 32 with AVX-512VL). `cnn-select-tiling` and
+    `cnn-vectorize-depthwise` read it (their options, when given, win), so
+    `cnnc --emit=cnn` prints a model that `cnnc-opt --cnn-cpu-pipeline`
+    compiles exactly as `cnnc` does on any host. Without the attribute the
+    passes assume AVX2 (8 lanes, 16 registers).
+
+    ```mlir
+    module attributes {cnn.target = #cnn.cpu_target<vector_width = 8, vector_registers = 32>} {
+    ```
+  }];
+  let parameters = (ins "int64_t":$vector_width, "int64_t":$vector_registers);
+  let assemblyFormat = "`<` struct(params) `>`";
+  let genVerifyDecl = 1;
+  let extraClassDeclaration = [{
+    /// The discardable attribute of the module that holds the target.
+    static constexpr ::llvm::StringLiteral getAttrName() {
+      return ::llvm::StringLiteral("cnn.target");
+    }
+    /// The target of the module enclosing (or being) `op`; null if none.
+    static CPUTargetAttr lookup(::mlir::Operation *op);
+  }];
 }
 
 #endif // CNNC_DIALECT_CNN_IR_CNNBASE_TD
