@@ -3,7 +3,8 @@
 // Each fixture of test/Keras/Inputs is a model saved by real Keras plus
 // what Keras computed with it (<name>.expected.json, written by
 // test/Keras/make_fixtures.py). The test compiles the model with the real
-// cnnc, which also writes the saved weights next to the library, loads
+// cnnc (plus the flags in CNNC_EXTRA_FLAGS, as unittests/Numeric), which
+// also writes the saved weights next to the library, loads
 // the library and checks through the C ABI only:
 //   - forward on the fixed batch equals Keras's model.predict (rtol 1e-4;
 //     softmax(forward) for models whose final softmax cnnc moves into the
@@ -27,6 +28,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <dlfcn.h>
 #include <gtest/gtest.h>
@@ -163,9 +165,16 @@ private:
     std::string library = pathFor(".so"), log = pathFor(".log");
     std::string cnnc = CNNC_TOOLS_DIR "/cnnc";
     std::string model = CNNC_KERAS_FIXTURES "/" + std::string(fixture.file);
-    std::vector<llvm::StringRef> args = {cnnc, model};
-    args.push_back("-o");
-    args.push_back(library);
+    std::vector<std::string> words = {cnnc, model, "-o", library};
+    // As the numeric harness: CNNC_EXTRA_FLAGS holds space-separated cnnc
+    // flags (--target=nvptx-emulated runs the GPU pipeline's kernels).
+    if (const char *extra = std::getenv("CNNC_EXTRA_FLAGS")) {
+      llvm::SmallVector<llvm::StringRef> flags;
+      llvm::StringRef(extra).split(flags, ' ', -1, /*KeepEmpty=*/false);
+      for (llvm::StringRef flag : flags)
+        words.push_back(flag.str());
+    }
+    std::vector<llvm::StringRef> args(words.begin(), words.end());
     args.push_back("--support-library=" CNNC_LIB_DIR "/libcnnc_support.a");
     std::optional<llvm::StringRef> redirects[] = {
         std::nullopt, llvm::StringRef(log), llvm::StringRef(log)};
