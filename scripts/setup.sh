@@ -25,6 +25,8 @@ PACKAGES=(
   libclang-rt-22-dev
   # the real data
   dataset-fashion-mnist
+  # the Python package's tests (python/, docs/python.md)
+  python3-numpy python3-pytest
 )
 
 missing=()
