@@ -7,7 +7,9 @@ holds the libraries is used:
 1. ``$CNNC_BUILD_DIR`` (the variable ``scripts/setup.sh`` builds into);
 2. ``build/`` of the source tree this package lives in (``python/cnnc`` run
    from a clone, or ``pip install -e ./python``);
-3. the tree of the ``cnnc`` driver found in ``$PATH`` (``<tree>/bin/cnnc``).
+3. the tree of the ``cnnc`` driver found in ``$PATH`` (``<tree>/bin/cnnc``);
+4. the build directory of the clone ``pip install ./python`` ran in
+   (recorded by setup.py in ``cnnc/_origin.py``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,23 @@ RUNTIME_LIBRARY = "libcnnrt.so"
 TRAIN_LIBRARY = "libcnnrt_train.so"
 BUILD_DIR_ENV = "CNNC_BUILD_DIR"
 
-_SOURCE_TREE_BUILD = Path(__file__).resolve().parent.parent.parent / "build"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _source_tree_build() -> Optional[Path]:
+    """``build/`` of the cnnc clone when the package runs from it."""
+    root = _PACKAGE.parent.parent
+    if _PACKAGE.parent.name == "python" and (root / "CMakeLists.txt").is_file():
+        return root / "build"
+    return None
+
+
+def _install_origin() -> Optional[Path]:
+    try:
+        from . import _origin  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return Path(_origin.BUILD_DIR)
 
 
 def candidate_trees() -> List[Path]:
@@ -32,10 +50,15 @@ def candidate_trees() -> List[Path]:
     env = os.environ.get(BUILD_DIR_ENV)
     if env:
         trees.append(Path(env))
-    trees.append(_SOURCE_TREE_BUILD)
+    source = _source_tree_build()
+    if source:
+        trees.append(source)
     driver = shutil.which("cnnc")
     if driver:
         trees.append(Path(driver).resolve().parent.parent)
+    origin = _install_origin()
+    if origin:
+        trees.append(origin)
     return trees
 
 
