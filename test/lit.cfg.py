@@ -59,12 +59,15 @@ if os.access(os.path.join(config.cnnc_tools_dir, "cnnc-cuda-probe"), os.X_OK):
     if probe.returncode == 0:
         config.available_features.add("cuda-gpu")
 
-# The Python package's tests (python/tests, docs/python.md) run with the
-# interpreter running lit (Debian's python3) or $CNNC_PYTHON, when it has
-# NumPy and pytest (Debian python3-numpy python3-pytest).
+# The Python package (python/, docs/python.md) is tested with the
+# interpreter running lit (Debian's python3) or $CNNC_PYTHON: `python-numpy`
+# when it has NumPy (Debian python3-numpy), `pytest` when it also has pytest
+# (python3-pytest).
 python = os.environ.get("CNNC_PYTHON", sys.executable)
-if subprocess.run([python, "-c", "import numpy, pytest"],
-                  stdout=subprocess.DEVNULL,
-                  stderr=subprocess.DEVNULL).returncode == 0:
-    config.available_features.add("pytest")
+for feature, modules in (("python-numpy", "numpy"),
+                         ("pytest", "numpy, pytest")):
+    if subprocess.run([python, "-c", "import " + modules],
+                      stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL).returncode == 0:
+        config.available_features.add(feature)
 config.substitutions.append(("%python", python))
