@@ -7,7 +7,7 @@ validation data, evaluates it, and - when matplotlib is installed - plots
 the history and the confusion matrix into --out. Run from a clone:
 
     bash scripts/setup.sh                      # builds cnnc (once)
-    python3 examples/python/fashion_mnist.py   # 4 epochs, about a minute on 2 cores
+    python3 examples/python/fashion_mnist.py   # 4 epochs: 1-2 min, 2 cores
     python3 examples/python/fashion_mnist.py --epochs 1 --subset 5000
 """
 
