@@ -226,7 +226,8 @@ class FitRun:
                 model._instance, ctypes.byref(self.options),
                 ctypes.byref(state), ctypes.byref(model._native.history),
                 ctypes.byref(hooks), ctypes.byref(stats))
-        model._resuming = state.batch > 0 or state.seen > 0
+        if stats.steps > 0:  # else the run is as it was (a loaded one too)
+            model._resuming = state.batch > 0 or state.seen > 0
         if self.early and self.early.restore_best_weights and \
                 state.best_epoch > 0:
             model._has_best = True

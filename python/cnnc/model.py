@@ -87,8 +87,12 @@ class Model:
                  cleanup: Optional[Callable[[], None]] = None) -> None:
         libs = _capi.load()
         self.library = os.fspath(library)
-        if not 0 <= seed < 2**64:
-            raise ValueError(f"seed must be in [0, 2**64), not {seed}")
+        #: the model file it was compiled from (the library for cnnc.load)
+        self.source = self.library
+        if isinstance(seed, bool) or not isinstance(seed, int) or \
+                not 0 <= seed < 2**64:
+            raise ValueError(f"seed must be an integer in [0, 2**64), not "
+                             f"{seed!r}")
         native = _Native(libs, self.library, seed)
         self._libs, self._native = libs, native
         self._finalizer = weakref.finalize(self, _release, native, cleanup)

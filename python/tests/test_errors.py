@@ -125,6 +125,13 @@ def test_driver_flags_are_checked_by_the_driver():
         cnnc.compile(TINY, optimizer="adam", rho=0.5)
 
 
+def test_bad_seed(tiny_library):
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        cnnc.load(tiny_library, seed=-1)
+    with pytest.raises(ValueError, match="seed must be an integer"):
+        cnnc.load(tiny_library, seed=1.5)
+
+
 def test_not_a_library(tmp_path):
     path = tmp_path / "fake.so"
     path.write_bytes(b"not an ELF file")

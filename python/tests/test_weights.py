@@ -47,27 +47,42 @@ def test_get_and_set_weights(model):
         model.set_weights(weights[:3])
 
 
+def plateau():
+    """Halves the rate every epoch but the first (nothing improves by 10)."""
+    return cnnc.ReduceLROnPlateau(monitor="loss", patience=1, factor=0.5,
+                                  min_delta=10.0)
+
+
 def test_checkpoint_continues_a_run_exactly(tiny_library, images, tmp_path):
     x, y = images
     path = tmp_path / "run.ckpt"
     with cnnc.load(tiny_library, seed=4) as whole:
         expected = whole.fit(x, y, epochs=4, batch_size=16, verbose=0,
-                             validation_split=0.25).history
+                             validation_split=0.25,
+                             callbacks=[plateau()]).history
         final = whole.get_weights()
     with cnnc.load(tiny_library, seed=4) as first:
         first.fit(x, y, epochs=2, batch_size=16, verbose=0,
                   validation_split=0.25,
-                  callbacks=[cnnc.ModelCheckpoint(path)])
+                  callbacks=[cnnc.ModelCheckpoint(path), plateau()])
     with cnnc.load(tiny_library, seed=99) as resumed:
         resumed.load_checkpoint(path)
         assert resumed.seed == 4 and resumed.epochs_done == 2
         assert resumed.iterations == 10
+        # Fits that fail before a step leave the loaded run as it was.
+        with pytest.raises(ValueError, match="initial_epoch"):
+            resumed.fit(x, y, epochs=4, initial_epoch=1, verbose=0)
+        with pytest.raises(cnnc.CnncError, match="no validation data"):
+            resumed.fit(x, y, epochs=4, initial_epoch=2, verbose=0,
+                        callbacks=[cnnc.EarlyStopping()])
         rest = resumed.fit(x, y, epochs=4, initial_epoch=2, batch_size=16,
-                           verbose=0, validation_split=0.25).history
+                           verbose=0, validation_split=0.25,
+                           callbacks=[plateau()]).history
         for got, want in zip(resumed.get_weights(), final):
             assert np.array_equal(got, want)
     assert rest["loss"] == expected["loss"][2:]
     assert rest["val_loss"] == expected["val_loss"][2:]
+    assert rest["learning_rate"] == expected["learning_rate"][2:]
 
 
 def test_save_checkpoint_and_class_names(tiny_library, images, tmp_path):
