@@ -31,7 +31,9 @@ _PACKAGE = Path(__file__).resolve().parent
 def _source_tree_build() -> Optional[Path]:
     """``build/`` of the cnnc clone when the package runs from it."""
     root = _PACKAGE.parent.parent
-    if _PACKAGE.parent.name == "python" and (root / "CMakeLists.txt").is_file():
+    in_clone = _PACKAGE.parent.name == "python" and \
+        (root / "CMakeLists.txt").is_file()
+    if in_clone:
         return root / "build"
     return None
 
