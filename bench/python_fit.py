@@ -19,6 +19,11 @@ processes' load moves the wall times by more than the binding costs
 order of the two; the results are ratios of medians. Target: the binding
 costs < 3%.
 
+The Python side is also timed from the inside, which no load on the machine
+skews against the steps: the time `fit` spends outside `cnnrt_fit`
+(checks, arrays, options) plus the time in the hooks `cnnrt_fit` calls back
+(progress, Ctrl-C), as a share of the fit.
+
     python3 bench/python_fit.py [--images 20000] [--epochs 1] [--batch 32]
                                 [--rounds 5] [--threads N]
 """
@@ -42,7 +47,44 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "python"))
 
 import cnnc  # noqa: E402
-from cnnc import _paths  # noqa: E402
+from cnnc import _capi, _fit, _paths  # noqa: E402
+
+
+class PythonShare:
+    """Accumulates the time Model.fit spends in cnnrt_fit and in the Python
+    hooks cnnrt_fit calls (patched in, for this benchmark only)."""
+
+    def __init__(self) -> None:
+        self.loop = self.hooks = 0.0
+        self.calls = 0
+        train = _capi.load().train
+        original = train.cnnrt_fit
+
+        def timed_fit(*args):
+            start = time.perf_counter()
+            try:
+                return original(*args)
+            finally:
+                self.loop += time.perf_counter() - start
+
+        train.cnnrt_fit = timed_fit
+        for name in ("_epoch_begin", "_batch_end", "_epoch_end"):
+            setattr(_fit.FitRun, name,
+                    self._timed(getattr(_fit.FitRun, name)))
+
+    def _timed(self, method):
+        def timed(run, *args):
+            start = time.perf_counter()
+            try:
+                return method(run, *args)
+            finally:
+                self.hooks += time.perf_counter() - start
+                self.calls += 1
+        return timed
+
+    def reset(self) -> None:
+        self.loop = self.hooks = 0.0
+        self.calls = 0
 
 
 def run_cnnc_train(tool: Path, library: Path, data: Path, epochs: int,
@@ -100,6 +142,7 @@ def main() -> None:
         data = temp_dir / "data.npz"
         np.savez(data, x_train=x, y_train=y)
         c_loop, python_fit, c_start, c_cpu, python_cpu = [], [], [], [], []
+        share, python_shares, hook_calls = PythonShare(), [], 0
         steps = -(-args.images // args.batch) * args.epochs
         same = True
         for round_ in range(args.rounds):
@@ -116,10 +159,15 @@ def main() -> None:
                 return losses
 
             def python_run():
+                share.reset()
                 seconds, cpu, losses = run_python(library, x, y, args.epochs,
                                                   args.batch, args.threads)
                 python_fit.append(seconds)
                 python_cpu.append(cpu)
+                python_shares.append((seconds - share.loop + share.hooks) /
+                                     seconds)
+                nonlocal hook_calls
+                hook_calls = share.calls
                 return losses
 
             first, second = (c_run, python_run) if round_ % 2 == 0 else \
@@ -144,6 +192,9 @@ def main() -> None:
     py_cpu_median = statistics.median(python_cpu)
     print(f"CPU time: cnnc-train loop {c_cpu_median:.2f}s, Python fit "
           f"{py_cpu_median:.2f}s")
+    own = 100 * statistics.median(python_shares)
+    print(f"Python's own work in fit: {own:.3f}% of its time (outside "
+          f"cnnrt_fit, and {hook_calls} hook calls)")
     print(f"same losses: {'yes' if same else 'NO'}")
     print(f"binding overhead: wall {100 * (py_median / c_median - 1):+.1f}%, "
           f"CPU {100 * (py_cpu_median / c_cpu_median - 1):+.1f}% "
