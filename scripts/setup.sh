@@ -27,6 +27,8 @@ PACKAGES=(
   dataset-fashion-mnist
   # the Keras importer: .keras zip archives, HDF5 weights (pkg-config finds them)
   libzip-dev libhdf5-dev pkg-config
+  # the Python package's tests (python/, docs/python.md)
+  python3-numpy python3-pytest
 )
 
 missing=()
