@@ -25,8 +25,9 @@ PACKAGES=(
   libclang-rt-22-dev
   # the real data
   dataset-fashion-mnist
-  # the Keras importer: .keras zip archives, HDF5 weights (pkg-config finds them)
-  libzip-dev libhdf5-dev pkg-config
+  # the Keras importer: HDF5 weights (.keras archives: libzip above;
+  # pkg-config finds both)
+  libhdf5-dev pkg-config
   # the Python package's tests (python/, docs/python.md)
   python3-numpy python3-pytest
 )
