@@ -173,7 +173,14 @@ TEST(Options, OneMessageNamingTheFlag) {
             "missing the model library (a .so written by `cnnc model.mlir "
             "-o model.so`)");
   EXPECT_EQ(failure({"predict", "m.so"}), "--checkpoint: required by "
-                                          "'predict'");
+                                          "'predict' (or --weights)");
+  EXPECT_EQ(failure({"evaluate", "m.so", "--checkpoint", "c", "--weights",
+                     "w"}),
+            "--weights: cannot be combined with --checkpoint: 'evaluate' "
+            "takes the parameters from one of them");
+  EXPECT_EQ(failure({"m.so", "--resume", "c", "--weights", "w"}),
+            "--weights: cannot be combined with --resume (the checkpoint "
+            "holds the parameters)");
   EXPECT_EQ(failure({"m.so", "--validation-split", "0.2", "--validation-data",
                      "test"}),
             "--validation-split: cannot be combined with --validation-data");
