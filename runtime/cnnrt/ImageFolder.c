@@ -326,8 +326,10 @@ static int listFolder(const char *dir, const cnnrt_load_options *options,
     int64_t before = files->count;
     if (joinPath(path, dir, name) || listImages(path, 0, files))
       return -1;
-    qsort(files->items + before, (size_t)(files->count - before),
-          sizeof(char *), compareNames);
+    // An empty class folder leaves items NULL: qsort(NULL, 0) is undefined.
+    if (files->count - before > 1)
+      qsort(files->items + before, (size_t)(files->count - before),
+            sizeof(char *), compareNames);
     if (cnnrt_reserve(dir, (void **)labels, &capacity, files->count, INT32_MAX,
                       sizeof(int32_t)))
       return -1;
