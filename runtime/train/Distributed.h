@@ -62,8 +62,8 @@ void cnnrt_distributed_finish(cnnrt_distributed *ranks, int failed);
 int cnnrt_distributed_rank(const cnnrt_distributed *ranks);
 int cnnrt_distributed_size(const cnnrt_distributed *ranks);
 
-/// Seconds every later collective waits before the job is aborted with one
-/// line naming the collective.
+/// Seconds every later collective may take before the job is aborted
+/// with one line naming the collective (a watchdog thread watches them).
 void cnnrt_distributed_set_timeout(cnnrt_distributed *ranks, double seconds);
 
 /// Prepares the device of this rank before anything touches CUDA: with
