@@ -330,10 +330,125 @@ static int reserve(cnnrt_distributed *ranks, int64_t trainable, int64_t state) {
   return 0;
 }
 
+/// NCCL's communicator of the ranks, made by the first GPU step: rank 0's
+/// NCCL id reaches the others through MPI.
+static int startNccl(cnnrt_distributed *ranks) {
+  cnnrt_nccl *nccl = ranks->nccl;
+  struct {
+    int32_t status;
+    ncclUniqueIdBytes id;
+  } offer;
+  memset(&offer, 0, sizeof offer);
+  if (ranks->rank == 0)
+    offer.status = nccl->api.getUniqueId(&offer.id);
+  arm(ranks, "the NCCL set-up");
+  if (disarm(ranks,
+             MPI_Bcast(&offer, (int)sizeof offer, MPI_BYTE, 0, MPI_COMM_WORLD)))
+    return -1;
+  char text[256];
+  if (offer.status) { // every rank knows: rank 0 says it
+    cnnrt_nccl_describe(nccl, offer.status, "ncclGetUniqueId on rank 0", text,
+                        sizeof text);
+    ranks->shared = 1;
+    return cnnrt_train_fail("--device=cuda", "%s", text);
+  }
+  arm(ranks, "the NCCL set-up (ncclCommInitRank)");
+  ncclResultCode result =
+      nccl->api.commInitRank(&nccl->comm, ranks->size, offer.id, ranks->rank);
+  disarm(ranks, MPI_SUCCESS);
+  if (!result)
+    return 0;
+  nccl->comm = NULL;
+  cnnrt_nccl_describe(nccl, result, "ncclCommInitRank", text, sizeof text);
+  return cnnrt_train_fail("--device=cuda", "%s", text);
+}
+
+/// Sums the shards' weighted gradients in place on the device: NCCL's
+/// pre-multiplied sum scales each rank's by its weight, queued on `stream`.
+static int sumOnDevice(cnnrt_distributed *ranks, void *gradient, void *stream,
+                       int64_t count, float weight) {
+  cnnrt_nccl *nccl = ranks->nccl;
+  int op;
+  ncclResultCode result = nccl->api.redOpCreatePreMulSum(
+      &op, &weight, CNNC_NCCL_FLOAT32, CNNC_NCCL_SCALAR_HOST_IMMEDIATE,
+      nccl->comm);
+  if (!result) {
+    result = nccl->api.allReduce(gradient, gradient, (size_t)count,
+                                 CNNC_NCCL_FLOAT32, op, nccl->comm, stream);
+    nccl->api.redOpDestroy(op, nccl->comm);
+  }
+  if (!result)
+    return 0;
+  char text[256];
+  cnnrt_nccl_describe(nccl, result, "ncclAllReduce", text, sizeof text);
+  return cnnrt_train_fail("--device=cuda", "%s", text);
+}
+
+/// The step of GPU ranks (--device=cuda): the gradient stays on the device
+/// and NCCL sums it; the non-trainable state, the loss, the count and the
+/// votes go through the host and MPI first, so that a failed rank stops
+/// every rank before NCCL waits for it. State is downloaded and uploaded
+/// whole when the model has any (BatchNorm), a cost the reference CNN does
+/// not pay.
+static int gpuStep(cnnrt_distributed *ranks, cnnrt_instance *instance,
+                   const cnnrt_batch *shard, int64_t full, float rate,
+                   int64_t step, uint64_t seed, int stopVote, float *loss,
+                   int64_t *correct, int *stop) {
+  if (!ranks->nccl->comm && startNccl(ranks))
+    return -1;
+  const cnnc_model_desc *desc =
+      cnnrt_model_desc(cnnrt_instance_model(instance));
+  int64_t trainable = desc->trainable_elements;
+  int64_t state = desc->param_elements - trainable;
+  if (reserve(ranks, 0, state))
+    return -1;
+  float *params = state ? cnnrt_instance_params(instance) : NULL;
+  if (state)
+    memcpy(ranks->before, params + trainable, (size_t)state * sizeof(float));
+  void *gradient = NULL, *stream = NULL;
+  float shardLoss = 0.0f;
+  int64_t shardCorrect = 0;
+  int failed = cnnrt_compute_gradients_on_device(
+      instance, shard->images, shard->labels, shard->size, step,
+      cnnrt_rank_seed(seed, ranks->rank), &gradient, &stream, &shardLoss,
+      &shardCorrect);
+  if (failed)
+    cnnrt_train_fail_runtime();
+  if (state && !failed)
+    params = cnnrt_instance_params(instance);
+  cnnrt_sum_pack(ranks->sum, 0, state, ranks->before,
+                 failed || !state ? ranks->before : params + trainable,
+                 failed ? 0 : shard->size, full, shardLoss, shardCorrect,
+                 stopVote, failed);
+  injectFault(ranks, step);
+  arm(ranks, "the sum of step %lld", (long long)step);
+  if (disarm(ranks,
+             MPI_Allreduce(MPI_IN_PLACE, ranks->sum, (int)ranks->sumElements,
+                           MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD)))
+    return -1;
+  int anyFailed;
+  cnnrt_sum_unpack(ranks->sum, 0, state, ranks->before,
+                   state ? params + trainable : ranks->before, loss, correct,
+                   stop, &anyFailed);
+  if (anyFailed)
+    return cnnrt_distributed_agree(ranks, failed, NULL) ? -1 : 0;
+  float weight = full > 0 ? (float)((double)shard->size / (double)full) : 0;
+  if (sumOnDevice(ranks, gradient, stream, trainable, weight))
+    return -1;
+  // Applying waits for NCCL's sum: a rank lost now stops it there.
+  arm(ranks, "the GPU gradient sum of step %lld", (long long)step);
+  int applied = cnnrt_apply_gradients_on_device(instance, rate, step);
+  disarm(ranks, MPI_SUCCESS);
+  return applied ? cnnrt_train_fail_runtime() : 0;
+}
+
 int cnnrt_distributed_step(cnnrt_distributed *ranks, cnnrt_instance *instance,
                            const cnnrt_batch *shard, int64_t full, float rate,
                            int64_t step, uint64_t seed, int stop_vote,
                            float *loss, int64_t *correct, int *stop) {
+  if (ranks->nccl)
+    return gpuStep(ranks, instance, shard, full, rate, step, seed, stop_vote,
+                   loss, correct, stop);
   const cnnc_model_desc *desc =
       cnnrt_model_desc(cnnrt_instance_model(instance));
   int64_t trainable = desc->trainable_elements;
