@@ -5,8 +5,10 @@
 #     (mpirun -np 2 cnnc-train), alternating the two over several rounds;
 #   - the time of one gradient sum of 2 ranks (93,322 gradients + 4 scalars,
 #     373 KB: bench/distributed_allreduce.c) against the step time;
-#   - the one-thread step time at batches 32, 16, 8 and 4: the compute of a
-#     rank whose shard has that many images (the scaling model's input).
+#   - the step time at batches 32, 16, 8 and 4 on one thread and on every
+#     core: the compute of a rank (one per core, or one per machine) whose
+#     shard has that many images, and from those the scaling model of
+#     docs/distributed.md for N such machines (bench/distributed_scaling.py).
 # Medians of the rounds; the machine's load average is printed with them.
 #
 #   bench/distributed.sh [--images N] [--rounds R]
@@ -60,17 +62,27 @@ awk -v a="$TWO" -v b="$ONE" 'BEGIN { printf "2 ranks / 1 process: %.2f\n", a / b
 "${MPIRUN[@]}" -np 2 "$OUT/allreduce" > "$OUT/sum"
 sed 's/^/gradient sum, 2 ranks: /' "$OUT/sum"
 
-for batch in 32 16 8 4; do
-  for ((r = 1; r <= ROUNDS; ++r)); do
-    "$TRAIN" "$OUT/model.so" --epochs 1 --batch "$batch" --threads 1 \
-      --train-subset $((batch * 150)) --test-subset 10 | rate
-  done | median > "$OUT/step$batch"
-  awk -v b="$batch" -v r="$(cat "$OUT/step$batch")" \
-    'BEGIN { printf "one thread, batch %2d: %7.1f images/s, %6.2f ms per step\n",
-             b, r, 1000 * b / r }'
+for threads in 1 "$(nproc)"; do
+  for batch in 32 16 8 4; do
+    for ((r = 1; r <= ROUNDS; ++r)); do
+      "$TRAIN" "$OUT/model.so" --epochs 1 --batch "$batch" --threads "$threads" \
+        --train-subset $((batch * 150)) --test-subset 10 | rate
+    done | median > "$OUT/rate"
+    awk -v t="$threads" -v b="$batch" -v r="$(cat "$OUT/rate")" \
+      'BEGIN { printf "%d thread(s), batch %2d: %7.1f images/s, %6.2f ms per " \
+               "step\n", t, b, r, 1000 * b / r }'
+    awk -v b="$batch" -v r="$(cat "$OUT/rate")" \
+      'BEGIN { printf "%.3f\n", 1000 * b / r }' > "$OUT/step_${threads}_$batch"
+  done
 done
 awk -v two="$TWO" -F': ' '$1 == "allreduce_median_us" { sum = $2 }
   END { step = 1e6 * 32 / two
         printf "2-rank step %.0f us, of which the gradient sum %.0f us " \
                "(%.1f%%)\n", step, sum, 100 * sum / step }' "$OUT/sum"
 echo "load average after: $(uptime | sed 's/.*load average: //')"
+# The scaling model with ranks of one core of this machine (one thread: the
+# most stable of the figures on a shared machine, where other jobs take
+# cores from the kernel threads' barriers).
+python3 "$ROOT/bench/distributed_scaling.py" "$(cat "$OUT/step_1_32")" \
+  "$(cat "$OUT/step_1_16")" "$(cat "$OUT/step_1_8")" "$(cat "$OUT/step_1_4")" \
+  "$(awk -F': ' '$1 == "allreduce_median_us" { print $2 }' "$OUT/sum")"

@@ -25,6 +25,8 @@ PACKAGES=(
   libclang-rt-22-dev
   # the real data
   dataset-fashion-mnist
+  # data-parallel training: mpirun -np N cnnc-train (docs/distributed.md)
+  openmpi-bin libopenmpi-dev
 )
 
 missing=()
