@@ -6,6 +6,13 @@
   compare_runs.py weights A.bin B.bin ATOL
       raw float32 parameter files (--save-weights): same size, every value
       within ATOL of the other's
+  compare_runs.py state-average RANKS.bin FIRST.bin SECOND.bin N MOMENTUM
+      the last 2 N floats of RANKS.bin (a BatchNorm's moving mean, then
+      moving variance, initialized to 0 and 1) after one step of two ranks
+      equal the mean of the moving averages of the two shards: FIRST.bin
+      holds them after one step of one process on shard 1, SECOND.bin after
+      a second step on shard 2, with a learning rate too small to change the
+      weights (1e-5 absolute)
   compare_runs.py hashes STDERR RANKS EPOCHS
       the "cnnc-train: rank R: epoch E: parameters H" lines of a run with
       CNNC_TRAIN_TRACE_HASH=1: every rank printed every epoch, one hash per
@@ -58,6 +65,30 @@ def weights(a_path, b_path, atol):
     print("weights: %d floats within %.2g" % (len(values[0]), worst))
 
 
+def floats(path):
+    values = array.array("f")
+    values.frombytes(open(path, "rb").read())
+    return values
+
+
+def state_average(ranks_path, first_path, second_path, count, momentum):
+    ranks, first, second = (floats(p)[-2 * count:]
+                            for p in (ranks_path, first_path, second_path))
+    worst = 0.0
+    for i in range(2 * count):
+        initial = 0.0 if i < count else 1.0
+        # (1 - m) stat of each shard, from the sequential one-process steps
+        shard1 = first[i] - momentum * initial
+        shard2 = second[i] - momentum * first[i]
+        expected = momentum * initial + (shard1 + shard2) / 2
+        worst = max(worst, abs(ranks[i] - expected))
+        if abs(ranks[i] - expected) > 1e-5:
+            fail("state %d: %.8g, expected the shards' mean %.8g" %
+                 (i, ranks[i], expected))
+    print("state: %d moving statistics are the shards' mean within %.2g" %
+          (2 * count, worst))
+
+
 def hashes(path, ranks, epochs):
     seen = {}
     pattern = re.compile(r"cnnc-train: rank (\d+): epoch (\d+): parameters "
@@ -83,6 +114,8 @@ if __name__ == "__main__":
         history(args[0], args[1], float(args[2]), float(args[3]))
     elif kind == "weights":
         weights(args[0], args[1], float(args[2]))
+    elif kind == "state-average":
+        state_average(args[0], args[1], args[2], int(args[3]), float(args[4]))
     elif kind == "hashes":
         hashes(args[0], int(args[1]), int(args[2]))
     else:
