@@ -25,6 +25,11 @@ PACKAGES=(
   libclang-rt-22-dev
   # the real data
   dataset-fashion-mnist
+  # the Keras importer: HDF5 weights (.keras archives: libzip above;
+  # pkg-config finds both)
+  libhdf5-dev pkg-config
+  # the Python package's tests (python/, docs/python.md)
+  python3-numpy python3-pytest
   # data-parallel training: mpirun -np N cnnc-train (docs/distributed.md)
   openmpi-bin libopenmpi-dev
 )

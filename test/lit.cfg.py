@@ -1,6 +1,8 @@
 # lit configuration of cnnc's regression tests (IR, driver, end to end).
 
 import os
+import subprocess
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -17,6 +19,7 @@ config.test_exec_root = os.path.join(config.cnnc_obj_root, "test")
 config.substitutions.append(("%PATH%", config.environment["PATH"]))
 config.substitutions.append(("%cnnc_src_root", config.cnnc_src_root))
 config.substitutions.append(("%cnnc_lib_dir", config.cnnc_lib_dir))
+config.substitutions.append(("%cnnc_obj_root", config.cnnc_obj_root))
 config.substitutions.append(("%examples", os.path.join(config.cnnc_src_root, "examples")))
 config.substitutions.append(("%unittests", os.path.join(config.cnnc_obj_root, "unittests")))
 
@@ -27,6 +30,7 @@ tool_dirs = [config.cnnc_tools_dir, config.llvm_tools_dir]
 tools = [ToolSubst("cnnc", unresolved="fatal"),
          ToolSubst("cnnc-opt", unresolved="fatal"),
          ToolSubst("cnnc-train", unresolved="fatal"),
+         ToolSubst("cnnc-translate", unresolved="fatal"),
          "FileCheck", "not", "count", "llvm-nm"]
 llvm_config.add_tool_substitutions(tools, tool_dirs)
 
@@ -67,3 +71,16 @@ if os.access(os.path.join(config.cnnc_tools_dir, "cnnc-cuda-probe"), os.X_OK):
                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     if probe.returncode == 0:
         config.available_features.add("cuda-gpu")
+
+# The Python package (python/, docs/python.md) is tested with the
+# interpreter running lit (Debian's python3) or $CNNC_PYTHON: `python-numpy`
+# when it has NumPy (Debian python3-numpy), `pytest` when it also has pytest
+# (python3-pytest).
+python = os.environ.get("CNNC_PYTHON", sys.executable)
+for feature, modules in (("python-numpy", "numpy"),
+                         ("pytest", "numpy, pytest")):
+    if subprocess.run([python, "-c", "import " + modules],
+                      stdout=subprocess.DEVNULL,
+                      stderr=subprocess.DEVNULL).returncode == 0:
+        config.available_features.add(feature)
+config.substitutions.append(("%python", python))

@@ -16,6 +16,7 @@
 #include "cnnc/Pipelines/Pipelines.h"
 #include "cnnc/Runtime/abi.h"
 #include "cnnc/Target/GPUBinary.h"
+#include "cnnc/Target/Keras/KerasImport.h"
 #include "cnnc/Target/ModelDescriptor.h"
 #include "cnnc/Target/NativeCodegen.h"
 
@@ -55,7 +56,8 @@ enum class EmitKind { CNN, Linalg, LLVMMLIR, LLVMIR, PTX, Object, SharedLibrary 
 struct DriverOptions {
   llvm::cl::OptionCategory category{"Compiler options"};
   llvm::cl::opt<std::string> input{llvm::cl::Positional,
-                                   llvm::cl::desc("<model.mlir>"),
+                                   llvm::cl::desc("<model.mlir | model.keras "
+                                                  "| model.h5 | model.json>"),
                                    llvm::cl::Required, llvm::cl::cat(category)};
   llvm::cl::opt<std::string> output{
       "o", llvm::cl::desc("Output file (default: <model>.so, <model>.o, or "
@@ -81,6 +83,12 @@ struct DriverOptions {
       "emit-header",
       llvm::cl::desc("Also write the C header declaring the library's API"),
       llvm::cl::value_desc("model.h"), llvm::cl::cat(category)};
+  llvm::cl::opt<std::string> weights{
+      "emit-weights",
+      llvm::cl::desc("Keras models: where to write the saved weights as a raw "
+                     "float32 parameter file (default with -o X.so: "
+                     "X.weights)"),
+      llvm::cl::value_desc("model.weights"), llvm::cl::cat(category)};
   llvm::cl::opt<bool> summary{
       "summary", llvm::cl::desc("Print a Keras-style summary of the model"),
       llvm::cl::cat(category)};
@@ -302,6 +310,36 @@ int checkOptimizerFlags(const DriverOptions &options) {
   return 0;
 }
 
+/// A module's `cnn.training_config` (the compile configuration of a Keras
+/// model) supplies the training flags the command line leaves out; with
+/// --optimizer given, none of the saved optimizer's hyperparameters apply.
+/// Returns 0, or 1 after printing the error.
+int applyTrainingDefaults(ModuleOp module, DriverOptions &options) {
+  llvm::Expected<keras::TrainingDefaults> defaults =
+      keras::getTrainingDefaults(module);
+  if (!defaults)
+    return fail(defaults.takeError());
+  if (defaults->loss && !options.loss.getNumOccurrences())
+    options.loss = *defaults->loss;
+  if (!defaults->optimizer || options.optimizer.getNumOccurrences())
+    return 0;
+  options.optimizer = *defaults->optimizer;
+  auto apply = [](auto &flag, const auto &value) {
+    using T = std::decay_t<decltype(flag.getValue())>;
+    if (value && !flag.getNumOccurrences())
+      flag = static_cast<T>(*value);
+  };
+  apply(options.beta1, defaults->beta1);
+  apply(options.beta2, defaults->beta2);
+  apply(options.epsilon, defaults->epsilon);
+  apply(options.momentum, defaults->momentum);
+  apply(options.rho, defaults->rho);
+  apply(options.weightDecay, defaults->weightDecay);
+  apply(options.nesterov, defaults->nesterov);
+  apply(options.centered, defaults->centered);
+  return 0;
+}
+
 /// Blocks of trainable_elements floats of optimizer state, in the layout
 /// of cnn-synthesize-training: Adam/AdamW m, v; SGD the velocity; RMSprop
 /// the velocity, the momentum buffer (momentum > 0), the average gradient
@@ -405,12 +443,6 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
       argc, argv,
       "cnnc: compiles a convolutional network written in the cnn dialect to "
       "a shared library\n");
-  if (checkOptimizerFlags(options))
-    return 1;
-  if (!cnn::symbolizeLossKind(options.loss))
-    return fail("--loss=" + options.loss +
-                ": expected sparse_categorical_crossentropy, "
-                "categorical_crossentropy or mean_squared_error");
   bool gpu = options.target == "nvptx";
   bool emulated = options.target == "nvptx-emulated";
   if (!gpu && !emulated && options.target != "host")
@@ -462,19 +494,39 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
   if (!printOp || printOp->getNumOccurrences() == 0)
     context.printOpOnDiagnostic(false);
 
-  std::string errorMessage;
-  std::unique_ptr<llvm::MemoryBuffer> file =
-      openInputFile(options.input, &errorMessage);
-  if (!file)
-    return fail("cannot read '" + options.input + "': " + errorMessage);
   auto sourceMgr = std::make_shared<llvm::SourceMgr>();
-  sourceMgr->AddNewSourceBuffer(std::move(file), llvm::SMLoc());
   SourceMgrDiagnosticHandler diagnostics(*sourceMgr, &context);
-
-  OwningOpRef<ModuleOp> module =
-      parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
-  if (!module)
+  OwningOpRef<ModuleOp> module;
+  // Saved weights of a Keras model, in the parameter buffer's layout.
+  std::vector<float> kerasWeights;
+  if (keras::isKerasModelPath(options.input)) {
+    keras::ImportOptions importOptions;
+    importOptions.ignoreOptimizer = options.optimizer.getNumOccurrences();
+    if (options.loss.getNumOccurrences())
+      importOptions.loss = options.loss;
+    llvm::Expected<keras::ImportedModel> imported =
+        keras::importKerasFile(options.input, context, importOptions);
+    if (!imported)
+      return fail(imported.takeError());
+    module = std::move(imported->module);
+    kerasWeights = std::move(imported->weights);
+  } else {
+    std::string errorMessage;
+    std::unique_ptr<llvm::MemoryBuffer> file =
+        openInputFile(options.input, &errorMessage);
+    if (!file)
+      return fail("cannot read '" + options.input + "': " + errorMessage);
+    sourceMgr->AddNewSourceBuffer(std::move(file), llvm::SMLoc());
+    module = parseSourceFile<ModuleOp>(sourceMgr, ParserConfig(&context));
+    if (!module)
+      return 1;
+  }
+  if (applyTrainingDefaults(*module, options) || checkOptimizerFlags(options))
     return 1;
+  if (!cnn::symbolizeLossKind(options.loss))
+    return fail("--loss=" + options.loss +
+                ": expected sparse_categorical_crossentropy, "
+                "categorical_crossentropy or mean_squared_error");
 
   StringRef stem = llvm::sys::path::stem(options.input);
   FailureOr<cnn::ModelInfo> model = cnn::ModelInfo::analyze(*module, stem);
@@ -513,6 +565,23 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
         emitModelHeader(description, os);
       }))
     return 1;
+  // A Keras model's weights go next to the library (docs/keras.md).
+  std::string weightsPath = options.weights;
+  if (weightsPath.empty() && emit == EmitKind::SharedLibrary &&
+      !kerasWeights.empty()) {
+    SmallString<128> path(output);
+    llvm::sys::path::replace_extension(path, "weights");
+    weightsPath = std::string(path);
+  }
+  if (!weightsPath.empty()) {
+    if (kerasWeights.empty())
+      return fail("--emit-weights needs a Keras model saved with weights "
+                  "(.keras or .h5), got '" +
+                  options.input + "'");
+    if (llvm::Error error = keras::writeWeightsFile(weightsPath, kerasWeights))
+      return fail("cannot write '" + weightsPath +
+                  "': " + llvm::toString(std::move(error)));
+  }
   // Validate the target before spending time on the pipeline.
   llvm::Expected<std::unique_ptr<llvm::TargetMachine>> machine =
       createNativeTargetMachine(

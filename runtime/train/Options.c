@@ -88,6 +88,7 @@ static const Flag kFlags[] = {
     {"--resume", kFit, kText, FIELD(resume), 0, 0, NULL},
     {"--plots", kFit | kEval, kText, FIELD(plots), 0, 0, NULL},
     {"--save-weights", kFit, kText, FIELD(weights), 0, 0, NULL},
+    {"--weights", kAll, kText, FIELD(initial_weights), 0, 0, NULL},
     {"--plot-format", kFit | kEval, kChoice, FIELD(plot_format), 0, 0,
      "png|svg"},
     {"--max-steps", kFit, kInteger, FIELD(max_steps), 1, kAnyInt64, NULL},
@@ -276,9 +277,20 @@ static int checkCombination(const cnnrt_tool_options *options) {
   if (!options->model)
     return cnnrt_train_fail(NULL, "missing the model library (a .so written by "
                                   "`cnnc model.mlir -o model.so`)");
-  if (options->command != CNNRT_TOOL_FIT && !options->checkpoint)
-    return cnnrt_train_fail("--checkpoint", "required by '%s'",
+  if (options->command != CNNRT_TOOL_FIT && !options->checkpoint &&
+      !options->initial_weights)
+    return cnnrt_train_fail("--checkpoint", "required by '%s' (or --weights)",
                             commandName(options->command));
+  if (options->command != CNNRT_TOOL_FIT && options->checkpoint &&
+      options->initial_weights)
+    return cnnrt_train_fail("--weights",
+                            "cannot be combined with --checkpoint: '%s' "
+                            "takes the parameters from one of them",
+                            commandName(options->command));
+  if (options->resume && options->initial_weights)
+    return cnnrt_train_fail("--weights",
+                            "cannot be combined with --resume (the "
+                            "checkpoint holds the parameters)");
   if (options->save_best && options->checkpoint &&
       strcmp(options->save_best, options->checkpoint) == 0)
     return cnnrt_train_fail("--save-best",
@@ -296,7 +308,6 @@ static int checkCombination(const cnnrt_tool_options *options) {
                             options->history);
   return cnnrt_tool_check_data_flags(options);
 }
-
 
 int cnnrt_tool_parse(int argc, char **argv, cnnrt_tool_options *options) {
   memset(options, 0, sizeof *options);

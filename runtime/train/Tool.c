@@ -89,8 +89,8 @@ static int readClassNames(const cnnrt_tool_options *options,
   return 0;
 }
 
-/// Model, instance (parameters from options->seed), --class-names and, when
-/// options->checkpoint is to be read, its contents.
+/// Model, instance (parameters from options->seed, or --weights),
+/// --class-names and, when options->checkpoint is to be read, its contents.
 int cnnrt_session_open(const cnnrt_tool_options *options,
                        cnnrt_session *session, int loadCheckpoint) {
   session->state = cnnrt_train_state_initial(options->seed);
@@ -120,11 +120,19 @@ int cnnrt_session_open(const cnnrt_tool_options *options,
     return cnnrt_train_fail_runtime();
   if (options->class_names && readClassNames(options, session))
     return -1;
+  // --weights (fit: fine-tuning; evaluate, predict: instead of a
+  // checkpoint), e.g. written by `cnnc model.keras --emit-weights`.
+  if (options->initial_weights &&
+      cnnrt_params_read(options->initial_weights,
+                        cnnrt_instance_params(session->instance),
+                        cnnrt_instance_param_elements(session->instance)))
+    return cnnrt_train_fail_runtime();
   cnnrt_checkpoint_extras extras = {NULL, 0, NULL, 0};
-  if (loadCheckpoint && (cnnrt_checkpoint_load_extras(
-                             options->checkpoint, session->instance,
-                             &session->state, &session->history, &extras) ||
-                         cnnrt_session_take_class_names(session, &extras)))
+  if (loadCheckpoint && options->checkpoint &&
+      (cnnrt_checkpoint_load_extras(options->checkpoint, session->instance,
+                                    &session->state, &session->history,
+                                    &extras) ||
+       cnnrt_session_take_class_names(session, &extras)))
     return -1;
   for (int64_t i = 0; i < session->history.count; ++i) // for the plots
     if (!isnan(session->history.records[i].val_loss))

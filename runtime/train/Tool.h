@@ -87,17 +87,19 @@ typedef struct cnnrt_tool_options {
   double validation_split;                     ///< 0: none
   int validation_test;                         ///< --validation-data test
   const char *history;                         ///< .csv or .json
-  const char *checkpoint;  ///< fit: save; evaluate/predict: load
-  const char *resume;      ///< fit only
-  const char *plots;       ///< directory
-  const char *weights;     ///< fit: raw float32 parameters written at the end
-  const char *plot_format; ///< "png"
-  int64_t max_steps;       ///< 0: whole epochs
-  int64_t train_subset;    ///< -1: all
-  int64_t test_subset;     ///< -1: all
-  int64_t count;           ///< predict: 10
-  int64_t threads;         ///< 0: the runtime's default (CNNC_NUM_THREADS,
-                           ///< OMP_NUM_THREADS, every core)
+  const char *checkpoint; ///< fit: save; evaluate/predict: load
+  const char *resume;     ///< fit only
+  const char *plots;      ///< directory
+  const char *weights;    ///< fit: raw float32 parameters written at the end
+  const char *initial_weights; ///< --weights: raw float32 parameters to start
+                               ///< from (fit) or to use (evaluate, predict)
+  const char *plot_format;     ///< "png"
+  int64_t max_steps;           ///< 0: whole epochs
+  int64_t train_subset;        ///< -1: all
+  int64_t test_subset;         ///< -1: all
+  int64_t count;               ///< predict: 10
+  int64_t threads;             ///< 0: the runtime's default (CNNC_NUM_THREADS,
+                               ///< OMP_NUM_THREADS, every core)
   cnnrt_progress_mode progress;
   const char *device;        ///< "cpu" (default) or "cuda"
   double collective_timeout; ///< data-parallel ranks: seconds a collective

@@ -224,8 +224,10 @@ int cnnrt_tool_load_split(const cnnrt_tool_options *options,
 void cnnrt_tool_usage(FILE *out) {
   fputs(
       "usage: cnnc-train [fit] MODEL.so [options]      train (Keras-like fit)\n"
-      "       cnnc-train evaluate MODEL.so --checkpoint FILE [options]\n"
-      "       cnnc-train predict MODEL.so --checkpoint FILE [IMAGE...] "
+      "       cnnc-train evaluate MODEL.so --checkpoint FILE|--weights FILE "
+      "[options]\n"
+      "       cnnc-train predict MODEL.so --checkpoint FILE|--weights FILE "
+      "[IMAGE...] "
       "[--images DIR]\n"
       "\n"
       "data (docs/cnnc-train.md):\n"
@@ -266,6 +268,10 @@ void cnnrt_tool_usage(FILE *out) {
       "  --checkpoint FILE              save after every epoch (evaluate/"
       "predict: load)\n"
       "  --resume FILE                  continue a checkpointed run exactly\n"
+      "  --weights FILE                 raw float32 parameters (cnnc "
+      "--emit-weights,\n"
+      "                                 --save-weights): fit starts from "
+      "them\n"
       "output:\n"
       "  --history FILE.csv|FILE.json   per-epoch metrics\n"
       "  --report FILE.csv|FILE.json    per-class precision, recall, F1 on "

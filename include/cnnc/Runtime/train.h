@@ -17,6 +17,7 @@
 
 #include "cnnc/Runtime/cnnrt.h"
 
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -475,6 +476,17 @@ int cnnrt_plots_write_named(const char *dir, const char *format,
                             const cnnrt_history *history,
                             const int64_t *confusion, int64_t num_classes,
                             const char *const *names, int64_t num_names);
+
+/*===----------------------------------------------------------------------===*\
+|* Bindings                                                                   *|
+\*===----------------------------------------------------------------------===*/
+
+/// sizeof the struct named `type` ("cnnrt_fit_options", "cnnc_model_desc",
+/// ...: every struct of this header and of abi.h that a binding passes),
+/// or 0 for other names. Bindings that declare the structs themselves
+/// (Python's ctypes, docs/python.md) compare sizes when they load the
+/// library.
+size_t cnnrt_train_sizeof(const char *type);
 
 /*===----------------------------------------------------------------------===*\
 |* The cnnc-train tool                                                        *|

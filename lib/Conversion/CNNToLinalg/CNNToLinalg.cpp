@@ -223,6 +223,7 @@ struct ConvertCNNToLinalgPass
     populateDepthwisePatterns(patterns);
     populateNormalizationPatterns(patterns);
     populateReshapingPatterns(patterns);
+    populatePreprocessingPatterns(patterns);
     if (failed(applyPartialConversion(getOperation(), target,
                                       std::move(patterns))))
       signalPassFailure();

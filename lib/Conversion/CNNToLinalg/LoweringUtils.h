@@ -176,6 +176,9 @@ void populateNormalizationPatterns(mlir::RewritePatternSet &patterns);
 /// (DropoutToLinalg.cpp); populateNormalizationPatterns includes them.
 void populateDropoutPatterns(mlir::RewritePatternSet &patterns);
 
+/// Adds the pattern lowering cnn.rescale (PreprocessingToLinalg.cpp).
+void populatePreprocessingPatterns(mlir::RewritePatternSet &patterns);
+
 /// Adds the patterns lowering global pooling, zero padding, concatenation
 /// and their gradients (ReshapingToLinalg.cpp).
 void populateReshapingPatterns(mlir::RewritePatternSet &patterns);

@@ -100,7 +100,7 @@ FailureOr<EnumT> parseEnumKeyword(AsmParser &parser, StringRef what,
     return AttrClass::get(parser.getContext(), *value);                        \
   }                                                                            \
   void AttrClass::print(AsmPrinter &printer) const {                           \
-    printer << stringify##Enum(getValue());                                    \
+    printer << " " << stringify##Enum(getValue());                             \
   }
 
 CNN_ENUM_ATTR_ASSEMBLY(PaddingAttr, Padding, "padding")
@@ -121,10 +121,9 @@ void CNNDialect::initialize() {
       >();
 }
 
-LogicalResult
-TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t rows,
-                   int64_t vectors, int64_t width, bool parallel,
-                   int64_t outerReductions) {
+LogicalResult TilingAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 int64_t rows, int64_t vectors, int64_t width,
+                                 bool parallel, int64_t outerReductions) {
   if (rows < 1 || vectors < 1)
     return emitError() << "tiling needs at least one row and one vector, got "
                        << rows << " x " << vectors;

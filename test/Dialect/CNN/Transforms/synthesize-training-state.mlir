@@ -35,12 +35,14 @@
 // CHECK:         cnn.conv2d_grad_filter %{{.*}}, %[[DX]]
 // CHECK:         tensor.insert_slice %[[DG]] into %{{.*}}[36] [4] [1] : tensor<4xf32> into tensor<300xf32>
 // CHECK:         tensor.insert_slice %[[DB]] into %{{.*}}[40] [4] [1] : tensor<4xf32> into tensor<300xf32>
-// The optimizer sees the 300 trainable values only (Adam state: 2 x 300).
-// CHECK:         %[[NP:.*]], %{{.*}}, %{{.*}} = cnn.adam_update %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[LR]], %[[STEP]] {{.*}} : tensor<300xf32>
-// CHECK:         %[[WITHP:.*]] = tensor.insert_slice %[[NP]] into %[[PT]][0] [300] [1] : tensor<300xf32> into tensor<308xf32>
-// CHECK:         %[[WITHM:.*]] = tensor.insert_slice %[[NEWMEAN]] into %[[WITHP]][300] [4] [1]
+// The new state goes behind the trainable prefix of the parameters (the
+// step's state updates, as compute_gradients writes them); the optimizer
+// sees the 300 trainable values only (Adam state: 2 x 300).
+// CHECK:         %[[WITHM:.*]] = tensor.insert_slice %[[NEWMEAN]] into %[[PT]][300] [4] [1]
 // CHECK:         %[[WITHV:.*]] = tensor.insert_slice %[[NEWVAR]] into %[[WITHM]][304] [4] [1]
-// CHECK:         bufferization.materialize_in_destination %[[WITHV]] in restrict writable %[[P]]
+// CHECK:         %[[NP:.*]], %{{.*}}, %{{.*}} = cnn.adam_update %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %[[LR]], %[[STEP]] {{.*}} : tensor<300xf32>
+// CHECK:         %[[WITHP:.*]] = tensor.insert_slice %[[NP]] into %[[WITHV]][0] [300] [1] : tensor<300xf32> into tensor<308xf32>
+// CHECK:         bufferization.materialize_in_destination %[[WITHP]] in restrict writable %[[P]]
 
 // CHECK-LABEL: func.func @state_evaluate_impl(
 // CHECK-NOT:     cnn.batch_norm_train

@@ -550,5 +550,6 @@ def CNN_AddOp : CNN_LayerOp<"add", [Pure, Commutative, SameOperandsAndResultType
 include "cnnc/Dialect/CNN/IR/CNNTrainingOps.td"
 include "cnnc/Dialect/CNN/IR/CNNNormalizationOps.td"
 include "cnnc/Dialect/CNN/IR/CNNReshapingOps.td"
+include "cnnc/Dialect/CNN/IR/CNNPreprocessingOps.td"
 
 #endif // CNNC_DIALECT_CNN_IR_CNNOPS_TD
