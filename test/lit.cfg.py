@@ -46,13 +46,15 @@ config.environment["CNNC_FASHION_MNIST_DIR"] = fashion_mnist_dir
 
 # Data-parallel training (docs/distributed.md). `mpi`: cnnc-train was built
 # with MPI and mpirun is installed (Debian openmpi-bin); `%mpirun` runs
-# ranks as root too (CI) and more ranks than cores. `no-mpi-build`:
-# cnnc-train was built without MPI.
+# ranks as root too (CI) and more ranks than cores, and copies through
+# shared memory without CMA (containers without ptrace between processes
+# refuse it). `no-mpi-build`: cnnc-train was built without MPI.
 import shutil
 if config.cnnc_have_mpi and shutil.which("mpirun"):
     config.available_features.add("mpi")
     config.substitutions.append(
-        ("%mpirun", "mpirun --allow-run-as-root --oversubscribe"))
+        ("%mpirun", "mpirun --allow-run-as-root --oversubscribe "
+                    "--mca btl_vader_single_copy_mechanism none"))
 if not config.cnnc_have_mpi:
     config.available_features.add("no-mpi-build")
 
