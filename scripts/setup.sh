@@ -30,6 +30,8 @@ PACKAGES=(
   libhdf5-dev pkg-config
   # the Python package's tests (python/, docs/python.md)
   python3-numpy python3-pytest
+  # data-parallel training: mpirun -np N cnnc-train (docs/distributed.md)
+  openmpi-bin libopenmpi-dev
 )
 
 missing=()

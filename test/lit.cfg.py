@@ -44,6 +44,20 @@ if os.path.exists(os.path.join(fashion_mnist_dir, "t10k-images-idx3-ubyte.gz")):
     config.available_features.add("fashion-mnist")
 config.environment["CNNC_FASHION_MNIST_DIR"] = fashion_mnist_dir
 
+# Data-parallel training (docs/distributed.md). `mpi`: cnnc-train was built
+# with MPI and mpirun is installed (Debian openmpi-bin); `%mpirun` runs
+# ranks as root too (CI) and more ranks than cores, and copies through
+# shared memory without CMA (containers without ptrace between processes
+# refuse it). `no-mpi-build`: cnnc-train was built without MPI.
+import shutil
+if config.cnnc_have_mpi and shutil.which("mpirun"):
+    config.available_features.add("mpi")
+    config.substitutions.append(
+        ("%mpirun", "mpirun --allow-run-as-root --oversubscribe "
+                    "--mca btl_vader_single_copy_mechanism none"))
+if not config.cnnc_have_mpi:
+    config.available_features.add("no-mpi-build")
+
 # The NVPTX back end (docs/gpu.md). `ptxas`: the CUDA toolkit's assembler,
 # to check that every generated PTX assembles. `cuda-gpu`: a CUDA driver and
 # device, for the tests that run kernels (skipped on CPU-only machines).

@@ -145,7 +145,9 @@ class FitOptions(Structure):
                 ("best_checkpoint", c_char_p), ("best_monitor", c_int),
                 ("best_params", c_void_p), ("class_names", POINTER(c_char_p)),
                 ("num_class_names", c_int64),
-                ("augmentation", Augmentation)]
+                ("augmentation", Augmentation),
+                # data-parallel ranks (cnnc-train under mpirun); always NULL
+                ("distributed", c_void_p)]
 
 
 class FitStats(Structure):

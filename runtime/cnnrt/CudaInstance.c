@@ -32,6 +32,7 @@ struct cnnrt_cuda_instance {
   CUstream stream;     ///< uploads, downloads, batches that were not prefetched
   CUstream copyStream; ///< prefetches (created by the first one)
   CUdeviceptr params, optState, results; // results: f32 loss, i64 correct
+  CUdeviceptr gradient; ///< the split step's (allocated by its first call)
   CUdeviceptr logits;                    ///< `outCapacity` rows
   void *outPinned; ///< staging: 16 bytes of results, then the logits
   int64_t outCapacity;
@@ -163,6 +164,8 @@ void cnnrt_cuda_instance_destroy(cnnrt_cuda_instance *cuda) {
     cu->memFree(cuda->optState);
   if (cuda->results)
     cu->memFree(cuda->results);
+  if (cuda->gradient)
+    cu->memFree(cuda->gradient);
   if (cuda->copyStream)
     cu->streamDestroy(cuda->copyStream);
   if (cuda->stream)
@@ -486,6 +489,91 @@ int cnnrt_cuda_evaluate(cnnrt_cuda_instance *cuda, const float *params,
   if (status)
     return entryFailed(cuda, "evaluate", status);
   return readResults(cuda, loss, correct);
+}
+
+/// The device buffer of the split step's gradient (trainable_elements
+/// floats) and its size in bytes.
+static int gradientBuffer(cnnrt_cuda_instance *cuda, size_t *bytes) {
+  *bytes = (size_t)cuda->model->desc->trainable_elements * sizeof(float);
+  if (cuda->gradient)
+    return 0;
+  return check(cuda, cuda->cu->memAlloc(&cuda->gradient, *bytes ? *bytes : 4),
+               "cannot allocate the gradient on the GPU");
+}
+
+int cnnrt_cuda_compute_gradients(cnnrt_cuda_instance *cuda, const float *params,
+                                 const float *optState, const float *images,
+                                 const int32_t *labels, int64_t batch,
+                                 int64_t step, uint64_t seed,
+                                 float *hostGradient, float *loss,
+                                 int64_t *correct) {
+  const cnnc_cuda_api *cu = cuda->cu;
+  size_t bytes;
+  if (gradientBuffer(cuda, &bytes))
+    return -1;
+  if (batch == 0) { // no images: a zero gradient, no state update
+    *loss = 0.0f;
+    *correct = 0;
+    if (check(cuda, cu->memsetD8Async(cuda->gradient, 0, bytes, cuda->stream),
+              "cannot clear the gradient on the GPU"))
+      return -1;
+  } else {
+    if (prepare(cuda, params, optState, images, labels, batch))
+      return -1;
+    int32_t status = cuda->model->desc->compute_gradients(
+        (float *)(uintptr_t)cuda->params,
+        (const float *)(uintptr_t)batchOnDevice(cuda)->images,
+        (const int32_t *)(uintptr_t)batchOnDevice(cuda)->labels, batch, step,
+        seed, (float *)(uintptr_t)cuda->gradient,
+        (float *)(uintptr_t)cuda->results,
+        (int64_t *)(uintptr_t)(cuda->results + 8));
+    if (status)
+      return entryFailed(cuda, "compute_gradients", status);
+    cuda->deviceNewer = 1; // the non-trainable state
+    if (readResults(cuda, loss, correct))
+      return -1;
+  }
+  if (hostGradient && check(cuda,
+                            cu->memcpyDtoHAsync(hostGradient, cuda->gradient,
+                                                bytes, cuda->stream),
+                            "cannot copy the gradient from the GPU"))
+    return -1;
+  return check(cuda, cu->streamSynchronize(cuda->stream),
+               "cannot compute the gradient on the GPU");
+}
+
+int cnnrt_cuda_apply_gradients(cnnrt_cuda_instance *cuda, const float *params,
+                               const float *optState, const float *hostGradient,
+                               float learningRate, int64_t step) {
+  const cnnc_cuda_api *cu = cuda->cu;
+  size_t bytes;
+  if (gradientBuffer(cuda, &bytes) || uploadChanged(cuda, params, optState) ||
+      (hostGradient && check(cuda,
+                             cu->memcpyHtoDAsync(cuda->gradient, hostGradient,
+                                                 bytes, cuda->stream),
+                             "cannot copy the gradient to the GPU")) ||
+      // Also waits for work the caller ordered on the stream (a collective
+      // summing the gradient in place).
+      check(cuda, cu->streamSynchronize(cuda->stream),
+            "cannot copy the gradient to the GPU"))
+    return -1;
+  int32_t status = cuda->model->desc->apply_gradients(
+      (float *)(uintptr_t)cuda->params, (float *)(uintptr_t)cuda->optState,
+      (const float *)(uintptr_t)cuda->gradient, learningRate, step);
+  if (status)
+    return entryFailed(cuda, "apply_gradients", status);
+  cuda->deviceNewer = 1;
+  return 0;
+}
+
+int cnnrt_cuda_gradient_on_device(cnnrt_cuda_instance *cuda, void **gradient,
+                                  void **stream) {
+  size_t bytes;
+  if (gradientBuffer(cuda, &bytes))
+    return -1;
+  *gradient = (void *)(uintptr_t)cuda->gradient;
+  *stream = cuda->stream;
+  return 0;
 }
 
 int cnnrt_model_is_cuda(const cnnrt_model *model) {

@@ -50,6 +50,26 @@ int cnnrt_cuda_train_step(cnnrt_cuda_instance *cuda, const float *params,
                           const int32_t *labels, int64_t batch,
                           float learningRate, int64_t step, uint64_t seed,
                           float *loss, int64_t *correct);
+/// The split step on the device: compute_gradients writes the gradient to
+/// the instance's device gradient buffer (and, when `hostGradient` is not
+/// NULL, copies it there); apply_gradients applies that buffer (after
+/// copying `hostGradient` into it when not NULL, and after the work queued
+/// on the instance's stream).
+int cnnrt_cuda_compute_gradients(cnnrt_cuda_instance *cuda, const float *params,
+                                 const float *optState, const float *images,
+                                 const int32_t *labels, int64_t batch,
+                                 int64_t step, uint64_t seed,
+                                 float *hostGradient, float *loss,
+                                 int64_t *correct);
+int cnnrt_cuda_apply_gradients(cnnrt_cuda_instance *cuda, const float *params,
+                               const float *optState, const float *hostGradient,
+                               float learningRate, int64_t step);
+
+/// The device gradient buffer of the split step and the instance's stream
+/// (a CUstream).
+int cnnrt_cuda_gradient_on_device(cnnrt_cuda_instance *cuda, void **gradient,
+                                  void **stream);
+
 int cnnrt_cuda_evaluate(cnnrt_cuda_instance *cuda, const float *params,
                         const float *optState, const float *images,
                         const int32_t *labels, int64_t batch, float *loss,

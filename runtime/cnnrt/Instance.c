@@ -281,12 +281,14 @@ int cnnrt_train_step_at(cnnrt_instance *instance, const float *images,
   return writeResults(loss, correct, batchLoss, batchCorrect);
 }
 
-/// Fails for a CUDA instance: the split step runs on the host's buffers.
-static int requireCpu(const cnnrt_instance *instance, const char *entry) {
-  if (!instance->cuda)
+/// Fails for a CPU instance: it has no device buffers.
+static int requireCuda(const cnnrt_instance *instance, const char *entry) {
+  if (instance->cuda)
     return 0;
   return cnnrt_fail(instance->model->path,
-                    "%s: not available for a GPU (nvptx) model yet", entry);
+                    "%s: only for a GPU (nvptx) model; a CPU model's "
+                    "gradient is in the caller's buffer",
+                    entry);
 }
 
 /// Checks a learning rate and a step number like train_step does.
@@ -317,11 +319,16 @@ int cnnrt_compute_gradients(cnnrt_instance *instance, const float *images,
   const cnnc_model_desc *desc = instance->model->desc;
   if (requireTraining(instance, desc->compute_gradients != NULL,
                       "compute_gradients") ||
-      requireCpu(instance, "compute_gradients") ||
       checkUpdate(instance, "compute_gradients", 0.0f, step))
     return -1;
   float batchLoss = 0.0f;
   int64_t batchCorrect = 0;
+  if (instance->cuda)
+    return cnnrt_cuda_compute_gradients(
+               instance->cuda, instance->params, instance->optState, images,
+               labels, batch, step, seed, gradient, &batchLoss, &batchCorrect)
+               ? -1
+               : writeResults(loss, correct, batchLoss, batchCorrect);
   if (batch == 0) {
     memset(gradient, 0, (size_t)desc->trainable_elements * sizeof(float));
     return writeResults(loss, correct, 0.0f, 0);
@@ -341,16 +348,66 @@ int cnnrt_apply_gradients(cnnrt_instance *instance, const float *gradient,
   const cnnc_model_desc *desc = instance->model->desc;
   if (requireTraining(instance, desc->apply_gradients != NULL,
                       "apply_gradients") ||
-      requireCpu(instance, "apply_gradients") ||
       checkUpdate(instance, "apply_gradients", learning_rate, step))
     return -1;
   if (!gradient)
     return cnnrt_fail(instance->model->path,
                       "apply_gradients: the gradient pointer is NULL");
-  int32_t status = desc->apply_gradients(instance->params, instance->optState,
-                                         gradient, learning_rate, step);
-  if (status)
-    return failStatus(instance, "apply_gradients", status);
+  if (instance->cuda) {
+    if (cnnrt_cuda_apply_gradients(instance->cuda, instance->params,
+                                   instance->optState, gradient, learning_rate,
+                                   step))
+      return -1;
+  } else {
+    int32_t status = desc->apply_gradients(instance->params, instance->optState,
+                                           gradient, learning_rate, step);
+    if (status)
+      return failStatus(instance, "apply_gradients", status);
+  }
+  instance->step = step;
+  return 0;
+}
+
+int cnnrt_compute_gradients_on_device(cnnrt_instance *instance,
+                                      const float *images,
+                                      const int32_t *labels, int64_t batch,
+                                      int64_t step, uint64_t seed,
+                                      void **device_gradient, void **stream,
+                                      float *loss, int64_t *correct) {
+  if (checkBatch(instance, "compute_gradients", images, batch, labels, 1,
+                 device_gradient, "device_gradient"))
+    return -1;
+  const cnnc_model_desc *desc = instance->model->desc;
+  if (requireCuda(instance, "compute_gradients_on_device") ||
+      requireTraining(instance, desc->compute_gradients != NULL,
+                      "compute_gradients") ||
+      checkUpdate(instance, "compute_gradients", 0.0f, step))
+    return -1;
+  if (!device_gradient || !stream)
+    return cnnrt_fail(instance->model->path,
+                      "compute_gradients_on_device: NULL result pointer");
+  float batchLoss = 0.0f;
+  int64_t batchCorrect = 0;
+  if (cnnrt_cuda_compute_gradients(
+          instance->cuda, instance->params, instance->optState, images, labels,
+          batch, step, seed, NULL, &batchLoss, &batchCorrect) ||
+      cnnrt_cuda_gradient_on_device(instance->cuda, device_gradient, stream))
+    return -1;
+  return writeResults(loss, correct, batchLoss, batchCorrect);
+}
+
+int cnnrt_apply_gradients_on_device(cnnrt_instance *instance,
+                                    float learning_rate, int64_t step) {
+  if (!instance)
+    return cnnrt_fail("apply_gradients_on_device", "the instance is NULL");
+  const cnnc_model_desc *desc = instance->model->desc;
+  if (requireCuda(instance, "apply_gradients_on_device") ||
+      requireTraining(instance, desc->apply_gradients != NULL,
+                      "apply_gradients") ||
+      checkUpdate(instance, "apply_gradients", learning_rate, step) ||
+      cnnrt_cuda_apply_gradients(instance->cuda, instance->params,
+                                 instance->optState, NULL, learning_rate, step))
+    return -1;
   instance->step = step;
   return 0;
 }

@@ -36,6 +36,7 @@ struct cnnrt_batches {
   uint64_t epoch;                  ///< of the last start
   int augment;                     ///< augmentation is on
   cnnrt_augmentation augmentation; ///< cnnrt_batches_augment
+  int rank, ranks; ///< cnnrt_batches_shard: this rank's share (1 rank: all)
 };
 
 cnnrt_data_view cnnrt_data_view_first(const cnnrt_dataset *data,
@@ -172,7 +173,31 @@ cnnrt_batches *cnnrt_batches_create(cnnrt_data_view view, int64_t batchSize,
     return NULL;
   }
   batches->next = batches->perEpoch; // nothing until the first start
+  batches->ranks = 1;
   return batches;
+}
+
+void cnnrt_shard_range(int64_t size, int ranks, int rank, int64_t *first,
+                       int64_t *count) {
+  int64_t base = size / ranks, extra = size % ranks;
+  *count = base + (rank < extra);
+  *first = rank * base + (rank < extra ? rank : extra);
+}
+
+int cnnrt_batches_shard(cnnrt_batches *batches, int rank, int ranks) {
+  if (!batches->shuffle || ranks < 1 || rank < 0 || rank >= ranks)
+    return cnnrt_train_fail("cnnrt_batches_shard",
+                            "rank %d of %d on an iterator that cannot be "
+                            "sharded",
+                            rank, ranks);
+  batches->rank = rank;
+  batches->ranks = ranks;
+  return 0;
+}
+
+int64_t cnnrt_batches_full_size(const cnnrt_batches *batches, int64_t index) {
+  int64_t left = batches->view.count - index * batches->batchSize;
+  return left < batches->batchSize ? left : batches->batchSize;
 }
 
 int cnnrt_batches_double_buffer(cnnrt_batches *batches) {
@@ -242,10 +267,10 @@ int64_t cnnrt_batches_position(const cnnrt_batches *batches) {
 void cnnrt_batches_gather(const cnnrt_batches *batches, int64_t index,
                           float *images, int32_t *labels, cnnrt_batch *batch) {
   const cnnrt_dataset *data = batches->view.data;
-  int64_t first = index * batches->batchSize;
-  int64_t size = batches->view.count - first;
-  if (size > batches->batchSize)
-    size = batches->batchSize;
+  int64_t first = index * batches->batchSize, offset, size;
+  cnnrt_shard_range(cnnrt_batches_full_size(batches, index), batches->ranks,
+                    batches->rank, &offset, &size);
+  first += offset;
   batch->size = size;
   batch->index = index;
   batch->order = batches->order + first;

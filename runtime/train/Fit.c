@@ -6,9 +6,12 @@
 // the checkpoint and the history file. The loop continues from any
 // cnnrt_train_state, including one saved in the middle of an epoch, and
 // performs exactly the same float operations as an uninterrupted run.
+// Data-parallel ranks (options->distributed) train on their shard of each
+// batch through Distributed.h instead of the fused train_step.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Distributed.h"
 #include "Internal.h"
 
 #include <math.h>
@@ -32,6 +35,10 @@ static int checkOptions(cnnrt_instance *instance,
     return cnnrt_train_fail(cnnrt_model_path(model),
                             "model compiled without training (no train_step "
                             "entry point)");
+  if (options->distributed && !desc->compute_gradients)
+    return cnnrt_train_fail(cnnrt_model_path(model),
+                            "data-parallel training needs the "
+                            "compute_gradients entry point");
   if (options->epochs < 0)
     return cnnrt_train_fail("--epochs", "%lld is negative",
                             (long long)options->epochs);
@@ -78,12 +85,15 @@ static float learningRate(const cnnrt_fit_options *options,
 }
 
 /// One train step on `batch`, accumulated into the state and the stats.
+/// Data-parallel ranks train on their shard (`batch`) of a global batch of
+/// `full` images; `*stop` is this rank's vote to stop and becomes the
+/// ranks' decision.
 static int step(cnnrt_instance *instance, const cnnrt_fit_options *options,
-                const cnnrt_batch *batch, float rate, cnnrt_train_state *state,
-                cnnrt_fit_stats *stats) {
+                const cnnrt_batch *batch, int64_t full, float rate, int *stop,
+                cnnrt_train_state *state, cnnrt_fit_stats *stats) {
   const cnnrt_model *model = cnnrt_instance_model(instance);
   float loss = 0.0f;
-  int64_t correct = 0;
+  int64_t correct = 0, images = batch->size;
   if (state->step >= CNNRT_MAX_STEPS)
     return cnnrt_train_fail(cnnrt_model_path(model),
                             "the run has taken %lld steps, the most a run "
@@ -91,7 +101,12 @@ static int step(cnnrt_instance *instance, const cnnrt_fit_options *options,
                             (long long)state->step);
   double start = cnnrt_train_now();
   int failed;
-  if (cnnrt_model_is_cuda(model)) {
+  if (options->distributed) {
+    failed = cnnrt_distributed_step(options->distributed, instance, batch, full,
+                                    rate, state->step + 1, state->seed, *stop,
+                                    &loss, &correct, stop);
+    images = full;
+  } else if (cnnrt_model_is_cuda(model)) {
     // Device-resident parameters: libcnnrt copies the batch in.
     failed =
         cnnrt_train_step_at(instance, batch->images, batch->labels, batch->size,
@@ -115,11 +130,11 @@ static int step(cnnrt_instance *instance, const cnnrt_fit_options *options,
     return -1;
   ++state->step;
   ++state->batch;
-  state->loss_sum += (double)loss * (double)batch->size;
+  state->loss_sum += (double)loss * (double)images;
   state->correct += correct;
-  state->seen += batch->size;
+  state->seen += images;
   ++stats->steps;
-  stats->images += batch->size;
+  stats->images += images;
   return 0;
 }
 
@@ -160,7 +175,9 @@ static int finishEpoch(cnnrt_instance *instance,
   if (options->history_file &&
       cnnrt_history_write(history, options->history_file))
     return -1;
-  return 0;
+  return options->distributed ? cnnrt_distributed_verify(options->distributed,
+                                                         instance, state->epoch)
+                              : 0;
 }
 
 /// Where the batches come from: the iterator, or a producer thread over it.
@@ -216,6 +233,9 @@ static int runEpochs(cnnrt_instance *instance, const cnnrt_fit_options *options,
       callbacks->epoch_begin(context, state->epoch, options->epochs, steps);
     cnnrt_batch batch, next = {0};
     int have = nextBatch(source, state->batch, steps, &batch, stats);
+    // Data-parallel ranks stop together: a callback's request on one rank
+    // is its vote in the next step's sum.
+    int vote = 0;
     while (have) {
       int haveNext = 0;
       if (prefetch &&
@@ -224,13 +244,22 @@ static int runEpochs(cnnrt_instance *instance, const cnnrt_fit_options *options,
           cnnrt_instance_prefetch(instance, next.images, next.labels,
                                   next.size))
         return cnnrt_train_fail_runtime();
+      int stop = vote;
       if (step(instance, options, &batch,
-               learningRate(options, state, state->step, steps), state, stats))
+               cnnrt_batches_full_size(source->batches, batch.index),
+               learningRate(options, state, state->step, steps), &stop, state,
+               stats))
         return -1;
-      if (callbacks && callbacks->batch_end &&
+      int requested =
+          callbacks && callbacks->batch_end &&
           callbacks->batch_end(context, state->batch, steps,
                                state->loss_sum / (double)state->seen,
-                               (double)state->correct / (double)state->seen)) {
+                               (double)state->correct / (double)state->seen);
+      if (options->distributed) {
+        vote = requested;
+        requested = stop;
+      }
+      if (requested) {
         stats->stopped = 1;
         return 0;
       }
@@ -273,6 +302,12 @@ int cnnrt_fit(cnnrt_instance *instance, const cnnrt_fit_options *options,
       cnnrt_batches_create(options->train, options->batch_size, 1, state->seed);
   if (!batches)
     return -1;
+  cnnrt_distributed *ranks = options->distributed;
+  if (ranks && cnnrt_batches_shard(batches, cnnrt_distributed_rank(ranks),
+                                   cnnrt_distributed_size(ranks))) {
+    cnnrt_batches_destroy(batches);
+    return -1;
+  }
   int prefetch = cnnrt_instance_prefetches(instance);
   int augment = cnnrt_augmentation_enabled(&options->augmentation);
   Source source = {batches, NULL};

@@ -113,6 +113,21 @@ int64_t cnnrt_batches_position(const cnnrt_batches *batches);
 void cnnrt_batches_gather(const cnnrt_batches *batches, int64_t index,
                           float *images, int32_t *labels, cnnrt_batch *batch);
 
+/// The images of a global batch of `size` that rank `rank` of `ranks` takes
+/// in data-parallel training: `*count` images from offset `*first`. The
+/// first size % ranks ranks take one image more than the others, so shards
+/// differ by at most one image (and are empty when size < ranks).
+void cnnrt_shard_range(int64_t size, int ranks, int rank, int64_t *first,
+                       int64_t *count);
+
+/// Makes the later batches of a shuffled iterator hold only rank `rank`'s
+/// shard (cnnrt_shard_range) of each global batch: the same shuffle, batch
+/// numbering and augmentation as one process, cut into `ranks` pieces.
+int cnnrt_batches_shard(cnnrt_batches *batches, int rank, int ranks);
+
+/// The images of global batch `index` of the epoch, all shards together.
+int64_t cnnrt_batches_full_size(const cnnrt_batches *batches, int64_t index);
+
 /// A producer thread that gathers and augments batch i + 1 while the
 /// caller trains on batch i (Pipeline.c).
 typedef struct cnnrt_pipeline cnnrt_pipeline;

@@ -98,6 +98,8 @@ static const Flag kFlags[] = {
     {"--progress", kFit, kChoice, 0, 0, 0, "auto|bar|plain"},
     {"--threads", kAll, kInteger, FIELD(threads), 1, 4096, NULL},
     {"--device", kAll, kChoice, FIELD(device), 0, 0, "cpu|cuda"},
+    {"--collective-timeout", kFit, kReal, FIELD(collective_timeout), 0, 1e6,
+     NULL},
 };
 #undef SPLIT
 #undef FIELD
@@ -317,6 +319,7 @@ int cnnrt_tool_parse(int argc, char **argv, cnnrt_tool_options *options) {
   options->seed = 1;
   options->plot_format = "png";
   options->device = "cpu";
+  options->collective_timeout = 300.0; // CNNRT_DISTRIBUTED_TIMEOUT
   options->train_subset = options->test_subset = -1;
   options->count = 10;
   int first = 1;

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Tool.h"
+#include "Distributed.h"
 #include "Internal.h"
 
 #include "CheckedMath.h"
@@ -21,9 +22,18 @@
 #include <string.h>
 #include <sys/stat.h>
 
+/// The ranks of a data-parallel run while cnnrt_train_tool_main runs.
+static const cnnrt_distributed *toolRanks;
+
 int cnnrt_tool_report(void) {
   fflush(stdout);
-  fprintf(stderr, "cnnc-train: error: %s\n", cnnrt_train_last_error());
+  if (!toolRanks)
+    fprintf(stderr, "cnnc-train: error: %s\n", cnnrt_train_last_error());
+  else if (!cnnrt_distributed_failure_shared(toolRanks))
+    fprintf(stderr, "cnnc-train: error: rank %d: %s\n",
+            cnnrt_distributed_rank(toolRanks), cnnrt_train_last_error());
+  else if (cnnrt_distributed_rank(toolRanks) == 0) // one line for all ranks
+    fprintf(stderr, "cnnc-train: error: %s\n", cnnrt_train_last_error());
   return 1;
 }
 
@@ -288,21 +298,49 @@ static void keepLargeBlocksOnTheHeap(void) {
   mallopt(M_TOP_PAD, 64 << 20);
 }
 
-int cnnrt_train_tool_main(int argc, char **argv) {
-  keepLargeBlocksOnTheHeap();
-  cnnrt_tool_options options;
-  if (cnnrt_tool_parse(argc, argv, &options))
-    return cnnrt_tool_report();
-  if (options.help) {
+/// Runs the command of a parsed command line.
+static int run(const cnnrt_tool_options *options) {
+  if (options->help) {
     cnnrt_tool_usage(stdout);
     return 0;
   }
-  switch (options.command) {
+  switch (options->command) {
   case CNNRT_TOOL_EVALUATE:
-    return cnnrt_tool_evaluate(&options);
+    return cnnrt_tool_evaluate(options);
   case CNNRT_TOOL_PREDICT:
-    return cnnrt_tool_predict(&options);
+    return cnnrt_tool_predict(options);
   default:
-    return cnnrt_tool_fit(&options);
+    return cnnrt_tool_fit(options);
   }
+}
+
+int cnnrt_train_tool_main(int argc, char **argv) {
+  keepLargeBlocksOnTheHeap();
+  cnnrt_distributed *ranks = NULL;
+  int started = cnnrt_distributed_start(&argc, &argv, &ranks);
+  if (started)
+    return started == -2 ? 1 : cnnrt_tool_report();
+  cnnrt_tool_options options;
+  int failed = cnnrt_tool_parse(argc, argv, &options);
+  if (!failed && ranks && options.command != CNNRT_TOOL_FIT)
+    failed = cnnrt_train_fail(
+        options.command == CNNRT_TOOL_EVALUATE ? "evaluate" : "predict",
+        "runs in one process, but mpirun started %d; run it without mpirun",
+        cnnrt_distributed_size(ranks));
+  toolRanks = ranks;
+  // Every rank parsed the same command line: one line for all of them.
+  if (ranks && cnnrt_distributed_agree(ranks, failed, NULL))
+    failed = 1;
+  int result;
+  if (failed) {
+    result = cnnrt_tool_report();
+  } else {
+    options.distributed = ranks;
+    if (ranks)
+      cnnrt_distributed_set_timeout(ranks, options.collective_timeout);
+    result = run(&options);
+  }
+  cnnrt_distributed_finish(ranks, result == 1);
+  toolRanks = NULL;
+  return result;
 }

@@ -101,7 +101,11 @@ typedef struct cnnrt_tool_options {
   int64_t threads;             ///< 0: the runtime's default (CNNC_NUM_THREADS,
                                ///< OMP_NUM_THREADS, every core)
   cnnrt_progress_mode progress;
-  const char *device; ///< "cpu" (default) or "cuda"
+  const char *device;        ///< "cpu" (default) or "cuda"
+  double collective_timeout; ///< data-parallel ranks: seconds a collective
+                             ///< waits (CNNRT_DISTRIBUTED_TIMEOUT)
+  /// Set by cnnrt_train_tool_main under mpirun (Distributed.h), else NULL.
+  cnnrt_distributed *distributed;
 } cnnrt_tool_options;
 
 /// Parses argv. On failure returns -1 and cnnrt_train_last_error() holds

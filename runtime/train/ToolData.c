@@ -288,6 +288,9 @@ void cnnrt_tool_usage(FILE *out) {
       "  --device cpu|cuda              where the library's kernels run (cpu); "
       "cuda needs\n"
       "                                 a library built with cnnc "
-      "--target=nvptx\n",
+      "--target=nvptx\n"
+      "data-parallel (mpirun -np N cnnc-train ..., docs/distributed.md):\n"
+      "  --collective-timeout S         seconds a rank waits for the others "
+      "(300)\n",
       out);
 }

@@ -4,10 +4,14 @@
 // checkpoint when asked, trains with the Keras-style console output and
 // finishes with the test-set evaluation, timing and plots. Ctrl-C stops
 // after the current batch and saves a mid-epoch checkpoint (when
-// --checkpoint was given) that --resume continues exactly.
+// --checkpoint was given) that --resume continues exactly. Under mpirun,
+// rank 0 reads the checkpoint and gives its run to the others, every rank
+// checks that all run the same model on the same data, and rank 0 alone
+// writes files.
 //
 //===----------------------------------------------------------------------===//
 
+#include "Distributed.h"
 #include "Internal.h"
 #include "Tool.h"
 
@@ -163,28 +167,97 @@ static cnnrt_fit_options fitOptionsOf(const cnnrt_tool_options *options,
   double scale = options->rescale > 0 ? options->rescale : 1.0 / 255.0;
   fit.augmentation.value_min = (float)options->rescale_offset;
   fit.augmentation.value_max = (float)(255.0 * scale + options->rescale_offset);
+  fit.distributed = options->distributed;
   return fit;
+}
+
+/// Data-parallel ranks: every rank must have started (`failed` says how
+/// this one did) with the same model; then rank 0's run (its parameters,
+/// optimizer state and training state, read from --resume or fresh) is
+/// every rank's.
+static int shareRun(cnnrt_distributed *ranks, int failed,
+                    cnnrt_session *session, cnnrt_fingerprint *fingerprint) {
+  failed = failed || cnnrt_fingerprint_model(session->model, fingerprint);
+  if (cnnrt_distributed_agree(ranks, failed, failed ? NULL : fingerprint))
+    return -1;
+  cnnrt_instance *instance = session->instance;
+  float *params = cnnrt_instance_params(instance);
+  float *optState = cnnrt_instance_opt_state(instance);
+  size_t paramBytes =
+      (size_t)cnnrt_instance_param_elements(instance) * sizeof(float);
+  return cnnrt_distributed_broadcast(ranks, params, paramBytes,
+                                     "the parameters") ||
+         cnnrt_distributed_broadcast(
+             ranks, optState,
+             (size_t)cnnrt_instance_opt_state_elements(instance) *
+                 sizeof(float),
+             "the optimizer state") ||
+         cnnrt_distributed_broadcast(ranks, &session->state,
+                                     sizeof session->state,
+                                     "the training state") ||
+         (session->best_params &&
+          cnnrt_distributed_broadcast(ranks, session->best_params, paramBytes,
+                                      "the best parameters"));
+}
+
+/// Model, instance, the resumed run and the data: on every rank, checked
+/// across the ranks under mpirun (then only rank 0 reads --resume and
+/// probes the outputs).
+static int prepare(const cnnrt_tool_options *options, cnnrt_session *session,
+                   cnnrt_data_view *train, cnnrt_data_view *validation) {
+  cnnrt_distributed *ranks = options->distributed;
+  int lead = cnnrt_distributed_rank(ranks) == 0;
+  int failed = (lead && cnnrt_session_probe_outputs(options)) ||
+               (ranks && cnnrt_distributed_select_device(
+                             ranks, strcmp(options->device, "cuda") == 0)) ||
+               cnnrt_session_open(options, session, 0) ||
+               allocateBest(options, session) ||
+               (lead && options->resume && resume(options, session));
+  cnnrt_fingerprint fingerprint;
+  if (ranks ? shareRun(ranks, failed, session, &fingerprint) : failed)
+    return -1;
+  failed = loadData(options, session, train, validation);
+  if (!ranks)
+    return failed ? -1 : 0;
+  cnnrt_fit_options fit = fitOptionsOf(options, session, *train, *validation);
+  if (!failed)
+    cnnrt_fingerprint_fit(&fit, &fingerprint);
+  return cnnrt_distributed_agree(ranks, failed, failed ? NULL : &fingerprint);
+}
+
+/// "Train on N images, ..." and, under mpirun, how the batches are shared.
+static void printPlan(const cnnrt_tool_options *options,
+                      const cnnrt_session *session, cnnrt_data_view train,
+                      cnnrt_data_view validation) {
+  printf("Train on %lld images, validate on %lld, test on %lld",
+         (long long)train.count, (long long)validation.count,
+         (long long)session->test_view.count);
+  int size = cnnrt_distributed_size(options->distributed);
+  int64_t batch = options->batch < train.count ? options->batch : train.count;
+  int64_t fewest = batch / size, most = fewest + (batch % size != 0);
+  if (size > 1 && fewest == most)
+    printf(" - %d ranks, each on %lld of every batch of %lld", size,
+           (long long)fewest, (long long)options->batch);
+  else if (size > 1)
+    printf(" - %d ranks, each on %lld-%lld of every batch of %lld", size,
+           (long long)fewest, (long long)most, (long long)options->batch);
+  putchar('\n');
 }
 
 static int fit(const cnnrt_tool_options *options, cnnrt_session *session,
                double start) {
   cnnrt_data_view train, validation;
-  if (cnnrt_session_probe_outputs(options) ||
-      cnnrt_session_open(options, session, 0) ||
-      allocateBest(options, session) ||
-      (options->resume && resume(options, session)) ||
-      loadData(options, session, &train, &validation))
+  if (prepare(options, session, &train, &validation))
     return -1;
-  printf("Train on %lld images, validate on %lld, test on %lld\n",
-         (long long)train.count, (long long)validation.count,
-         (long long)session->test_view.count);
+  printPlan(options, session, train, validation);
   cnnrt_progress progress;
   memset(&progress, 0, sizeof progress);
   progress.out = stdout;
   progress.validation = validation.count > 0;
   progress.bar =
       options->progress == CNNRT_PROGRESS_BAR ||
-      (options->progress == CNNRT_PROGRESS_AUTO && isatty(STDOUT_FILENO));
+      (options->progress == CNNRT_PROGRESS_AUTO && isatty(STDOUT_FILENO) &&
+       !options->distributed); // mpirun gives ranks a pty of its own
   progress.state = &session->state;
   progress.early_stopping = &options->early_stopping;
   progress.learning_rate = options->learning_rate;
@@ -192,6 +265,10 @@ static int fit(const cnnrt_tool_options *options, cnnrt_session *session,
   progress.schedule = options->schedule.kind != CNNRT_LR_CONSTANT;
   cnnrt_fit_options fitOptions =
       fitOptionsOf(options, session, train, validation);
+  int lead = cnnrt_distributed_rank(options->distributed) == 0;
+  if (!lead) // rank 0 writes the files
+    fitOptions.checkpoint = fitOptions.history_file =
+        fitOptions.best_checkpoint = NULL;
   cnnrt_fit_stats stats;
   if (session->state.stopped)
     printf("Nothing to train: early stopping ended the run after epoch %lld\n",
@@ -202,7 +279,9 @@ static int fit(const cnnrt_tool_options *options, cnnrt_session *session,
   if (trainInterruptibly(&fitOptions, session, &progress, &stats))
     return -1;
   if (stats.stopped)
-    return saveInterrupted(options, &fitOptions, session);
+    return lead ? saveInterrupted(options, &fitOptions, session) : 2;
+  if (!lead)
+    return 0;
   if (session->test.count && cnnrt_session_test(options, session))
     return -1;
   // Raw parameters for apps that link the library directly (classify).

@@ -207,6 +207,20 @@ TEST_F(Instance, TrainingNeedsTrainingEntryPoints) {
   expectError("apply_gradients: model compiled without training");
 }
 
+TEST_F(Instance, DeviceGradientsNeedAGpuModel) {
+  float images[4] = {};
+  int32_t labels[1] = {0};
+  void *gradient = nullptr, *stream = nullptr;
+  EXPECT_EQ(cnnrt_compute_gradients_on_device(instance, images, labels, 1, 1, 1,
+                                              &gradient, &stream, nullptr,
+                                              nullptr),
+            -1);
+  expectError("compute_gradients_on_device: only for a GPU (nvptx) model");
+  EXPECT_EQ(cnnrt_apply_gradients_on_device(instance, 0.1f, 1), -1);
+  expectError("apply_gradients_on_device: only for a GPU (nvptx) model");
+  EXPECT_EQ(gradient, nullptr);
+}
+
 TEST_F(Instance, SaveAndLoadParams) {
   TempDir dir;
   std::string path = dir.file("tiny.params");

@@ -185,13 +185,15 @@ CNNRT_API int cnnrt_train_step_at(cnnrt_instance *instance,
                                   int64_t step, uint64_t seed, float *loss,
                                   int64_t *correct);
 
-/// Data-parallel training's half steps (CPU models). cnnrt_compute_gradients
-/// writes the gradient of the batch-mean loss (trainable_elements floats)
-/// to `gradient` and updates the non-trainable state (BatchNorm moving
+/// Data-parallel training's half steps. cnnrt_compute_gradients writes the
+/// gradient of the batch-mean loss (trainable_elements floats) to
+/// `gradient` and updates the non-trainable state (BatchNorm moving
 /// statistics) as a train step does; `step` and `seed` key the random
 /// layers. cnnrt_apply_gradients applies the optimizer update for `gradient`
 /// at `step` (>= 1); afterwards cnnrt_instance_step() is `step`. Together
-/// they compute what cnnrt_train_step_at does. Same argument checks.
+/// they compute what cnnrt_train_step_at does. Same argument checks. For a
+/// CUDA model `gradient` is host memory the gradient is copied to and from
+/// (the _on_device variants below keep it on the device).
 CNNRT_API int cnnrt_compute_gradients(cnnrt_instance *instance,
                                       const float *images,
                                       const int32_t *labels, int64_t batch,
@@ -201,6 +203,21 @@ CNNRT_API int cnnrt_compute_gradients(cnnrt_instance *instance,
 CNNRT_API int cnnrt_apply_gradients(cnnrt_instance *instance,
                                     const float *gradient,
                                     float learning_rate, int64_t step);
+
+/// The split step of a CUDA model with the gradient left on the device, for
+/// collectives on device memory (NCCL): cnnrt_compute_gradients_on_device
+/// writes it to a device buffer of the instance (trainable_elements floats)
+/// and returns that buffer and the instance's CUDA stream (a CUstream), on
+/// which the caller may queue work on the buffer (an in-place sum);
+/// cnnrt_apply_gradients_on_device waits for that stream, then applies the
+/// buffer. Fail for CPU models (their gradient is the caller's buffer).
+CNNRT_API int cnnrt_compute_gradients_on_device(
+    cnnrt_instance *instance, const float *images, const int32_t *labels,
+    int64_t batch, int64_t step, uint64_t seed, void **device_gradient,
+    void **stream, float *loss, int64_t *correct);
+CNNRT_API int cnnrt_apply_gradients_on_device(cnnrt_instance *instance,
+                                              float learning_rate,
+                                              int64_t step);
 
 /// The number of floats of a gradient: the trainable prefix of the
 /// parameters (desc->trainable_elements).

@@ -334,9 +334,14 @@ typedef struct cnnrt_early_stopping_options {
   int restore_best_weights;
 } cnnrt_early_stopping_options;
 
+/// Ranks of a data-parallel run (cnnc-train under mpirun; an opaque
+/// context of the tool, docs/distributed.md).
+typedef struct cnnrt_distributed cnnrt_distributed;
+
 typedef struct cnnrt_fit_options {
   int64_t epochs;                ///< total epochs, counting those already done
-  int64_t batch_size;            ///< > 0
+  int64_t batch_size;            ///< > 0; with `distributed`, of the global
+                                 ///< batch all ranks share
   float learning_rate;           ///< finite, >= 0
   int64_t max_steps;             ///< steps per epoch at most; 0: no limit
   cnnrt_data_view train;         ///< non-empty
@@ -360,6 +365,11 @@ typedef struct cnnrt_fit_options {
   /// Augmentation of the training batches (zero: none). On the CPU a
   /// producer thread gathers and augments batch i + 1 while step i runs.
   cnnrt_augmentation augmentation;
+  /// Data-parallel training: this process is one of several ranks that
+  /// each train on a shard of every batch and sum their gradients
+  /// (compute_gradients, sum, apply_gradients); NULL: it trains alone with
+  /// the fused train_step.
+  cnnrt_distributed *distributed;
 } cnnrt_fit_options;
 
 /// Totals of one cnnrt_fit call.
