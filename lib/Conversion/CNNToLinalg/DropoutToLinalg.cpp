@@ -109,7 +109,9 @@ struct DropoutTrainLowering : OpConversionPattern<DropoutTrainOp> {
                        i32(b, loc, static_cast<uint32_t>(attrSeed >> 32)),
                        i32(b, loc, layerSeed ? 1 : 0)},
                       seedLow, seedHigh);
-    auto [stepLow, stepHigh] = splitI64(b, loc, adaptor.getStep());
+    // Named values, not structured bindings: the lambdas below capture them.
+    Value stepLow, stepHigh;
+    std::tie(stepLow, stepHigh) = splitI64(b, loc, adaptor.getStep());
 
     // [N, ...] -> [N, P] -> (padded to 4 B, B = ceil(P / 4)) [N, 4, B]:
     // element i of an image is word i / B of block i % B.
