@@ -114,7 +114,8 @@ static void loadWith(int reader, const char *path, const char *other) {
     cnnrt_model *model = cnnrt_model_wrap(&kDesc, "fuzz.so");
     cnnrt_instance *instance = cnnrt_instance_create(model, 1);
     cnnrt_train_state state;
-    cnnrt_history history = {0, 0, NULL, 0};
+    cnnrt_history history;
+    memset(&history, 0, sizeof history);
     float before[kParamCount];
     memcpy(before, cnnrt_instance_params(instance), sizeof before);
     if (cnnrt_checkpoint_load(path, instance, &state, &history) != 0 &&

@@ -28,7 +28,7 @@ public:
   static llvm::Expected<ZipArchive> open(StringRef bytes, StringRef name) {
     zip_error_t error;
     zip_error_init(&error);
-    auto cleanup = llvm::make_scope_exit([&] { zip_error_fini(&error); });
+    llvm::scope_exit cleanup([&] { zip_error_fini(&error); });
     zip_source_t *source =
         zip_source_buffer_create(bytes.data(), bytes.size(), 0, &error);
     if (!source)
@@ -80,7 +80,7 @@ public:
     zip_file_t *file = zip_fopen_index(archive, index, 0);
     if (!file)
       return makeError(where + ": cannot open it: " + zip_strerror(archive));
-    auto closeFile = llvm::make_scope_exit([&] { zip_fclose(file); });
+    llvm::scope_exit closeFile([&] { zip_fclose(file); });
     std::string bytes(stat.size, '\0');
     uint64_t done = 0;
     while (done < stat.size) {
