@@ -9,7 +9,8 @@
 // shards' weighted gradients, the weighted changes of the non-trainable
 // state, the loss, the correct count and the stop and failure votes; every
 // rank then applies the same sum, so parameters stay bit-identical (checked
-// after every epoch).
+// after every epoch). Validation is split the same way: each rank evaluates
+// its part of the validation set and one sum of four doubles combines them.
 //
 //===----------------------------------------------------------------------===//
 
@@ -484,6 +485,41 @@ int cnnrt_distributed_step(cnnrt_distributed *ranks, cnnrt_instance *instance,
     return cnnrt_distributed_agree(ranks, failed, NULL) ? -1 : 0;
   if (cnnrt_apply_gradients(instance, ranks->sum, rate, step))
     return cnnrt_train_fail_runtime();
+  return 0;
+}
+
+/// The sums of a split evaluation.
+enum { EVAL_LOSS, EVAL_CORRECT, EVAL_COUNT, EVAL_FAILED, EVAL_SUMS };
+
+int cnnrt_distributed_evaluate(cnnrt_distributed *ranks,
+                               cnnrt_instance *instance, cnnrt_data_view view,
+                               int64_t batchSize, cnnrt_eval_result *result) {
+  int64_t first, count;
+  cnnrt_shard_range(view.count, ranks->size, ranks->rank, &first, &count);
+  cnnrt_data_view part = {view.data, view.begin + first, count};
+  cnnrt_eval_result mine;
+  int failed = cnnrt_evaluate_view(instance, part, batchSize, &mine, NULL);
+  // Doubles: the loss sum, and counts exact up to 2^53.
+  double sums[EVAL_SUMS] = {0.0, 0.0, 0.0, 1.0};
+  if (!failed) {
+    sums[EVAL_LOSS] = mine.loss * (double)mine.count;
+    sums[EVAL_CORRECT] = (double)mine.correct;
+    sums[EVAL_COUNT] = (double)mine.count;
+    sums[EVAL_FAILED] = 0.0;
+  }
+  arm(ranks, "the sum of the validation results");
+  if (disarm(ranks, MPI_Allreduce(MPI_IN_PLACE, sums, EVAL_SUMS, MPI_DOUBLE,
+                                  MPI_SUM, MPI_COMM_WORLD)))
+    return -1;
+  if (sums[EVAL_FAILED] > 0.0)
+    return cnnrt_distributed_agree(ranks, failed, NULL) ? -1 : 0;
+  memset(result, 0, sizeof *result);
+  result->count = (int64_t)sums[EVAL_COUNT];
+  result->correct = (int64_t)sums[EVAL_CORRECT];
+  if (result->count > 0) {
+    result->loss = sums[EVAL_LOSS] / sums[EVAL_COUNT];
+    result->accuracy = sums[EVAL_CORRECT] / sums[EVAL_COUNT];
+  }
   return 0;
 }
 

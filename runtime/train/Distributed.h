@@ -116,6 +116,15 @@ int cnnrt_distributed_step(cnnrt_distributed *ranks, cnnrt_instance *instance,
                            int64_t step, uint64_t seed, int stop_vote,
                            float *loss, int64_t *correct, int *stop);
 
+/// Evaluates `view` split across the ranks: each rank evaluates its
+/// contiguous part (cnnrt_shard_range of the image count) in batches of
+/// `batchSize`, then one sum gives every rank the same loss, accuracy and
+/// counts of the whole view. A rank's failure fails every rank with its
+/// message.
+int cnnrt_distributed_evaluate(cnnrt_distributed *ranks,
+                               cnnrt_instance *instance, cnnrt_data_view view,
+                               int64_t batchSize, cnnrt_eval_result *result);
+
 /// After an epoch: checks that every rank holds the same parameters and
 /// optimizer state (a hash compared across ranks; a difference is an error
 /// naming the ranks), and prints the hash with CNNRT_DISTRIBUTED_TRACE_ENV.

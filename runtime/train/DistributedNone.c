@@ -91,6 +91,13 @@ int cnnrt_distributed_step(cnnrt_distributed *ranks, cnnrt_instance *instance,
   return unreachable();
 }
 
+int cnnrt_distributed_evaluate(cnnrt_distributed *ranks,
+                               cnnrt_instance *instance, cnnrt_data_view view,
+                               int64_t batchSize, cnnrt_eval_result *result) {
+  (void)ranks;
+  return cnnrt_evaluate_view(instance, view, batchSize, result, NULL);
+}
+
 int cnnrt_distributed_verify(cnnrt_distributed *ranks, cnnrt_instance *instance,
                              int64_t epoch) {
   (void)ranks;

@@ -153,8 +153,12 @@ static int finishEpoch(cnnrt_instance *instance,
       options, state, state->step > 0 ? state->step - 1 : 0, stepsPerEpoch);
   if (options->validation.count > 0) {
     cnnrt_eval_result result;
-    if (cnnrt_evaluate_view(instance, options->validation, options->batch_size,
-                            &result, NULL))
+    if (options->distributed
+            ? cnnrt_distributed_evaluate(options->distributed, instance,
+                                         options->validation,
+                                         options->batch_size, &result)
+            : cnnrt_evaluate_view(instance, options->validation,
+                                  options->batch_size, &result, NULL))
       return -1;
     record->val_loss = result.loss;
     record->val_accuracy = result.accuracy;

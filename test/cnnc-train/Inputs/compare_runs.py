@@ -2,7 +2,8 @@
 
   compare_runs.py history A.csv B.csv LOSS_RTOL ACCURACY_ATOL
       every epoch's loss within LOSS_RTOL (relative) and accuracy within
-      ACCURACY_ATOL (absolute) of the other run's
+      ACCURACY_ATOL (absolute) of the other run's, and the validation loss
+      and accuracy alike when both runs validated
   compare_runs.py weights A.bin B.bin ATOL
       raw float32 parameter files (--save-weights): same size, every value
       within ATOL of the other's
@@ -37,18 +38,25 @@ def history(a_path, b_path, loss_rtol, accuracy_atol):
     rows = [list(csv.DictReader(open(p))) for p in (a_path, b_path)]
     if len(rows[0]) != len(rows[1]) or not rows[0]:
         fail("%d and %d epochs" % (len(rows[0]), len(rows[1])))
+    # The validation columns too when both runs validated.
+    prefixes = [""]
+    if all(r[0].get("val_loss") for r in rows):
+        prefixes.append("val_")
     worst_loss = worst_accuracy = 0.0
     for a, b in zip(*rows):
-        la, lb = float(a["loss"]), float(b["loss"])
-        da = abs(float(a["accuracy"]) - float(b["accuracy"]))
-        worst_loss = max(worst_loss, abs(la - lb) / abs(la))
-        worst_accuracy = max(worst_accuracy, da)
-        if abs(la - lb) > loss_rtol * abs(la) or da > accuracy_atol:
-            fail("epoch %s: loss %s vs %s, accuracy %s vs %s" %
-                 (a["epoch"], a["loss"], b["loss"], a["accuracy"],
-                  b["accuracy"]))
-    print("history: %d epochs, loss within %.2g relative, accuracy within "
-          "%.2g" % (len(rows[0]), worst_loss, worst_accuracy))
+        for prefix in prefixes:
+            loss, accuracy = prefix + "loss", prefix + "accuracy"
+            la, lb = float(a[loss]), float(b[loss])
+            da = abs(float(a[accuracy]) - float(b[accuracy]))
+            worst_loss = max(worst_loss, abs(la - lb) / abs(la))
+            worst_accuracy = max(worst_accuracy, da)
+            if abs(la - lb) > loss_rtol * abs(la) or da > accuracy_atol:
+                fail("epoch %s: %s %s vs %s, %s %s vs %s" %
+                     (a["epoch"], loss, a[loss], b[loss], accuracy,
+                      a[accuracy], b[accuracy]))
+    print("history: %d epochs%s, loss within %.2g relative, accuracy within "
+          "%.2g" % (len(rows[0]), " with validation" if len(prefixes) > 1
+                    else "", worst_loss, worst_accuracy))
 
 
 def weights(a_path, b_path, atol):
