@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """Builds the Keras fixtures of cnnc's importer tests with real Keras.
 
-Run it in the benchmark virtual environment (keras 3 + tensorflow; CI never
-runs it, the results are committed):
+Run it in the benchmark virtual environment (keras 3 + tensorflow, and
+tf_keras for the tf.keras 2 fixtures; CI never runs it, the results are
+committed):
 
     bench/.venv/bin/python test/Keras/make_fixtures.py
 
@@ -50,15 +51,31 @@ OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "Inputs")
 BATCH = 4
 
 
+def is_model(layer):
+    """A nested model, of Keras 3 or of tf.keras 2 (tf_keras)."""
+    return hasattr(layer, "layers") and hasattr(layer, "inputs")
+
+
+def short_name(weight):
+    """The variable's own name: Keras 3's "kernel", tf.keras 2's
+    "block/conv2d/kernel:0" cut to "kernel"."""
+    return weight.name.split("/")[-1].split(":")[0]
+
+
+def to_numpy(value):
+    return np.asarray(value.numpy() if hasattr(value, "numpy") else
+                      keras.ops.convert_to_numpy(value))
+
+
 def param_names(model, prefix=""):
     """cnnc's parameter names of `model`'s weights, in model.weights order."""
     names = {}
     for layer in model.layers:
-        if isinstance(layer, keras.Model):
+        if is_model(layer):
             names.update(param_names(layer, prefix + layer.name + "/"))
             continue
         for weight in layer.weights:
-            names[id(weight)] = prefix + layer.name + "/" + weight.name
+            names[id(weight)] = prefix + layer.name + "/" + short_name(weight)
     return names
 
 
@@ -66,7 +83,7 @@ def randomize(model, rng):
     """Non-trivial values for every weight (kernels small, BN stats off 0/1)."""
     for weight in model.weights:
         shape = tuple(weight.shape)
-        name = weight.name
+        name = short_name(weight)
         if name in ("gamma", "moving_variance"):
             value = rng.uniform(0.5, 1.5, shape)
         elif len(shape) >= 2:
@@ -80,7 +97,7 @@ def randomize(model, rng):
 
 def ends_in_softmax(model):
     last = model.layers[-1]
-    while isinstance(last, keras.Model):
+    while is_model(last):
         last = last.layers[-1]
     config = last.get_config()
     if isinstance(last, layers.Softmax):
@@ -127,12 +144,12 @@ def save(model, name, ext, train=True, seed=0):
         y = labels
         if "Sparse" not in loss_name and "sparse" not in loss_name:
             y = keras.utils.to_categorical(labels, classes)
-        lr = float(keras.ops.convert_to_numpy(model.optimizer.learning_rate))
+        lr = float(to_numpy(model.optimizer.learning_rate))
         loss = model.train_on_batch(x, y)
         expected["train"] = {
             "learning_rate": lr,
             "loss": float(np.asarray(loss).ravel()[0]),
-            "params": {names[id(w)]: keras.ops.convert_to_numpy(w).ravel()
+            "params": {names[id(w)]: to_numpy(w).ravel()
                        .tolist() for w in model.weights},
         }
     with open(os.path.join(OUT, name + ".expected.json"), "w") as f:
@@ -411,6 +428,90 @@ def functional_blocks():
     save(model, "functional_blocks", ".keras", seed=13)
 
 
+def frozen_batch_norm():
+    """A frozen BatchNormalization between trainable convolutions: Keras
+    uses the batch statistics only `if training and self.trainable`, so
+    the frozen layer normalizes with its moving statistics in training too
+    and the gradient flows through them. The nested block is called with
+    training=False, which Keras 3's fit replaces by training=True
+    (keras/src/models/functional.py, operation_fn): its
+    BatchNormalization trains as usual."""
+    frozen = layers.BatchNormalization(momentum=0.9, name="frozen_bn")
+    frozen.trainable = False
+    block = keras.Sequential([
+        layers.Conv2D(4, 3, padding="same", use_bias=False),
+        layers.BatchNormalization(epsilon=1e-2),
+        layers.ReLU(),
+    ], name="block")
+    x = keras.Input((8, 8, 3))
+    y = layers.Conv2D(4, 3)(x)
+    y = frozen(y)
+    y = layers.ReLU()(y)
+    y = block(y, training=False)
+    y = layers.GlobalAveragePooling2D()(y)
+    out = layers.Dense(3)(y)
+    model = keras.Model(x, out, name="frozen_batch_norm")
+    model.compile(
+        optimizer=keras.optimizers.SGD(0.1),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    save(model, "frozen_batch_norm", ".keras", seed=14)
+
+
+def fine_tuning():
+    """The transfer-learning recipe of Keras's guide: a (pretrained) base
+    frozen with base.trainable = False and called with training=False,
+    and a new head trained with Adam."""
+    base = keras.Sequential([
+        keras.Input((8, 8, 3)),
+        layers.Conv2D(4, 3, strides=2, padding="same", use_bias=False),
+        layers.BatchNormalization(),
+        layers.ReLU(6.0),
+        layers.DepthwiseConv2D(3, padding="same", use_bias=False),
+        layers.BatchNormalization(),
+        layers.ReLU(6.0),
+    ], name="base")
+    base.trainable = False
+    x = keras.Input((8, 8, 3))
+    y = base(x, training=False)
+    y = layers.GlobalAveragePooling2D()(y)
+    out = layers.Dense(3)(y)
+    model = keras.Model(x, out, name="fine_tuning")
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.01),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    save(model, "fine_tuning", ".keras", seed=15)
+
+
+def tf_keras_training_call():
+    """tf.keras 2 (the tf_keras package), saved as HDF5: unlike Keras 3 it
+    honours a call's training=False in fit, so the nested block's
+    BatchNormalization normalizes with its moving statistics (which stay)
+    while its gamma and beta train, and its Dropout passes its input
+    through; a frozen BatchNormalization runs in inference mode."""
+    import tf_keras
+    tl = tf_keras.layers
+    tf_keras.backend.clear_session()
+    frozen = tl.BatchNormalization(momentum=0.9, name="frozen_bn")
+    frozen.trainable = False
+    block = tf_keras.Sequential([
+        tl.Conv2D(4, 3, padding="same", use_bias=False),
+        tl.BatchNormalization(epsilon=1e-2),
+        tl.ReLU(),
+        tl.Dropout(0.5),
+    ], name="block")
+    x = tf_keras.Input((8, 8, 3))
+    y = tl.Conv2D(4, 3)(x)
+    y = tl.ReLU()(frozen(y))
+    y = block(y, training=False)
+    y = tl.GlobalAveragePooling2D()(y)
+    out = tl.Dense(3)(y)
+    model = tf_keras.Model(x, out, name="tf_keras_training_call")
+    model.compile(
+        optimizer=tf_keras.optimizers.SGD(0.1),
+        loss=tf_keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    save(model, "tf_keras_training_call", ".h5", seed=16)
+
+
 def legacy_sequential():
     model = keras.Sequential([
         keras.Input((8, 8, 1)),
@@ -530,12 +631,15 @@ def bad_inputs():
                arch("mish", lambda: [layers.Conv2D(4, 3, activation="mish")] +
                     head()))
 
-    def frozen_bn():
-        frozen = layers.BatchNormalization()
-        frozen.trainable = False
-        return [layers.Conv2D(4, 3), frozen] + head()
-
-    write_json("bad_frozen_bn.json", arch("frozen", frozen_bn))
+    # tf.keras 2 honours training=True: training behaviour in predict too.
+    import tf_keras
+    tl = tf_keras.layers
+    tf_keras.backend.clear_session()
+    x = tf_keras.Input((8, 8, 3))
+    y = tl.Dropout(0.5)(tl.Conv2D(4, 3)(x), training=True)
+    model = tf_keras.Model(x, tl.Dense(2)(tl.Flatten()(y)),
+                           name="training_call")
+    write_json("bad_training_call.json", json.loads(model.to_json()))
     write_json("bad_rescaling.json",
                arch("per_channel",
                     lambda: [layers.Rescaling([0.5, 0.25, 2.0])] + head()))
@@ -555,7 +659,9 @@ def main():
     builders = [sequential_basic, conv_arguments, functional_residual,
                 nested, batch_norm, depthwise, activations, dropout_rescaling,
                 rescaling, cifar_style, cifar_style_train, mobilenet_style,
-                functional_blocks, legacy_sequential, architecture_json,
+                functional_blocks, frozen_batch_norm, fine_tuning,
+                tf_keras_training_call,
+                legacy_sequential, architecture_json,
                 seed_model]
     only = set(sys.argv[1:])
     for build in builders:

@@ -484,7 +484,8 @@ ModelBuilder::Value ModelBuilder::depthwiseConv2d(
 ModelBuilder::Value ModelBuilder::batchNorm(const Value &x,
                                             const std::string &layer,
                                             bool scale, bool center,
-                                            double epsilon, double momentum) {
+                                            double epsilon, double momentum,
+                                            bool inferenceMode) {
   int64_t channels = x.dims.back();
   auto declare = [&](const std::string &role, const char *attributes,
                      bool trainable) {
@@ -508,9 +509,13 @@ ModelBuilder::Value ModelBuilder::batchNorm(const Value &x,
     node.params.push_back(layer + "/beta");
   node.apply = [=](const std::vector<const Tensor *> &in, const ParamValues &p,
                    Branches *) {
-    return numeric::batchNormTraining(
-        *in[0], scale ? &p.at(layer + "/gamma") : nullptr,
-        center ? &p.at(layer + "/beta") : nullptr, epsilon);
+    const Tensor *gamma = scale ? &p.at(layer + "/gamma") : nullptr;
+    const Tensor *beta = center ? &p.at(layer + "/beta") : nullptr;
+    if (inferenceMode)
+      return numeric::batchNormInference(*in[0], p.at(layer + "/moving_mean"),
+                                         p.at(layer + "/moving_variance"),
+                                         gamma, beta, epsilon);
+    return numeric::batchNormTraining(*in[0], gamma, beta, epsilon);
   };
   Value y = define(x.dims, std::move(node));
   char attributes[96];
@@ -518,7 +523,8 @@ ModelBuilder::Value ModelBuilder::batchNorm(const Value &x,
                 " epsilon = %.17e momentum = %.17e", epsilon, momentum);
   body += "    " + y.ssa + " = cnn.batch_norm " + x.ssa + ", " + mean + ", " +
           variance + (scale ? " gamma = " + gamma : "") +
-          (center ? " beta = " + beta : "") + attributes + " : " +
+          (center ? " beta = " + beta : "") + attributes +
+          (inferenceMode ? " inference_mode" : "") + " : " +
           tensorType(x.dims) + "\n";
   return y;
 }

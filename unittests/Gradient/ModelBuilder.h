@@ -147,9 +147,12 @@ public:
   /// "<layer>/beta" when `center`, and the non-trainable
   /// "<layer>/moving_mean" and "<layer>/moving_variance" (init ones). The
   /// reference node runs in training mode (batch statistics), as
-  /// train_step does; a value at batch n depends on the whole batch.
+  /// train_step does; a value at batch n depends on the whole batch. With
+  /// `inferenceMode`, the op has `inference_mode` and the reference
+  /// normalizes with the moving statistics (Keras's frozen layer).
   Value batchNorm(const Value &x, const std::string &layer, bool scale,
-                  bool center, double epsilon = 1e-3, double momentum = 0.99);
+                  bool center, double epsilon = 1e-3, double momentum = 0.99,
+                  bool inferenceMode = false);
   /// cnn.dropout (`seed = ` key.layerSeed when set). The reference node
   /// applies the mask train_step draws for `key` (stream: the number of
   /// dropout layers with a non-zero rate before this one).

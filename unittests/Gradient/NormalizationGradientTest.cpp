@@ -9,9 +9,11 @@
 // (fixed under perturbation). evaluate runs in inference mode, so unlike
 // checkGradients the loop here compares train_step's loss only. After the
 // step, every moving statistic must be Keras's moving average of the batch
-// moments. Two more tests: train_step is a pure function of (parameters,
-// data, seed, step), and the optimizers (Adam, SGD with momentum) never
-// change non-trainable tensors, which only the layers' own updates write.
+// moments; a layer in inference mode (Keras: frozen) normalizes with its
+// moving statistics, and they must not change. Two more tests: train_step is a
+// pure function of (parameters, data, seed, step), and the optimizers (Adam,
+// SGD with momentum) never change non-trainable tensors, which only the layers'
+// own updates write.
 //
 //===----------------------------------------------------------------------===//
 
@@ -36,7 +38,10 @@ struct BatchNormState {
 
 struct NormGradModel {
   GradModel model;
+  /// Layers in training mode, whose statistics the step updates.
   std::vector<BatchNormState> batchNorms;
+  /// Layers in inference mode, whose statistics the step leaves alone.
+  std::vector<std::string> fixedStatistics;
 };
 
 void PrintTo(const NormGradModel &m, std::ostream *os) {
@@ -58,7 +63,8 @@ NormGradModel convBatchNormModel() {
   auto t = b.activation(Activation::Tanh, normed);
   auto logits = b.dense(b.flatten(t), "dense", 3, true, Activation::None);
   return {b.finish(logits, Loss::SparseCategoricalCrossentropy),
-          {{"bn", conv.id, 0.99}}};
+          {{"bn", conv.id, 0.99}},
+          {}};
 }
 
 /// dense(no bias) -> batch_norm(beta, epsilon 0.01) -> sigmoid -> dense ->
@@ -71,7 +77,29 @@ NormGradModel denseBatchNormModel() {
   auto o = b.dense(s, "out", 3, true, Activation::None);
   auto n2 = b.batchNorm(o, "bn2", true, false, 1e-3, 0.5);
   return {b.finish(n2, Loss::MeanSquaredError),
-          {{"bn1", h.id, 0.9}, {"bn2", o.id, 0.5}}};
+          {{"bn1", h.id, 0.9}, {"bn2", o.id, 0.5}},
+          {}};
+}
+
+/// Batch normalization in inference mode while training (Keras: a frozen
+/// layer or a call with training=False): conv2d -> batch_norm(gamma, beta,
+/// inference_mode) -> relu -> dense -> batch_norm(beta, inference_mode) ->
+/// dense. The gradient reaches the convolution through the moving
+/// statistics, and gamma and beta train; no statistic changes.
+NormGradModel inferenceModeBatchNormModel() {
+  ModelBuilder b("bn_inference_mode", {4, 4, 2});
+  auto conv = b.conv2d(b.input(), "conv", 3, {3, 3}, std::nullopt, std::nullopt,
+                       Padding::Same, true, Activation::None);
+  auto n1 = b.batchNorm(conv, "bn1", true, true, 1e-3, 0.99,
+                        /*inferenceMode=*/true);
+  auto r = b.activation(Activation::Relu, n1);
+  auto h = b.dense(b.flatten(r), "hidden", 5, false, Activation::None);
+  auto n2 = b.batchNorm(h, "bn2", false, true, 1e-2, 0.9,
+                        /*inferenceMode=*/true);
+  auto logits = b.dense(n2, "out", 3, true, Activation::None);
+  return {b.finish(logits, Loss::SparseCategoricalCrossentropy),
+          {},
+          {"bn1", "bn2"}};
 }
 
 /// conv2d(tanh) -> dropout 0.3 on a [3, 3, 3] image (27 elements: the mask
@@ -85,12 +113,13 @@ NormGradModel dropoutModel() {
   auto h = b.dense(b.flatten(d1), "hidden", 4, true, Activation::Tanh);
   auto d2 = b.dropout(h, 0.5, gradientKey(1, 11));
   auto logits = b.dense(d2, "out", 3, true, Activation::None);
-  return {b.finish(logits, Loss::SparseCategoricalCrossentropy), {}};
+  return {b.finish(logits, Loss::SparseCategoricalCrossentropy), {}, {}};
 }
 
 std::vector<NormGradModel> normGradModels() {
-  std::vector<NormGradModel> models = {convBatchNormModel(),
-                                       denseBatchNormModel(), dropoutModel()};
+  std::vector<NormGradModel> models = {
+      convBatchNormModel(), denseBatchNormModel(),
+      inferenceModeBatchNormModel(), dropoutModel()};
   for (const NormGradModel &m : models)
     registerCase(m.model.spec.name, {sgdLibrary(m.model)});
   return models;
@@ -169,6 +198,17 @@ TEST_P(NormalizationGradientTest, TrainingModeMatchesFiniteDifferences) {
                   << "]: analytic " << analytic << ", numeric " << numeric;
       }
     }
+
+    // Inference mode: the moving statistics are constants of the step.
+    for (const std::string &layer : GetParam().fixedStatistics)
+      for (const char *name : {"moving_mean", "moving_variance"}) {
+        int64_t offset = offsetOf(desc, layer + "/" + name);
+        EXPECT_EQ(0, std::memcmp(step.params.data() + offset,
+                                 params.data() + offset,
+                                 values.at(layer + "/" + name).data.size() *
+                                     sizeof(float)))
+            << layer << "/" << name << " changed in inference mode";
+      }
 
     // The state after the step: Keras's moving average of the moments.
     for (const BatchNormState &bn : GetParam().batchNorms) {

@@ -62,6 +62,9 @@ const Fixture kFixtures[] = {
     {"cifar_style_train", "cifar_style_train.keras"},
     {"mobilenet_style", "mobilenet_style.keras"},
     {"functional_blocks", "functional_blocks.keras"},
+    {"frozen_batch_norm", "frozen_batch_norm.keras"},
+    {"fine_tuning", "fine_tuning.keras"},
+    {"tf_keras_training_call", "tf_keras_training_call.h5"},
     {"legacy_sequential", "legacy_sequential.h5"},
     {"legacy_nested", "legacy_nested.h5"},
 };

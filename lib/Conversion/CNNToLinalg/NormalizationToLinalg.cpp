@@ -275,7 +275,6 @@ struct BatchNormGradLowering : OpConversionPattern<BatchNormGradOp> {
     Value dy = adaptor.getOutputGrad(), x = adaptor.getInput();
     Value mean = adaptor.getBatchMean(), gamma = adaptor.getGamma();
     double epsilon = op.getEpsilon().convertToDouble();
-    Value count = countPerChannel(b, loc, x);
     // beta_grad = sum(dy); s = sum(dy * (x - mean)), gamma_grad = s * r.
     Value betaGrad = sumPerChannel(
         b, loc, ValueRange{dy}, {},
@@ -286,6 +285,40 @@ struct BatchNormGradLowering : OpConversionPattern<BatchNormGradOp> {
           Value centered = arith::SubFOp::create(nb, l, xs[1], cs[0]);
           return Value(arith::MulFOp::create(nb, l, xs[0], centered));
         });
+    if (op.getFixedStatistics()) {
+      // Constant statistics: dx = a dy with a = gamma r. Separate generics,
+      // so that a step which needs only dx drops the sums.
+      Value variance = adaptor.getBatchVariance();
+      Value gammaGrad =
+          mapChannels(b, loc, ValueRange{variance, centeredSum}, 1,
+                      [&](OpBuilder &nb, Location l, ValueRange args) {
+                        Value r = inverseStd(nb, l, args[0], epsilon);
+                        return SmallVector<Value>{
+                            arith::MulFOp::create(nb, l, args[1], r)};
+                      })
+              .front();
+      SmallVector<Value> scaleInputs = {variance};
+      if (gamma)
+        scaleInputs.push_back(gamma);
+      Value scale =
+          mapChannels(
+              b, loc, scaleInputs, 1,
+              [&](OpBuilder &nb, Location l, ValueRange args) {
+                Value r = inverseStd(nb, l, args[0], epsilon);
+                return SmallVector<Value>{
+                    gamma ? Value(arith::MulFOp::create(nb, l, args[1], r))
+                          : r};
+              })
+              .front();
+      Value inputGrad =
+          mapBatch(b, loc, ValueRange{dy}, ValueRange{scale},
+                   [](OpBuilder &nb, Location l, ValueRange xs, ValueRange cs) {
+                     return Value(arith::MulFOp::create(nb, l, cs[0], xs[0]));
+                   });
+      b.replaceOp(op, {inputGrad, gammaGrad, betaGrad});
+      return success();
+    }
+    Value count = countPerChannel(b, loc, x);
     // dx = a dy + d (x - mean) + e with a = gamma r, d = -a r^2 s / M and
     // e = -a beta_grad / M: the expanded form of
     // gamma r / M (M dy - beta_grad - xhat gamma_grad).

@@ -226,14 +226,6 @@ cnnc::keras::importBatchNormalization(LayerContext &layer,
     return std::move(error);
   if (llvm::Error error = config.expectUnset("renorm", "batch renormalization"))
     return std::move(error);
-  // Keras runs a frozen BatchNormalization in inference mode, cnn's
-  // train_step would still use batch statistics.
-  if (!layer.getLayer().trainable)
-    return config.error("trainable",
-                        "false (the layer's or an enclosing model's) is not "
-                        "supported (Keras runs a frozen "
-                        "BatchNormalization in inference mode, cnnc's training "
-                        "step normalizes with the batch statistics)");
   if (!(momentum >= 0.0 && momentum <= 1.0))
     return config.mismatch("momentum", "a number in [0, 1]");
   if (!(epsilon > 0.0))
@@ -253,11 +245,18 @@ cnnc::keras::importBatchNormalization(LayerContext &layer,
   ArrayRef<Value> weights = *params;
   Value gamma = scale ? weights.front() : Value();
   Value beta = center ? weights[scale ? 1 : 0] : Value();
+  // Keras normalizes with the batch statistics only `if training and
+  // self.trainable`: a frozen layer (its gamma and beta are then
+  // non-trainable parameters) or a call with training=False keeps the
+  // moving statistics in training too.
+  bool inferenceMode =
+      !layer.getLayer().trainable || layer.getLayer().inferenceMode;
   OpBuilder &b = layer.builder();
   auto op = cnn::BatchNormOp::create(
       b, layer.getLoc(), type, inputs[0], weights[weights.size() - 2],
       weights.back(), gamma, beta, b.getF64FloatAttr(epsilon),
-      b.getF64FloatAttr(momentum));
+      b.getF64FloatAttr(momentum),
+      inferenceMode ? b.getUnitAttr() : UnitAttr());
   return layer.finish(op);
 }
 
@@ -275,6 +274,9 @@ llvm::Expected<Value> cnnc::keras::importDropout(LayerContext &layer,
   if (llvm::Error error =
           config.expectUnset("noise_shape", "a mask shared along some axes"))
     return std::move(error);
+  // A call with training=False passes its input through in training too.
+  if (layer.getLayer().inferenceMode)
+    return inputs[0];
   // Keras's seed picks the layer's own random sequence; cnn.dropout's does
   // the same in cnnc's generator (the masks differ from TensorFlow's).
   OpBuilder &b = layer.builder();

@@ -42,6 +42,11 @@ struct LayerRef {
   std::string topLevelName;
   /// False when the layer or an enclosing model is frozen.
   bool trainable = true;
+  /// True when this application of the layer, or of an enclosing model,
+  /// is a call with `training=False`: the layer behaves as in inference
+  /// also in training (BatchNormalization uses its moving statistics,
+  /// Dropout passes its input through).
+  bool inferenceMode = false;
   /// Its `config` object, with messages naming the layer.
   ConfigReader config;
 };
@@ -69,6 +74,7 @@ struct Scope {
   std::string weightsGroup; ///< "" or "layers/sequential/"
   std::string topLevelName; ///< legacy .h5: the outermost nested model
   bool trainable = true;
+  bool inferenceMode = false; ///< called with `training=False`
 };
 
 /// The state of one import.

@@ -64,6 +64,8 @@ struct Node {
   size_t layer;
   int64_t index;
   SmallVector<TensorKey, 2> args;
+  /// The call passed `training=False`.
+  bool inferenceMode = false;
 };
 
 } // namespace
@@ -126,33 +128,87 @@ static llvm::Error collectArgs(const json::Value &value,
   return makeError("unexpected argument " + describeJson(value));
 }
 
-/// The inputs of one inbound node in Keras 3's or Keras 2's form.
-static llvm::Error parseNode(const json::Value &node,
-                             SmallVectorImpl<TensorKey> &args) {
-  if (const json::Object *call = node.getAsObject()) {
+/// The keyword arguments of a call; `keras3` for Keras 3's node form.
+/// `None` values are the defaults. `training` differs between the two:
+/// Keras 3's fit, evaluate and predict pass their own mode to every layer
+/// of a Functional model, replacing the one a node saved
+/// (keras/src/models/functional.py, operation_fn), so it changes nothing;
+/// tf.keras 2 honours it, so `training=False` sets `node`'s inference mode
+/// there. Anything else is refused.
+static llvm::Error parseCallKeywords(const json::Object &kwargs, Node &node,
+                                     bool keras3) {
+  for (const auto &[key, value] : kwargs) {
+    bool isTraining = key == "training" && value.getAsBoolean().has_value();
+    if (value.kind() == json::Value::Null || (isTraining && keras3))
+      continue;
+    if (key == "training" && value.getAsBoolean() == false) {
+      node.inferenceMode = true;
+      continue;
+    }
+    if (key == "training" && value.getAsBoolean() == true)
+      return makeError("call argument 'training=True' is not supported (in "
+                       "tf.keras 2 it runs BatchNormalization and Dropout as "
+                       "in training also when the model predicts)");
+    return makeError("call argument '" + key.str() + "=" + describeJson(value) +
+                     "' is not supported");
+  }
+  return llvm::Error::success();
+}
+
+/// The inputs and call arguments of one inbound node in Keras 3's or
+/// Keras 2's form.
+static llvm::Error parseNode(const json::Value &value, Node &node) {
+  if (const json::Object *call = value.getAsObject()) {
     const json::Array *callArgs = call->getArray("args");
     if (!callArgs)
       return makeError("a node without 'args'");
     for (const json::Value &arg : *callArgs)
-      if (llvm::Error error = collectArgs(arg, args))
+      if (llvm::Error error = collectArgs(arg, node.args))
         return error;
     if (const json::Object *kwargs = call->getObject("kwargs"))
-      for (const auto &[key, value] : *kwargs)
-        if (value.kind() != json::Value::Null)
-          return makeError("call argument '" + key.str() + "=" +
-                           describeJson(value) + "' is not supported");
+      return parseCallKeywords(*kwargs, node, /*keras3=*/true);
     return llvm::Error::success();
   }
-  const json::Array *inbound = node.getAsArray();
+  const json::Array *inbound = value.getAsArray();
   if (!inbound)
-    return makeError("unexpected node " + describeJson(node));
+    return makeError("unexpected node " + describeJson(value));
   for (const json::Value &entry : *inbound) {
     std::optional<TensorKey> key = parseKey(entry);
     if (!key)
       return makeError("unexpected inbound tensor " + describeJson(entry));
-    args.push_back(*key);
+    node.args.push_back(*key);
+    // Keras 2 keeps the call's keyword arguments with each input.
+    const json::Array *list = entry.getAsArray();
+    if (list->size() > 3)
+      if (const json::Object *kwargs = (*list)[3].getAsObject())
+        if (llvm::Error error =
+                parseCallKeywords(*kwargs, node, /*keras3=*/false))
+          return error;
   }
   return llvm::Error::success();
+}
+
+/// The index of the first saved inbound node of `layer` (a layers entry):
+/// tf.keras 2 leaves out the node a nested model built with an Input has
+/// from its construction, but keeps counting it
+/// (tf_keras/src/engine/functional.py, _should_skip_first_node), so the
+/// other layers refer to its first saved call as node 1. 0 otherwise and
+/// in Keras 3.
+static int64_t keras2FirstNode(const json::Value &layer) {
+  const json::Object *object = layer.getAsObject();
+  const json::Array *nodes = object->getArray("inbound_nodes");
+  if (!nodes || nodes->empty() || !(*nodes)[0].getAsArray())
+    return 0;
+  std::optional<llvm::StringRef> className = object->getString("class_name");
+  if (!className || !isModelClass(*className))
+    return 0;
+  if (*className != "Sequential")
+    return 1;
+  const json::Object *config = object->getObject("config");
+  const json::Array *members = config ? config->getArray("layers") : nullptr;
+  const json::Object *first =
+      members && !members->empty() ? (*members)[0].getAsObject() : nullptr;
+  return first && first->getString("class_name") == "InputLayer";
 }
 
 namespace {
@@ -183,6 +239,7 @@ public:
                  scope.weightsGroup + "layers/" + names.next(*className),
                  scope.topLevelName.empty() ? name->str() : scope.topLevelName,
                  scope.trainable,
+                 scope.inferenceMode,
                  ConfigReader(*config, importer.file.name + ": layer '" +
                                            name->str() + "' (" +
                                            className->str() + ")")};
@@ -193,17 +250,21 @@ public:
     return ref;
   }
 
-  /// Applies `ref` (a layer or a nested model) to `inputs`.
+  /// Applies `ref` (a layer or a nested model) to `inputs`; a call with
+  /// `training=False` when `inferenceMode`.
   llvm::Expected<Value> apply(const json::Value &entry, const LayerRef &ref,
-                              ArrayRef<Value> inputs) {
+                              ArrayRef<Value> inputs,
+                              bool inferenceMode = false) {
     bool merge = ref.className == "Add" || ref.className == "Concatenate";
     if (!merge && inputs.size() != 1)
       return ref.config.error("expects one input, the model gives it " +
                               llvm::Twine(inputs.size()));
+    LayerRef call = ref;
+    call.inferenceMode = ref.inferenceMode || inferenceMode;
     if (!isModelClass(ref.className))
-      return importer.importLayer(ref, inputs);
+      return importer.importLayer(call, inputs);
     Scope nested{ref.paramPrefix + "/", ref.weightsGroup + "/",
-                 ref.topLevelName, ref.trainable};
+                 ref.topLevelName, ref.trainable, call.inferenceMode};
     return importer.importModel(*entry.getAsObject(), inputs[0], nested);
   }
 
@@ -281,9 +342,13 @@ llvm::Expected<Value> Importer::importModel(const json::Object &model,
     const json::Array *nodes = layer.getAsObject()->getArray("inbound_nodes");
     if (refs.back().className == "InputLayer" || !nodes)
       continue;
+    int64_t firstNode = keras2FirstNode(layer);
     for (auto [index, node] : llvm::enumerate(*nodes)) {
-      Node pendingNode{refs.size() - 1, static_cast<int64_t>(index), {}};
-      if (llvm::Error error = parseNode(node, pendingNode.args))
+      Node pendingNode{refs.size() - 1,
+                       firstNode + static_cast<int64_t>(index),
+                       {},
+                       /*inferenceMode=*/false};
+      if (llvm::Error error = parseNode(node, pendingNode))
         return refs.back().config.error("inbound_nodes: " +
                                         llvm::toString(std::move(error)));
       pending.push_back(std::move(pendingNode));
@@ -312,7 +377,7 @@ llvm::Expected<Value> Importer::importModel(const json::Object &model,
         ready->args, [&](const TensorKey &key) { return tensors[key]; });
     const LayerRef &ref = refs[ready->layer];
     llvm::Expected<Value> result =
-        walker.apply((**layers)[ready->layer], ref, args);
+        walker.apply((**layers)[ready->layer], ref, args, ready->inferenceMode);
     if (!result)
       return result.takeError();
     tensors[{ref.name, ready->index, 0}] = *result;

@@ -98,7 +98,11 @@ llvm::Error TrainingReader::readOptimizer(const ConfigReader &training,
   llvm::Expected<Serialized> optimizer = readSerialized(training, key);
   if (!optimizer)
     return optimizer.takeError();
-  std::string name = llvm::StringRef(optimizer->className).lower();
+  // tf.keras 2.11 and later save their optimizers under the registered
+  // name "Custom>SGD" (tf_keras's optimizers register in package "Custom").
+  llvm::StringRef className = optimizer->className;
+  className.consume_front("Custom>");
+  std::string name = className.lower();
   if (name != "adam" && name != "adamw" && name != "sgd" && name != "rmsprop")
     return makeError(file.name + ": optimizer '" + optimizer->className +
                      "' is not supported (Adam, AdamW, SGD, RMSprop); pass "

@@ -1,6 +1,8 @@
 // Batch normalization and dropout lower to linalg on tensors.
 // RUN: cnnc-opt %s --pass-pipeline='builtin.module(func.func(convert-cnn-to-linalg))' \
 // RUN:   | FileCheck %s --implicit-check-not='{{= cnn\.[^p]}}'
+// RUN: cnnc-opt %s --pass-pipeline='builtin.module(func.func(convert-cnn-to-linalg,canonicalize))' \
+// RUN:   | FileCheck %s --check-prefix=DEAD
 
 // CHECK-DAG: #[[$ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
 // CHECK-DAG: #[[$C4:.*]] = affine_map<(d0, d1, d2, d3) -> (d3)>
@@ -82,6 +84,42 @@ func.func @batch_norm_grad(%dy: tensor<?x6xf32>, %x: tensor<?x6xf32>, %m: tensor
                            %v: tensor<6xf32>, %g: tensor<6xf32>) -> (tensor<?x6xf32>, tensor<6xf32>, tensor<6xf32>) {
   %dx, %dg, %db = cnn.batch_norm_grad %dy, %x, %m, %v gamma = %g epsilon = 1.0e-3 : tensor<?x6xf32>
   return %dx, %dg, %db : tensor<?x6xf32>, tensor<6xf32>, tensor<6xf32>
+}
+
+// Fixed statistics (inference_mode): dx = gamma r dy, one coefficient per
+// channel and one element-wise product; gamma_grad and beta_grad are the
+// same sums as above, each in its own generic so a step that needs only dx
+// drops them.
+// CHECK-LABEL: func.func @batch_norm_grad_fixed_statistics
+// CHECK:         %[[DB:.*]] = linalg.generic {indexing_maps = [#[[$ID2]], #[[$C2]]], iterator_types = ["reduction", "parallel"]} ins(%{{.*}} :
+// CHECK:         %[[S:.*]] = linalg.generic {indexing_maps = [#[[$ID2]], #[[$ID2]], #[[$C2]], #[[$C2]]], iterator_types = ["reduction", "parallel"]}
+// CHECK:         %[[DG:.*]] = linalg.map ins(%{{.*}}, %[[S]] :
+// CHECK:         %[[A:.*]] = linalg.map ins(%{{.*}}, %{{.*}} :
+// CHECK:         %[[DX:.*]] = linalg.generic {indexing_maps = [#[[$ID2]], #[[$C2]], #[[$ID2]]]
+// CHECK-SAME:      ins(%{{.*}}, %[[A]] :
+// CHECK:           arith.mulf
+// CHECK-NEXT:      linalg.yield
+// CHECK:         return %[[DX]], %[[DG]], %[[DB]]
+func.func @batch_norm_grad_fixed_statistics(%dy: tensor<?x6xf32>, %x: tensor<?x6xf32>, %m: tensor<6xf32>,
+                           %v: tensor<6xf32>, %g: tensor<6xf32>) -> (tensor<?x6xf32>, tensor<6xf32>, tensor<6xf32>) {
+  %dx, %dg, %db = cnn.batch_norm_grad %dy, %x, %m, %v gamma = %g epsilon = 1.0e-3 fixed_statistics : tensor<?x6xf32>
+  return %dx, %dg, %db : tensor<?x6xf32>, tensor<6xf32>, tensor<6xf32>
+}
+
+// Only dx used: the sums are dead after canonicalization; what is left is
+// the per-channel scale and the product.
+// DEAD-LABEL: func.func @batch_norm_grad_fixed_input_only
+// DEAD-NOT:     "reduction"
+// DEAD:         linalg.map
+// DEAD-NOT:     "reduction"
+// DEAD:         %[[DX:.*]] = linalg.generic
+// DEAD-NOT:     "reduction"
+// DEAD:         return %[[DX]]
+// DEAD-LABEL: func.func @moving_average
+func.func @batch_norm_grad_fixed_input_only(%dy: tensor<?x6xf32>, %x: tensor<?x6xf32>, %m: tensor<6xf32>,
+                           %v: tensor<6xf32>) -> tensor<?x6xf32> {
+  %dx, %dg, %db = cnn.batch_norm_grad %dy, %x, %m, %v epsilon = 1.0e-3 fixed_statistics : tensor<?x6xf32>
+  return %dx : tensor<?x6xf32>
 }
 
 // Keras: moving * momentum + statistic * (1 - momentum), both f32 factors.

@@ -22,6 +22,19 @@ func.func @batch_norm(%x: tensor<?x5x5x4xf32>, %d: tensor<?x6xf32>) -> (tensor<?
   return %y, %z : tensor<?x5x5x4xf32>, tensor<?x6xf32>
 }
 
+// A layer kept in inference mode in training (Keras: frozen, or called
+// with training=False).
+// CHECK-LABEL: func.func @batch_norm_inference_mode
+func.func @batch_norm_inference_mode(%x: tensor<?x5x5x4xf32>) -> tensor<?x5x5x4xf32> {
+  %g = cnn.param "bn/gamma" init = ones trainable = false : tensor<4xf32>
+  %m = cnn.param "bn/moving_mean" trainable = false : tensor<4xf32>
+  %v = cnn.param "bn/moving_variance" init = ones trainable = false : tensor<4xf32>
+  // CHECK: cnn.batch_norm %{{.*}}, %{{.*}}, %{{.*}} gamma = %{{.*}} momentum = 9.000000e-01 inference_mode : tensor<?x5x5x4xf32>
+  // GENERIC: "cnn.batch_norm"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{epsilon = 1.000000e-03 : f64, inference_mode, momentum = 9.000000e-01 : f64, operandSegmentSizes = array<i32: 1, 1, 1, 1, 0>}>
+  %y = cnn.batch_norm %x, %m, %v gamma = %g momentum = 0.9 inference_mode : tensor<?x5x5x4xf32>
+  return %y : tensor<?x5x5x4xf32>
+}
+
 // CHECK-LABEL: func.func @batch_norm_beta_only
 func.func @batch_norm_beta_only(%x: tensor<?x6xf32>) -> tensor<?x6xf32> {
   %b = cnn.param "bn/beta" : tensor<6xf32>
@@ -43,6 +56,9 @@ func.func @training_forms(%x: tensor<?x5x5x4xf32>, %g: tensor<4xf32>, %b: tensor
   %dx, %dg, %db = cnn.batch_norm_grad %y, %x, %m, %v gamma = %g epsilon = 1.0e-3 : tensor<?x5x5x4xf32>
   // CHECK: cnn.batch_norm_grad %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} epsilon = 1.000000e-03 : tensor<?x5x5x4xf32>
   %dx2, %dg2, %db2 = cnn.batch_norm_grad %y, %x, %m, %v epsilon = 1.0e-3 : tensor<?x5x5x4xf32>
+  // CHECK: cnn.batch_norm_grad %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} gamma = %{{.*}} epsilon = 1.000000e-03 fixed_statistics : tensor<?x5x5x4xf32>
+  // GENERIC: "cnn.batch_norm_grad"(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}) <{epsilon = 1.000000e-03 : f64, fixed_statistics}>
+  %dx3, %dg3, %db3 = cnn.batch_norm_grad %y, %x, %mean, %mean gamma = %g epsilon = 1.0e-3 fixed_statistics : tensor<?x5x5x4xf32>
   // CHECK: cnn.moving_average %{{.*}}, %[[M]] momentum = 0.98999999999999999 : tensor<4xf32>
   %new = cnn.moving_average %mean, %m momentum = 0.99 : tensor<4xf32>
   // CHECK: cnn.dropout_train %{{.*}}, %{{.*}}, %{{.*}} rate = 5.000000e-01 stream = 0 : tensor<?x5x5x4xf32>

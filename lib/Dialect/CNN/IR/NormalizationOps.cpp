@@ -116,7 +116,7 @@ std::optional<int64_t> BatchNormOp::getFlopsPerImage() {
   return elementwiseFlops(getType(), 2);
 }
 
-bool BatchNormOp::hasTrainingBehavior() { return true; }
+bool BatchNormOp::hasTrainingBehavior() { return !getInferenceMode(); }
 
 FailureOr<SmallVector<Value>>
 BatchNormOp::buildTrainingForm(OpBuilder &b, ValueRange operands,
@@ -140,11 +140,34 @@ BatchNormOp::buildTrainingForm(OpBuilder &b, ValueRange operands,
 }
 
 FailureOr<SmallVector<Value>>
-BatchNormOp::buildGradients(OpBuilder &, ArrayRef<Value>, ArrayRef<bool>) {
-  // Training synthesis differentiates the training form; the inference
-  // form never reaches a backward pass.
-  return emitOpError("is differentiated through its training form "
-                     "(cnn.batch_norm_train)");
+BatchNormOp::buildGradients(OpBuilder &b, ArrayRef<Value> resultGrads,
+                            ArrayRef<bool> wanted) {
+  // Training synthesis differentiates the training form of a layer in
+  // training mode; only `inference_mode` keeps this form in a step.
+  if (!getInferenceMode())
+    return emitOpError("is differentiated through its training form "
+                       "(cnn.batch_norm_train)");
+  // Operands: input, moving_mean, moving_variance, then gamma and beta
+  // where present. The moving statistics are constants of the step.
+  SmallVector<Value> grads(getNumOperands());
+  if (!resultGrads[0] || !llvm::is_contained(wanted, true))
+    return grads;
+  if (wanted[1] || wanted[2])
+    return emitOpError("the moving statistics are model state; no gradient "
+                       "can flow into them");
+  auto grad = BatchNormGradOp::create(b, getLoc(), resultGrads[0], getInput(),
+                                      getMovingMean(), getMovingVariance(),
+                                      getGamma(), getEpsilonAttr(),
+                                      /*fixed_statistics=*/b.getUnitAttr());
+  unsigned index = 0;
+  if (wanted[index])
+    grads[index] = grad.getInputGrad();
+  index = 2;
+  if (getGamma() && wanted[++index])
+    grads[index] = grad.getGammaGrad();
+  if (getBeta() && wanted[++index])
+    grads[index] = grad.getBetaGrad();
+  return grads;
 }
 
 //===----------------------------------------------------------------------===//

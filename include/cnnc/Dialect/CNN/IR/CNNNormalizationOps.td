@@ -72,6 +72,16 @@ def CNN_BatchNormOp : CNN_LayerOp<"batch_norm",
     No gradient flows into the moving statistics. `cnn-fold-batch-norm`
     folds the inference form into a preceding conv2d or dense.
 
+    `inference_mode` keeps the inference form in training too: the layer
+    normalizes with the moving statistics and leaves them unchanged, and
+    its gradient treats them as constants (`cnn.batch_norm_grad
+    fixed_statistics`). This is Keras's frozen layer (`trainable=False`,
+    the layer's or an enclosing model's: keras/src/layers/normalization/
+    batch_normalization.py, `call`, `if training and self.trainable`) and
+    a layer called with `training=False`, the fine-tuning pattern of a
+    frozen base model. `gamma` and `beta` still get gradients; make them
+    `trainable = false` for a frozen layer.
+
     Example:
 
     ```mlir
@@ -84,6 +94,8 @@ def CNN_BatchNormOp : CNN_LayerOp<"batch_norm",
         : tensor<?x26x26x32xf32>
     %z = cnn.batch_norm %d, %m2, %v2 epsilon = 1.000000e-05
         momentum = 9.000000e-01 : tensor<?x64xf32>
+    %f = cnn.batch_norm %x, %mean, %var gamma = %gamma beta = %beta
+        inference_mode : tensor<?x26x26x32xf32>
     ```
   }];
   let arguments = (ins
@@ -93,13 +105,14 @@ def CNN_BatchNormOp : CNN_LayerOp<"batch_norm",
     Optional<CNN_Tensor1D>:$gamma,
     Optional<CNN_Tensor1D>:$beta,
     DefaultValuedAttr<F64Attr, "1e-3">:$epsilon,
-    DefaultValuedAttr<F64Attr, "0.99">:$momentum);
+    DefaultValuedAttr<F64Attr, "0.99">:$momentum,
+    UnitAttr:$inference_mode);
   let results = (outs CNN_Tensor:$output);
   let assemblyFormat = [{
     $input `,` $moving_mean `,` $moving_variance
     (`gamma` `=` $gamma^)? (`beta` `=` $beta^)?
     (`epsilon` `=` $epsilon^)? (`momentum` `=` $momentum^)?
-    attr-dict `:` type($input)
+    (`inference_mode` $inference_mode^)? attr-dict `:` type($input)
   }];
   let hasVerifier = 1;
 }
@@ -148,31 +161,40 @@ def CNN_BatchNormGradOp : CNN_Op<"batch_norm_grad",
      CNN_PerChannelOf<"input", "gamma">,
      CNN_PerChannelOf<"input", "gamma_grad">,
      CNN_PerChannelOf<"input", "beta_grad">]> {
-  let summary = "gradient of cnn.batch_norm_train (through the batch statistics)";
+  let summary = "gradient of batch normalization";
   let description = [{
     With `xhat = (x - batch_mean) * r`, `r = 1 / sqrt(batch_variance +
     epsilon)` and `M` values per channel, the gradients of the training
-    form (the statistics depend on `x`):
+    form `cnn.batch_norm_train` (the statistics depend on `x`):
 
         beta_grad  = sum(dy)
         gamma_grad = sum(dy * xhat)
         input_grad = gamma * r / M * (M * dy - beta_grad - xhat * gamma_grad)
+
+    With `fixed_statistics`, the statistics are constants (the moving
+    statistics of `cnn.batch_norm inference_mode`): `beta_grad` and
+    `gamma_grad` are the same, and `input_grad = gamma * r * dy`.
 
     Sums run over every axis but the last; `gamma` absent means 1.
 
     ```mlir
     %dx, %dgamma, %dbeta = cnn.batch_norm_grad %dy, %x, %mean, %var
         gamma = %g epsilon = 1.000000e-03 : tensor<?x26x26x32xf32>
+    %fx, %fgamma, %fbeta = cnn.batch_norm_grad %dy, %x, %moving_mean,
+        %moving_var epsilon = 1.000000e-03 fixed_statistics
+        : tensor<?x26x26x32xf32>
     ```
   }];
   let arguments = (ins CNN_Tensor:$output_grad, CNN_Tensor:$input,
                        CNN_Tensor1D:$batch_mean, CNN_Tensor1D:$batch_variance,
-                       Optional<CNN_Tensor1D>:$gamma, F64Attr:$epsilon);
+                       Optional<CNN_Tensor1D>:$gamma, F64Attr:$epsilon,
+                       UnitAttr:$fixed_statistics);
   let results = (outs CNN_Tensor:$input_grad, CNN_Tensor1D:$gamma_grad,
                       CNN_Tensor1D:$beta_grad);
   let assemblyFormat = [{
     $output_grad `,` $input `,` $batch_mean `,` $batch_variance
-    (`gamma` `=` $gamma^)? `epsilon` `=` $epsilon attr-dict `:` type($input)
+    (`gamma` `=` $gamma^)? `epsilon` `=` $epsilon
+    (`fixed_statistics` $fixed_statistics^)? attr-dict `:` type($input)
   }];
   let hasVerifier = 1;
 }
