@@ -75,7 +75,13 @@ def param_names(model, prefix=""):
             names.update(param_names(layer, prefix + layer.name + "/"))
             continue
         for weight in layer.weights:
-            names[id(weight)] = prefix + layer.name + "/" + short_name(weight)
+            name = short_name(weight)
+            # tf.keras 2's DepthwiseConv2D kernel is Keras 3's (and cnnc's)
+            # "kernel".
+            if (type(layer).__name__ == "DepthwiseConv2D"
+                    and name == "depthwise_kernel"):
+                name = "kernel"
+            names[id(weight)] = prefix + layer.name + "/" + name
     return names
 
 
@@ -512,6 +518,56 @@ def tf_keras_training_call():
     save(model, "tf_keras_training_call", ".h5", seed=16)
 
 
+def tf_keras_mobilenet():
+    """MobileNet-style blocks written with tf.keras 2 and saved as HDF5,
+    the format most older models come in: weights under tf.keras's names
+    ("batch_normalization/gamma:0"), Rescaling, depthwise and separable
+    convolutions, ReLU(6), BatchNormalization and a Dropout of rate 0 (a
+    random one would make the step incomparable)."""
+    import tf_keras
+    tl = tf_keras.layers
+    tf_keras.backend.clear_session()
+    model = tf_keras.Sequential([
+        tf_keras.Input((10, 10, 3)),
+        tl.Rescaling(1.0 / 127.5, offset=-1.0),
+        tl.Conv2D(4, 3, strides=2, padding="same", use_bias=False),
+        tl.BatchNormalization(),
+        tl.ReLU(6.0),
+        tl.DepthwiseConv2D(3, padding="same", use_bias=False,
+                           depth_multiplier=2),
+        tl.BatchNormalization(momentum=0.9),
+        tl.ReLU(max_value=6.0),
+        tl.SeparableConv2D(5, 3, padding="same", activation="relu"),
+        tl.MaxPooling2D(2),
+        tl.Dropout(0.0),
+        tl.Flatten(),
+        tl.Dense(3, activation="softmax"),
+    ], name="tf_keras_mobilenet")
+    model.compile(optimizer=tf_keras.optimizers.SGD(0.05, momentum=0.5),
+                  loss="sparse_categorical_crossentropy")
+    save(model, "tf_keras_mobilenet", ".h5", seed=17)
+
+
+def tf_keras_functional():
+    """A tf.keras 2 Functional model in tf.keras's own .keras format: a
+    residual Add, Concatenate, global poolings, LeakyReLU and Adam."""
+    import tf_keras
+    tl = tf_keras.layers
+    tf_keras.backend.clear_session()
+    x = tf_keras.Input((6, 6, 2))
+    y = tl.Conv2D(4, 3, padding="same", activation="relu")(x)
+    z = tl.Conv2D(4, 3, padding="same")(y)
+    z = tl.LeakyReLU(0.1)(tl.Add()([y, z]))
+    c = tl.Concatenate()([tl.GlobalAveragePooling2D()(z),
+                          tl.GlobalMaxPooling2D()(z)])
+    out = tl.Dense(3)(tl.Dense(6, activation="tanh")(c))
+    model = tf_keras.Model(x, out, name="tf_keras_functional")
+    model.compile(
+        optimizer=tf_keras.optimizers.Adam(0.01),
+        loss=tf_keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    save(model, "tf_keras_functional", ".keras", seed=18)
+
+
 def legacy_sequential():
     model = keras.Sequential([
         keras.Input((8, 8, 1)),
@@ -660,7 +716,8 @@ def main():
                 nested, batch_norm, depthwise, activations, dropout_rescaling,
                 rescaling, cifar_style, cifar_style_train, mobilenet_style,
                 functional_blocks, frozen_batch_norm, fine_tuning,
-                tf_keras_training_call,
+                tf_keras_training_call, tf_keras_mobilenet,
+                tf_keras_functional,
                 legacy_sequential, architecture_json,
                 seed_model]
     only = set(sys.argv[1:])
