@@ -488,6 +488,29 @@ def fine_tuning():
     save(model, "fine_tuning", ".keras", seed=15)
 
 
+def fine_tuning_fashion():
+    """Fine-tuning at Fashion-MNIST's shape (test/cnnc-train/weights.test):
+    a frozen base (Conv2D, BatchNormalization, ReLU, MaxPooling2D) and a
+    new Dense head; cnnc-train --weights must leave the base's weights and
+    moving statistics bit for bit as saved."""
+    base = keras.Sequential([
+        keras.Input((28, 28, 1)),
+        layers.Conv2D(8, 3, use_bias=False),
+        layers.BatchNormalization(),
+        layers.ReLU(),
+        layers.MaxPooling2D(2),
+    ], name="base")
+    base.trainable = False
+    x = keras.Input((28, 28, 1))
+    y = layers.GlobalAveragePooling2D()(base(x, training=False))
+    out = layers.Dense(10)(y)
+    model = keras.Model(x, out, name="fine_tuning_fashion")
+    model.compile(
+        optimizer=keras.optimizers.Adam(0.01),
+        loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    save(model, "fine_tuning_fashion", ".keras", seed=19)
+
+
 def tf_keras_training_call():
     """tf.keras 2 (the tf_keras package), saved as HDF5: unlike Keras 3 it
     honours a call's training=False in fit, so the nested block's
@@ -716,7 +739,8 @@ def main():
                 nested, batch_norm, depthwise, activations, dropout_rescaling,
                 rescaling, cifar_style, cifar_style_train, mobilenet_style,
                 functional_blocks, frozen_batch_norm, fine_tuning,
-                tf_keras_training_call, tf_keras_mobilenet,
+                fine_tuning_fashion, tf_keras_training_call,
+                tf_keras_mobilenet,
                 tf_keras_functional,
                 legacy_sequential, architecture_json,
                 seed_model]
