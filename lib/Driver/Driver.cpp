@@ -508,6 +508,8 @@ int cnnc::runCompilerDriver(int argc, char **argv) {
         keras::importKerasFile(options.input, context, importOptions);
     if (!imported)
       return fail(imported.takeError());
+    for (const std::string &warning : imported->warnings)
+      llvm::WithColor::warning(llvm::errs(), "cnnc") << warning << "\n";
     module = std::move(imported->module);
     kerasWeights = std::move(imported->weights);
   } else {

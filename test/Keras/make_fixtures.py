@@ -488,6 +488,31 @@ def fine_tuning():
     save(model, "fine_tuning", ".keras", seed=15)
 
 
+def augmentation():
+    """The random preprocessing and noise layers of Keras's image
+    classification tutorial inside the model: the identity in predict (no
+    `train` entry: Keras's step is random)."""
+    model = keras.Sequential([
+        keras.Input((8, 8, 3)),
+        layers.RandomFlip("horizontal"),
+        layers.RandomTranslation(0.1, 0.1),
+        layers.RandomRotation(0.1),
+        layers.RandomZoom(0.2),
+        layers.RandomContrast(0.2),
+        layers.RandomBrightness(0.1),
+        layers.Rescaling(1.0 / 255),
+        layers.Conv2D(4, 3, activation="relu"),
+        layers.GaussianNoise(0.1),
+        layers.Flatten(),
+        layers.GaussianDropout(0.2),
+        layers.Dense(3),
+    ], name="augmentation")
+    model.compile(optimizer="adam",
+                  loss=keras.losses.SparseCategoricalCrossentropy(
+                      from_logits=True))
+    save(model, "augmentation", ".keras", train=False, seed=20)
+
+
 def fine_tuning_fashion():
     """Fine-tuning at Fashion-MNIST's shape (test/cnnc-train/weights.test):
     a frozen base (Conv2D, BatchNormalization, ReLU, MaxPooling2D) and a
@@ -739,7 +764,7 @@ def main():
                 nested, batch_norm, depthwise, activations, dropout_rescaling,
                 rescaling, cifar_style, cifar_style_train, mobilenet_style,
                 functional_blocks, frozen_batch_norm, fine_tuning,
-                fine_tuning_fashion, tf_keras_training_call,
+                augmentation, fine_tuning_fashion, tf_keras_training_call,
                 tf_keras_mobilenet,
                 tf_keras_functional,
                 legacy_sequential, architecture_json,

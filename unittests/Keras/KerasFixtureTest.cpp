@@ -65,6 +65,7 @@ const Fixture kFixtures[] = {
     {"frozen_batch_norm", "frozen_batch_norm.keras"},
     {"fine_tuning", "fine_tuning.keras"},
     {"fine_tuning_fashion", "fine_tuning_fashion.keras"},
+    {"augmentation", "augmentation.keras"},
     {"tf_keras_training_call", "tf_keras_training_call.h5"},
     {"tf_keras_mobilenet", "tf_keras_mobilenet.h5"},
     {"tf_keras_functional", "tf_keras_functional.keras"},

@@ -1,7 +1,8 @@
 //===- Importer.h - state of one Keras import -------------------*- C++ -*-===//
 //
 // The Importer walks a Keras model (ModelGraph.cpp), turns each layer into
-// cnn ops (Layers.cpp, ConvLayers.cpp, CoreLayers.cpp) and declares one
+// cnn ops (Layers.cpp, ConvLayers.cpp, CoreLayers.cpp,
+// AugmentationLayers.cpp) and declares one
 // `cnn.param` per Keras weight, whose saved value it reads from the weights
 // file (WeightStore.cpp). A LayerContext is what a layer's importer sees:
 // its configuration, its place in the model and helpers that report errors
@@ -115,6 +116,8 @@ public:
   const KerasFile &file;
   /// Saved parameter values by cnnc parameter name.
   llvm::StringMap<std::vector<float>> values;
+  /// One line per warning (LayerContext::warn), in import order.
+  std::vector<std::string> warnings;
 
 private:
   std::unique_ptr<WeightStore> weights;
@@ -173,6 +176,13 @@ public:
   /// channels)".
   llvm::Expected<mlir::RankedTensorType>
   inputType(mlir::Value input, int64_t rank, llvm::StringRef what);
+
+  /// Records a warning about the layer: "<file>: layer '<name>'
+  /// (<class>): <message>", printed by cnnc and cnnc-translate.
+  void warn(const llvm::Twine &message) {
+    importer.warnings.push_back(
+        (layer.config.getContext() + ": " + message).str());
+  }
 
   /// Infers and sets the result types of `op`, created with placeholder
   /// results; on failure erases it and returns the dialect's message.
@@ -247,6 +257,11 @@ llvm::Expected<mlir::Value> importDropout(LayerContext &,
                                           llvm::ArrayRef<mlir::Value>);
 llvm::Expected<mlir::Value> importRescaling(LayerContext &,
                                             llvm::ArrayRef<mlir::Value>);
+
+// Random preprocessing and noise layers (AugmentationLayers.cpp): their
+// inference form, the identity, with a warning.
+llvm::Expected<mlir::Value> importAugmentation(LayerContext &,
+                                               llvm::ArrayRef<mlir::Value>);
 
 } // namespace cnnc::keras
 

@@ -96,6 +96,7 @@ cnnc::keras::importKerasModel(llvm::MemoryBufferRef buffer,
     }
   }
   result.module = std::move(module);
+  result.warnings = std::move(importer.warnings);
   return result;
 }
 
@@ -150,6 +151,9 @@ void cnnc::keras::registerKerasImportTranslation() {
               << llvm::toString(std::move(error)) << "\n";
           return nullptr;
         }
+        for (const std::string &warning : model->warnings)
+          llvm::WithColor::warning(llvm::errs(), "cnnc-translate")
+              << warning << "\n";
         return OwningOpRef<Operation *>(model->module.release());
       },
       [](DialectRegistry &registry) {

@@ -46,6 +46,10 @@ struct ImportedModel {
   /// ready for cnnrt_params_read. Empty for an architecture without
   /// weights (a JSON file): the library's initializers then apply.
   std::vector<float> weights;
+  /// Warnings about layers imported in a form that differs from Keras's
+  /// in training (random preprocessing layers), one line each:
+  /// "<file>: layer '<name>' (<class>): <what>".
+  std::vector<std::string> warnings;
 };
 
 /// Whether `path` names a Keras model by its extension: `.keras`, `.h5`,
