@@ -17,14 +17,16 @@ from . import callbacks, datasets, optimizers, schedules
 from .callbacks import (Callback, EarlyStopping, LambdaCallback,
                         ModelCheckpoint, ReduceLROnPlateau)
 from .compiler import compile, load
-from .errors import CnncError, CompileError, DataError, LibraryNotFoundError
+from .errors import (CnncError, CompileError, CompileWarning, DataError,
+                     LibraryNotFoundError)
 from .history import History
 from .model import Model
 
 __version__ = "0.3.0"
 
 __all__ = [
-    "Callback", "CnncError", "CompileError", "DataError", "EarlyStopping",
+    "Callback", "CnncError", "CompileError", "CompileWarning", "DataError",
+    "EarlyStopping",
     "History", "LambdaCallback", "LibraryNotFoundError", "Model",
     "ModelCheckpoint", "ReduceLROnPlateau", "callbacks", "compile", "datasets",
     "load", "optimizers", "schedules",

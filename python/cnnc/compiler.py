@@ -8,12 +8,13 @@ import shutil
 import subprocess
 import tempfile
 import time
+import warnings
 from pathlib import Path
 from typing import Any, List, Optional, Sequence, Union
 
 from . import _paths
 from .data import Rescale
-from .errors import CompileError
+from .errors import CompileError, CompileWarning
 from .model import Model, PathLike
 from .optimizers import LearningRate, Optimizer, get as get_optimizer
 
@@ -153,7 +154,21 @@ def _run_driver(source: Path, library: Path, args: List[str]) -> str:
     if not library.is_file() or library.stat().st_mtime < started - 1:
         raise CompileError(f"{driver}: wrote no library {library}",
                            result.stderr)
+    _warn(result.stderr)
     return result.stdout
+
+
+def _warn(stderr: str) -> None:
+    """The driver's warnings as :class:`CompileWarning`\\ s, one per line
+    (``file:line:col: warning: ...`` or ``cnnc: warning: ...``)."""
+    for line in stderr.splitlines():
+        if "warning: " not in line:
+            continue
+        prefix, _, message = line.partition("warning: ")
+        location = prefix.strip().rstrip(":")
+        if location and location != "cnnc":
+            message = f"{location}: {message}"
+        warnings.warn(message, CompileWarning, stacklevel=4)
 
 
 def _load_keras_weights(model: Model, library: Path) -> None:

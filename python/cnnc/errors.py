@@ -26,6 +26,13 @@ class CompileError(CnncError):
         self.diagnostics = diagnostics or message
 
 
+class CompileWarning(UserWarning):
+    """A warning of the cnnc driver about a model it compiled (a softmax
+    before a loss on logits, a Keras layer imported in its inference form):
+    ``str(warning)`` is the driver's line without its ``cnnc: warning:``
+    prefix."""
+
+
 class DataError(CnncError, ValueError):
     """Arrays that do not fit the model: image shape, label values or counts.
 

@@ -3,6 +3,8 @@ libraries predict but do not train."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 import cnnc
@@ -37,3 +39,23 @@ def test_inference_only_library(images):
             model.fit(*images, verbose=0)
         with pytest.raises(cnnc.CnncError, match="without training"):
             model.evaluate(*images, verbose=0)
+
+
+KERAS = Path(__file__).resolve().parents[2] / "test" / "Keras" / "Inputs"
+
+
+def test_driver_warnings_become_compile_warnings(tmp_path):
+    # Keras's random preprocessing layers: the identity, one warning each.
+    with pytest.warns(cnnc.CompileWarning) as caught:
+        model = cnnc.compile(KERAS / "augmentation.keras",
+                             output=tmp_path / "augmentation.so")
+    model.close()
+    messages = [str(w.message) for w in caught
+                if issubclass(w.category, cnnc.CompileWarning)]
+    assert len(messages) == 8
+    assert messages[0].endswith("layer 'random_flip' (RandomFlip): the layer "
+                                "augments the images at random in training "
+                                "only and is imported as the identity, its "
+                                "inference form: train with cnnc-train "
+                                "--augment flip")
+    assert "augmentation.keras" in messages[0]
