@@ -86,7 +86,8 @@ static void cnnrtTrain(void *self, int64_t batch, int64_t step) {
   CnnrtRun *run = self;
   int64_t correct;
   if (cnnrt_train_step_at(run->instance, run->images, run->labels, batch,
-                          1e-3f, step, &run->runner->lastLoss, &correct))
+                          1e-3f, step, /*seed=*/1, &run->runner->lastLoss,
+                          &correct))
     die("train step");
 }
 

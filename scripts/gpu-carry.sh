@@ -10,7 +10,8 @@
 #   bin/      cnnc-train, cnnc-cuda-probe, and parity (test/GPU/Inputs),
 #             gpu_model_bench and model_bench compiled here against build/lib
 #   lib/      libcnnrt.so; lib/fallback/ libraries a bare image may lack
-#             (libz), which the device script adds only when missing there
+#             (libz, libpng, libturbojpeg, libzip, Open MPI's), which the
+#             device script adds only when missing there
 #   data/fashion-mnist/   the four IDX .gz files of dataset-fashion-mnist
 #   MANIFEST  commit, build state, files with sizes and checksums, cubins
 # Fails when anything is missing or the folder exceeds 60 MiB (the device
@@ -103,13 +104,26 @@ LINK=(-I"$ROOT/include" -L"$BUILD/lib" -lcnnrt -ldl -lm '-Wl,-rpath,$ORIGIN/../l
 "$CC" -std=c11 -O2 -Wall "$ROOT/bench/gpu_model_bench.c" "${LINK[@]}" -o "$CARRY/bin/gpu_model_bench"
 "$CC" -std=gnu11 -O2 -Wall -I"$ROOT/include" "$ROOT/bench/model_bench.c" -ldl -o "$CARRY/bin/model_bench"
 
+# Every other shared library the carried programs load (ldd lists the whole
+# closure): libpng, libturbojpeg and libzip of the data readers, Open MPI's
+# libraries that cnnc-train links (MPI starts only under mpirun, so its
+# plugins are not needed). The device script puts those its image lacks on
+# the library path.
+base='^(linux-vdso\.so\.1|libc\.so\.6|libm\.so\.6|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1|libz\.so\.1|/lib64/ld-linux-x86-64\.so\.2)$'
+for f in "$CARRY"/bin/* "$CARRY"/lib/*.so; do
+  while read -r name _ path _; do
+    [[ -z "$name" || "$name" =~ $base || "$path" == "$CARRY"/* ]] && continue
+    [[ -f "$path" ]] || fail "$f needs $name, which is not installed here"
+    [[ -f "$CARRY/lib/fallback/$name" ]] || cp -L "$path" "$CARRY/lib/fallback/$name"
+  done < <(LD_LIBRARY_PATH="$CARRY/lib" ldd "$f")
+done
+
 echo "== Fashion-MNIST from $DATA_DIR"
 cp -L "$DATA_DIR"/{train,t10k}-{images-idx3,labels-idx1}-ubyte.gz "$CARRY/data/fashion-mnist/"
 
 echo "== checks"
 # Every dependency resolves, inside carry/ or to a library of a plain
 # Debian/Ubuntu base; the glibc the binaries need is recorded.
-base='^(linux-vdso\.so\.1|libc\.so\.6|libm\.so\.6|libdl\.so\.2|libpthread\.so\.0|librt\.so\.1|libz\.so\.1|/lib64/ld-linux-x86-64\.so\.2)$'
 elves=("$CARRY"/bin/* "$CARRY"/lib/*.so "$CARRY"/models/*.so)
 glibc_max=""
 for f in "${elves[@]}"; do
@@ -119,7 +133,7 @@ for f in "${elves[@]}"; do
   fi
   while read -r name _ path _; do
     [[ -z "$name" ]] && continue
-    [[ "$path" == "$CARRY"/* ]] && continue
+    [[ "$path" == "$CARRY"/* || -f "$CARRY/lib/fallback/$name" ]] && continue
     [[ "$name" =~ $base ]] || fail "$f needs $name ($path), which is neither carried nor in a base image"
   done <<<"$deps"
   v=$(objdump -T "$f" 2>/dev/null | grep -o 'GLIBC_[0-9.]*' | sort -uV | tail -1 || true)

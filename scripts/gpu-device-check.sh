@@ -66,9 +66,18 @@ LOG="$OUTDIR/log.txt"
 : > "$SUMMARY"
 : > "$LOG"
 export LD_LIBRARY_PATH="$CARRY/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
-if ! ldconfig -p 2>/dev/null | grep -q 'libz\.so\.1 '; then
-  LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$CARRY/lib/fallback"
-fi
+# The carried fallbacks this image lacks, and only those (a library on
+# LD_LIBRARY_PATH would take precedence over the image's own).
+mkdir -p "$CARRY/lib/missing"
+for lib in "$CARRY"/lib/fallback/*; do
+  [[ -e "$lib" ]] || continue
+  name=$(basename "$lib")
+  if ! ldconfig -p 2>/dev/null |
+    awk -v n="$name" '$1 == n {found = 1} END {exit !found}'; then
+    ln -sf "$lib" "$CARRY/lib/missing/$name"
+  fi
+done
+LD_LIBRARY_PATH="$LD_LIBRARY_PATH:$CARRY/lib/missing"
 if ((DRY)); then
   SUFFIX=cpu DEVICE=cpu
 else
