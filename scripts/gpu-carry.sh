@@ -23,7 +23,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${CNNC_BUILD_DIR:-$ROOT/build}"
 CARRY="$ROOT/carry"
-CC="${CC:-cc}"
+# The C compiler of the build (scripts/setup.sh installs clang-22, not gcc).
+CC="${CC:-/usr/lib/llvm-22/bin/clang}"
 DATA_DIR="${CNNC_FASHION_MNIST_DIR:-/usr/share/datasets/fashion-mnist}"
 LIMIT_MIB=60
 GPU_ARCH=sm_90
