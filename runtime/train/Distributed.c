@@ -310,6 +310,18 @@ int cnnrt_distributed_broadcast(cnnrt_distributed *ranks, void *bytes,
   return 0;
 }
 
+/// Sums the step buffer (ranks->sum) over the ranks in place under the
+/// watchdog, after the test-only fault of `step`; `what` names the sum in
+/// a timeout's message ("the gradient sum" of step N).
+static int sumOverRanks(cnnrt_distributed *ranks, int64_t step,
+                        const char *what) {
+  injectFault(ranks, step);
+  arm(ranks, "%s of step %lld", what, (long long)step);
+  return disarm(ranks,
+                MPI_Allreduce(MPI_IN_PLACE, ranks->sum, (int)ranks->sumElements,
+                              MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD));
+}
+
 /// Grows the step buffers for a model of `trainable` + `state` floats.
 static int reserve(cnnrt_distributed *ranks, int64_t trainable, int64_t state) {
   int64_t elements = cnnrt_sum_elements(trainable, state);
@@ -421,11 +433,7 @@ static int gpuStep(cnnrt_distributed *ranks, cnnrt_instance *instance,
                  failed || !state ? ranks->before : params + trainable,
                  failed ? 0 : shard->size, full, shardLoss, shardCorrect,
                  stopVote, failed);
-  injectFault(ranks, step);
-  arm(ranks, "the sum of step %lld", (long long)step);
-  if (disarm(ranks,
-             MPI_Allreduce(MPI_IN_PLACE, ranks->sum, (int)ranks->sumElements,
-                           MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD)))
+  if (sumOverRanks(ranks, step, "the sum"))
     return -1;
   int anyFailed;
   cnnrt_sum_unpack(ranks->sum, 0, state, ranks->before,
@@ -472,11 +480,7 @@ int cnnrt_distributed_step(cnnrt_distributed *ranks, cnnrt_instance *instance,
   cnnrt_sum_pack(ranks->sum, trainable, state, ranks->before,
                  params + trainable, failed ? 0 : shard->size, full, shardLoss,
                  shardCorrect, stop_vote, failed);
-  injectFault(ranks, step);
-  arm(ranks, "the gradient sum of step %lld", (long long)step);
-  if (disarm(ranks,
-             MPI_Allreduce(MPI_IN_PLACE, ranks->sum, (int)ranks->sumElements,
-                           MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD)))
+  if (sumOverRanks(ranks, step, "the gradient sum"))
     return -1;
   int anyFailed;
   cnnrt_sum_unpack(ranks->sum, trainable, state, ranks->before,
